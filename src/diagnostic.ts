@@ -1,0 +1,34 @@
+// A user-facing problem with a place in a file: printed as `file:line:col: message` with the
+// offending source line underlined, and a hint saying what to do.
+export interface SourcePosition {
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly col: number;
+  /** How many characters to underline (at least 1). */
+  readonly length: number;
+}
+
+export interface Diagnostic {
+  /** Path relative to the project root, as the user would type it. */
+  readonly file: string;
+  readonly position: SourcePosition | null;
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint: string | null;
+}
+
+export function formatDiagnostic(diagnostic: Diagnostic, sourceText: string | null): string {
+  const { file, position, message, hint } = diagnostic;
+  const where = position ? `${file}:${position.line}:${position.col}` : file;
+  const lines = [`${where}: ${message}`];
+  const sourceLine = position && sourceText !== null ? sourceText.split(/\r?\n/)[position.line - 1] : undefined;
+  if (position && sourceLine !== undefined) {
+    const gutter = `${position.line} | `;
+    lines.push(`  ${gutter}${sourceLine}`);
+    const width = Math.max(1, Math.min(position.length, sourceLine.length - position.col + 1));
+    lines.push(`  ${' '.repeat(gutter.length + position.col - 1)}${'~'.repeat(width)}`);
+  }
+  if (hint) lines.push(`  hint: ${hint}`);
+  return lines.join('\n');
+}

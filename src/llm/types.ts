@@ -1,0 +1,124 @@
+// The contract between the engine, the stages and the LLM layer. Implementations live beside this
+// file (openai-provider.ts, demo-provider.ts, …); stages only ever see `LlmSession`.
+import type { Result } from '../result.js';
+
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** Everything that decides the answer. Its canonical JSON is the response-cache key. */
+export interface ChatRequest {
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly temperature?: number;
+  readonly max_tokens?: number;
+  /** Ask for a JSON object answer where the provider supports it. */
+  readonly json?: boolean;
+}
+
+/**
+ * Where a request comes from. Not part of the cache key; the offline demo provider picks its
+ * recorded answer by (stage, scenario, item), never by prompt text.
+ */
+export interface RequestTag {
+  readonly stage: string;
+  readonly scenario: string | null;
+  /** Which of the stage's requests this is, e.g. `classify`, `generate-0`, a task id; null if only one. */
+  readonly item: string | null;
+  /** 1-based attempt number within the repair loop. */
+  readonly attempt: number;
+}
+
+export interface TokenUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+export interface ChatAnswer {
+  readonly text: string;
+  readonly usage: TokenUsage;
+  /** True when answered from the response cache (no request was sent). */
+  readonly cached: boolean;
+  /** 'stop', 'length' (truncated), … as the provider reports it. */
+  readonly finishReason: string | null;
+}
+
+export type LlmErrorKind =
+  | 'auth' // bad or missing credentials: never retried
+  | 'refusal' // the model declined to answer
+  | 'rate-limit' // 429 after all retries
+  | 'timeout' // no answer within the per-request timeout after all retries
+  | 'server' // 5xx after all retries
+  | 'bad-request' // 4xx other than auth / rate limit
+  | 'no-recorded-answer' // offline demo provider has nothing for this request
+  | 'network';
+
+export interface LlmError {
+  readonly kind: LlmErrorKind;
+  /** Says what happened and what to do, e.g. how to configure a real LLM. */
+  readonly message: string;
+}
+
+export interface LlmProvider {
+  /** e.g. `openai`, `azure`, `demo` — shown in the build's first line. */
+  readonly name: string;
+  chat(request: ChatRequest, tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>>;
+  embed(texts: readonly string[], tag: RequestTag): Promise<Result<number[][], LlmError>>;
+}
+
+/** What a stage's local check says about a parsed, schema-valid answer. */
+export type CheckOutcome =
+  | { readonly ok: true; readonly warnings?: readonly string[] }
+  | {
+      readonly ok: false;
+      /** Each problem in words; fed back to the LLM on the next attempt. */
+      readonly errors: readonly string[];
+      /** Lower is better (e.g. the share of failing statements); picks the best attempt. */
+      readonly score?: number;
+    };
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly cached: boolean;
+  readonly usage: TokenUsage;
+  /** What the JSON extractor had to mend (code fence, trailing comma, …). */
+  readonly repairs: readonly string[];
+  readonly stage: 'llm' | 'parse' | 'validation' | 'check' | 'passed';
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface StructuredRequest<T> {
+  /** Identifies the request for the demo provider and the attempt log. */
+  readonly item?: string | null;
+  /** The rendered prompt(s): usually one user message, optionally a system message first. */
+  readonly messages: readonly ChatMessage[];
+  /** JSON Schema the answer must satisfy (ajv, draft 2020-12 subset). */
+  readonly schema: object;
+  /** The stage's local check on a schema-valid answer. */
+  readonly check?: (value: T) => Promise<CheckOutcome> | CheckOutcome;
+  /** Attempts in all, the first included (the stage's retry limit + 1). */
+  readonly maxAttempts?: number;
+}
+
+export type StructuredResult<T> =
+  | { readonly ok: true; readonly value: T; readonly warnings: readonly string[]; readonly attempts: readonly AttemptRecord[] }
+  | {
+      readonly ok: false;
+      readonly failure: 'llm' | 'parse' | 'validation' | 'check';
+      readonly message: string;
+      /** The best schema-valid attempt, when there was one. */
+      readonly best: { readonly value: T; readonly errors: readonly string[] } | null;
+      readonly attempts: readonly AttemptRecord[];
+    };
+
+/** What a stage instance gets: the repair loop and embeddings, tagged with its stage and scenario. */
+export interface LlmSession {
+  readonly providerName: string;
+  readonly model: string;
+  structured<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>>;
+  embed(texts: readonly string[], item?: string | null): Promise<Result<number[][], LlmError>>;
+  /** Tokens used so far by this session. */
+  usage(): TokenUsage;
+}
