@@ -1,0 +1,104 @@
+// Opens a project folder: the pipeline file, its stage modules and prompt templates, the lock and
+// the local state. Every config problem comes back at once, formatted `file:line:col`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StageId } from './brand.js';
+import { loadPipelineConfig } from './config.js';
+import type { Diagnostic } from './diagnostic.js';
+import { formatDiagnostic } from './diagnostic.js';
+import type { FanoutContext } from './fanout.js';
+import type { LoadedPrompt } from './fingerprinter.js';
+import { sha256 } from './hash.js';
+import type { LoadedStage, PipelineConfig } from './pipeline-config.js';
+import { ProjectState } from './project-state.js';
+import { parsePromptTemplate } from './prompt-template.js';
+import type { Result } from './result.js';
+import { err, ok } from './result.js';
+import { stageOrder, upstreamStages } from './stage-graph.js';
+import { loadStages } from './stage-loader.js';
+
+export const PIPELINE_FILE = 'awm.pipeline.yaml';
+
+export interface Project {
+  readonly config: PipelineConfig;
+  readonly stages: ReadonlyMap<StageId, LoadedStage>;
+  /** Stage ids in dependency order. */
+  readonly order: readonly StageId[];
+  readonly state: ProjectState;
+  prompts(stage: LoadedStage): Readonly<Record<string, LoadedPrompt>>;
+  upstreamOf(stage: StageId): ReadonlySet<StageId>;
+  fanout(wanted: FanoutContext['wanted']): FanoutContext;
+}
+
+export async function openProject(root: string): Promise<Result<Project, string>> {
+  const config = await loadPipelineConfig(root, PIPELINE_FILE);
+  if (!config.ok) return err(formatAll(config.error, root));
+  const loaded = await loadStages(config.value);
+  if (!loaded.ok) return err(formatAll(loaded.error, root));
+  const stages = new Map(loaded.value.map((stage) => [stage.config.id, stage]));
+  const prompts = loadPrompts(root, loaded.value);
+  if (!prompts.ok) return prompts;
+  const state = ProjectState.open(root, async (path) => (await import('./sqlite-dump.js')).hashDatabaseFile(path) as never);
+  if (!state.ok) return state;
+  const order = stageOrder(config.value);
+  const upstreamCache = new Map<StageId, ReadonlySet<StageId>>();
+  const project: Project = {
+    config: config.value,
+    stages,
+    order,
+    state: state.value,
+    prompts: (stage) => prompts.value.get(stage.config.id) ?? {},
+    upstreamOf(stage) {
+      let set = upstreamCache.get(stage);
+      if (!set) {
+        set = upstreamStages(config.value, stage);
+        upstreamCache.set(stage, set);
+      }
+      return set;
+    },
+    fanout: (wanted) => ({ config: config.value, stages, order, wanted }),
+  };
+  return ok(project);
+}
+
+function loadPrompts(root: string, stages: readonly LoadedStage[]): Result<Map<StageId, Record<string, LoadedPrompt>>, string> {
+  const byStage = new Map<StageId, Record<string, LoadedPrompt>>();
+  const cache = new Map<string, LoadedPrompt>();
+  for (const stage of stages) {
+    const prompts: Record<string, LoadedPrompt> = {};
+    for (const [name, file] of Object.entries(stage.config.prompts)) {
+      let prompt = cache.get(file);
+      if (!prompt) {
+        let text: string;
+        try {
+          text = readFileSync(join(root, file), 'utf8');
+        } catch {
+          return err(`${file}: prompt "${name}" of stage "${stage.config.id}" cannot be read; create it or fix the path in ${PIPELINE_FILE}`);
+        }
+        prompt = { template: parsePromptTemplate(file, text), fileHash: sha256(text) };
+        cache.set(file, prompt);
+      }
+      prompts[name] = prompt;
+    }
+    byStage.set(stage.config.id, prompts);
+  }
+  return ok(byStage);
+}
+
+function formatAll(diagnostics: readonly Diagnostic[], root: string): string {
+  const texts = new Map<string, string | null>();
+  const source = (file: string): string | null => {
+    if (!texts.has(file)) {
+      try {
+        texts.set(file, readFileSync(join(root, file), 'utf8'));
+      } catch {
+        texts.set(file, null);
+      }
+    }
+    return texts.get(file) ?? null;
+  };
+  const count = diagnostics.length;
+  const body = diagnostics.map((diagnostic) => formatDiagnostic(diagnostic, source(diagnostic.file))).join('\n\n');
+  return `${body}\n\n${count} problem${count === 1 ? '' : 's'} in the pipeline; nothing was built.`;
+}
+
