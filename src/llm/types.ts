@@ -1,6 +1,7 @@
 // The contract between the engine, the stages and the LLM layer. Implementations live beside this
 // file (openai-provider.ts, demo-provider.ts, …); stages only ever see `LlmSession`.
 import type { Result } from '../result.js';
+import type { ModelSettings } from '../pipeline-config.js';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -52,7 +53,9 @@ export type LlmErrorKind =
   | 'server' // 5xx after all retries
   | 'bad-request' // 4xx other than auth / rate limit
   | 'no-recorded-answer' // offline demo provider has nothing for this request
-  | 'network';
+  | 'network'
+  | 'config' // the environment variables or llm settings are incomplete or contradictory
+  | 'cancelled'; // the build was stopped (its abort signal fired) while the request was pending
 
 export interface LlmError {
   readonly kind: LlmErrorKind;
@@ -81,7 +84,11 @@ export type CheckOutcome =
 export interface AttemptRecord {
   readonly attempt: number;
   readonly cached: boolean;
+  /** As recorded for the answer (also when it came from the cache). */
   readonly usage: TokenUsage;
+  /** The raw answer text, exactly as the model returned it; null when no answer arrived. */
+  readonly answer: string | null;
+  readonly finishReason: string | null;
   /** What the JSON extractor had to mend (code fence, trailing comma, …). */
   readonly repairs: readonly string[];
   readonly stage: 'llm' | 'parse' | 'validation' | 'check' | 'passed';
@@ -98,8 +105,10 @@ export interface StructuredRequest<T> {
   readonly schema: object;
   /** The stage's local check on a schema-valid answer. */
   readonly check?: (value: T) => Promise<CheckOutcome> | CheckOutcome;
-  /** Attempts in all, the first included (the stage's retry limit + 1). */
+  /** Attempts in all, the first included (the stage's retry limit + 1). Default 3. */
   readonly maxAttempts?: number;
+  /** The stage instance's signal: aborting it cancels the request in flight. */
+  readonly signal?: AbortSignal;
 }
 
 export type StructuredResult<T> =
@@ -117,8 +126,48 @@ export type StructuredResult<T> =
 export interface LlmSession {
   readonly providerName: string;
   readonly model: string;
+  /** Which embedding model `embed` uses (`awm-ngram-hash-v1` for the offline fallback). */
+  readonly embeddingModel: string;
   structured<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>>;
   embed(texts: readonly string[], item?: string | null): Promise<Result<number[][], LlmError>>;
   /** Tokens used so far by this session. */
   usage(): TokenUsage;
+}
+
+/** Token use of one stage, summed over its instances. */
+export interface StageUsage {
+  /** New tokens: requests actually sent (cache hits add nothing here). */
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Chat and embedding requests answered by the provider. */
+  readonly requests: number;
+  /** Chat requests answered from the response cache. */
+  readonly cachedRequests: number;
+  /** Tokens the cache hits had cost when first recorded (what the cache saved). */
+  readonly cachedPromptTokens: number;
+  readonly cachedCompletionTokens: number;
+  /** Requests that ended in an LlmError (after all transport retries). */
+  readonly failedRequests: number;
+}
+
+/** The resolved model and sampling settings one stage sends (they join its fingerprint). */
+export interface ModelChoice {
+  readonly model: string;
+  readonly temperature: number | null;
+  readonly maxTokens: number | null;
+}
+
+/** The LLM layer as the engine sees it: made once per build by `createLlm`. */
+export interface Llm {
+  /** `openai`, `azure` or `demo`. */
+  readonly providerName: string;
+  readonly embeddingModel: string;
+  /** What a stage with these overrides would send; a config error when no model is set anywhere. */
+  modelFor(overrides: Partial<ModelSettings>): Result<ModelChoice, LlmError>;
+  /** A session for one stage instance; its requests are tagged with stage and scenario. */
+  session(stage: string, scenario: string | null, overrides: Partial<ModelSettings>): LlmSession;
+  /** Usage per stage, stages in the order they first made a request. */
+  usageByStage(): ReadonlyMap<string, StageUsage>;
+  /** Cancels requests still pending; later requests fail with kind `cancelled`. */
+  close(): Promise<void>;
 }

@@ -1,0 +1,87 @@
+// The transport loop shared by chat and embedding requests: one concurrency slot per try, a
+// timeout per try, and retries with backoff for failures that may pass (429, 5xx, timeouts,
+// network). The openai client's own retries are off so that this is the only policy.
+import { err, type Result } from '../result.js';
+import { abortableSleep } from './abortable-sleep.js';
+import { backoffMs, type BackoffOptions } from './retry-delay.js';
+import type { Semaphore } from './semaphore.js';
+import type { LlmError } from './types.js';
+
+/** One try's failure, as classified by the provider. */
+export interface TransportFailure extends LlmError {
+  readonly retryable: boolean;
+  /** What the server asked for (Retry-After), if anything. */
+  readonly retryAfterMs: number | null;
+  /** Said once retries ran out, e.g. `lower llm.concurrency`. */
+  readonly hint?: string;
+}
+
+export interface RetryOptions {
+  /** Retries after the first try. */
+  readonly retries: number;
+  readonly timeoutMs: number;
+  readonly backoff: BackoffOptions;
+  readonly limiter: Semaphore;
+  readonly random?: () => number;
+}
+
+export type TransportTry<T> = (signal: AbortSignal) => Promise<Result<T, TransportFailure>>;
+
+export async function callWithRetries<T>(
+  attempt: TransportTry<T>,
+  options: RetryOptions,
+  signal?: AbortSignal,
+): Promise<Result<T, LlmError>> {
+  for (let retry = 0; ; retry += 1) {
+    const outcome = await tryOnce(attempt, options, signal);
+    if (outcome.ok) return outcome;
+    const failure = outcome.error;
+    if (!failure.retryable || retry >= options.retries) return err(finalError(failure, retry + 1));
+    const wait = failure.retryAfterMs ?? backoffMs(retry + 1, options.backoff, options.random ?? Math.random);
+    if (!(await abortableSleep(wait, signal))) return err(cancelledError());
+  }
+}
+
+export function cancelledError(): LlmError {
+  return { kind: 'cancelled', message: 'the LLM request was cancelled because the build was stopped' };
+}
+
+async function tryOnce<T>(attempt: TransportTry<T>, options: RetryOptions, signal?: AbortSignal): Promise<Result<T, TransportFailure>> {
+  const release = await options.limiter.acquire(signal);
+  if (release === null) return err({ ...cancelledError(), retryable: false, retryAfterMs: null });
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  const forwardAbort = (): void => controller.abort();
+  signal?.addEventListener('abort', forwardAbort, { once: true });
+  try {
+    const outcome = await attempt(controller.signal);
+    // The client reports any abort alike; only we know whether it was the clock or the user.
+    if (outcome.ok || !controller.signal.aborted) return outcome;
+    if (signal?.aborted) return err({ ...cancelledError(), retryable: false, retryAfterMs: null });
+    return err(timedOut ? timeoutFailure(options.timeoutMs) : outcome.error);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forwardAbort);
+    release();
+  }
+}
+
+function timeoutFailure(timeoutMs: number): TransportFailure {
+  return {
+    kind: 'timeout',
+    message: `no answer within ${timeoutMs / 1000} s`,
+    retryable: true,
+    retryAfterMs: null,
+    hint: 'raise llm.timeout_s in awm.pipeline.yaml if the model needs longer for these answers',
+  };
+}
+
+function finalError(failure: TransportFailure, tries: number): LlmError {
+  const after = failure.retryable && tries > 1 ? ` (gave up after ${tries} tries)` : '';
+  const hint = failure.retryable && failure.hint ? `; ${failure.hint}` : '';
+  return { kind: failure.kind, message: `${failure.message}${after}${hint}` };
+}

@@ -1,0 +1,156 @@
+// Builds the LLM layer for one build from the pipeline's `llm:` settings and the environment:
+//
+//   session ─▶ structured loop ─▶ response cache ─▶ provider ─▶ semaphore + retries ─▶ openai client
+//
+// With no LLM configured, the offline demo provider answers instead (without the cache: its
+// answers are already files, and caching them would let a later real build reuse them).
+import { setMaxListeners } from 'node:events';
+import path from 'node:path';
+import type { LlmSettings } from '../pipeline-config.js';
+import { CachingProvider } from './caching-provider.js';
+import { DemoProvider } from './demo-provider.js';
+import type { Embedder } from './embedder.js';
+import { HOW_TO_CONFIGURE, resolveLlmEnvironment, type Env, type LlmEnvironment } from './llm-environment.js';
+import { createLlmSession } from './llm-session.js';
+import { chooseModel, environmentError } from './model-choice.js';
+import { createNgramEmbedder, NGRAM_EMBEDDING_MODEL } from './ngram-embedding.js';
+import { azureClient, openAiClient } from './openai-client.js';
+import { createOpenAiEmbedder } from './openai-embedder.js';
+import { OpenAiProvider } from './openai-provider.js';
+import { ResponseCache } from './response-cache.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-delay.js';
+import type { RetryOptions } from './call-with-retries.js';
+import { Semaphore } from './semaphore.js';
+import { UsageTracker } from './usage-tracker.js';
+import type { Llm, LlmError, LlmProvider } from './types.js';
+
+export interface CreateLlmOptions {
+  readonly settings: LlmSettings;
+  /** The environment variables (the CLI passes process.env). */
+  readonly env: Env;
+  /** The project folder: demoResponses and cacheDir are relative to it. */
+  readonly root: string;
+  /** Skip cache reads (answers are still written). */
+  readonly fresh?: boolean;
+  /** Things the user should know (offline provider, offline embeddings); the layer never prints. */
+  readonly onNotice: (message: string) => void;
+  /** Backoff timing between retries; tests make it tiny. */
+  readonly backoff?: BackoffOptions;
+}
+
+/**
+ * Never fails: problems in the environment variables come back as a `config` error from
+ * `modelFor` (which the engine asks before building) and from every session.
+ */
+export function createLlm(options: CreateLlmOptions): Llm {
+  const environment = resolveLlmEnvironment(options.env);
+  if (!environment.ok) return unconfiguredLlm(environmentError(environment.error));
+  const { settings } = options;
+  const retry: RetryOptions = {
+    retries: settings.retries,
+    timeoutMs: settings.timeoutMs,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    limiter: new Semaphore(Math.max(1, Math.floor(settings.concurrency))),
+  };
+  const embedder = createEmbedder(environment.value, retry, options.onNotice);
+  const provider = createProvider(environment.value, options, retry, embedder);
+  const usage = new UsageTracker();
+  const closing = new AbortController();
+  // Every pending request listens on this one signal; thousands of them are normal, not a leak.
+  setMaxListeners(0, closing.signal);
+  return {
+    providerName: provider.name,
+    embeddingModel: embedder.model,
+    modelFor: (overrides) => chooseModel(settings, overrides, environment.value),
+    session: (stage, scenario, overrides) =>
+      createLlmSession({
+        stage,
+        scenario,
+        providerName: provider.name,
+        model: chooseModel(settings, overrides, environment.value),
+        provider,
+        embedder,
+        usage,
+        closed: closing.signal,
+      }),
+    usageByStage: () => usage.byStage(),
+    close: async () => closing.abort(),
+  };
+}
+
+function createProvider(environment: LlmEnvironment, options: CreateLlmOptions, retry: RetryOptions, embedder: Embedder): LlmProvider {
+  const { chat } = environment;
+  if (chat.kind === 'demo') {
+    const folder = options.settings.demoResponses;
+    options.onNotice(
+      `offline demo provider: no LLM is configured, so answers come from the recorded example responses in ${folder} ` +
+        `(the bundled demo scenarios only). To use a real LLM, ${HOW_TO_CONFIGURE}.`,
+    );
+    return new DemoProvider({ root: options.root, folder, embedder });
+  }
+  const cache = new ResponseCache(path.resolve(options.root, options.settings.cacheDir));
+  const inner =
+    chat.kind === 'openai'
+      ? new OpenAiProvider({
+          name: 'openai',
+          client: openAiClient({ apiKey: chat.apiKey, baseUrl: chat.baseUrl, timeoutMs: retry.timeoutMs }),
+          endpoint: { baseUrl: chat.baseUrl, keyVariable: 'OPENAI_API_KEY', urlVariable: 'OPENAI_BASE_URL', modelWord: 'model' },
+          retry,
+          embedder,
+        })
+      : new OpenAiProvider({
+          name: 'azure',
+          client: azureClient({ endpoint: chat.endpoint, apiKey: chat.apiKey, apiVersion: chat.apiVersion, timeoutMs: retry.timeoutMs }),
+          endpoint: { baseUrl: chat.endpoint, keyVariable: 'AZURE_OPENAI_API_KEY', urlVariable: 'AZURE_ENDPOINT_URL', modelWord: 'deployment' },
+          retry,
+          embedder,
+        });
+  return new CachingProvider(inner, cache, { fresh: options.fresh ?? false, onNotice: options.onNotice });
+}
+
+function createEmbedder(environment: LlmEnvironment, retry: RetryOptions, onNotice: (message: string) => void): Embedder {
+  const endpoint = environment.embedding;
+  if (endpoint === null) {
+    return createNgramEmbedder(() =>
+      onNotice(
+        `embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors (${NGRAM_EMBEDDING_MODEL}); ` +
+          'set EMBEDDING_OPENAI_API_KEY (and EMBEDDING_OPENAI_BASE_URL for another server) for real embeddings.',
+      ),
+    );
+  }
+  const usesOwnVariables = endpoint.keyVariable === 'EMBEDDING_OPENAI_API_KEY';
+  return createOpenAiEmbedder({
+    client: openAiClient({ apiKey: endpoint.apiKey, baseUrl: endpoint.baseUrl, timeoutMs: retry.timeoutMs }),
+    model: environment.embeddingModel,
+    endpoint: {
+      baseUrl: endpoint.baseUrl,
+      keyVariable: endpoint.keyVariable,
+      urlVariable: usesOwnVariables ? 'EMBEDDING_OPENAI_BASE_URL' : 'OPENAI_BASE_URL',
+      model: environment.embeddingModel,
+      modelWord: 'model',
+    },
+    retry,
+  });
+}
+
+/** Every question gets the configuration error; nothing is sent anywhere. */
+function unconfiguredLlm(error: LlmError): Llm {
+  const usage = new UsageTracker();
+  const embedder: Embedder = { model: NGRAM_EMBEDDING_MODEL, embed: async () => ({ ok: false, error }) };
+  const provider: LlmProvider = {
+    name: 'unconfigured',
+    chat: async () => ({ ok: false, error }),
+    embed: async () => ({ ok: false, error }),
+  };
+  const closing = new AbortController();
+  return {
+    providerName: provider.name,
+    embeddingModel: embedder.model,
+    modelFor: () => ({ ok: false, error }),
+    session: (stage, scenario) =>
+      createLlmSession({ stage, scenario, providerName: provider.name, model: { ok: false, error }, provider, embedder, usage, closed: closing.signal }),
+    usageByStage: () => usage.byStage(),
+    close: async () => closing.abort(),
+  };
+}
+

@@ -1,0 +1,18 @@
+// Embeddings as the session uses them: vectors plus the tokens they cost. Two implementations:
+// an OpenAI-compatible endpoint (openai-embedder.ts) and offline n-gram vectors (ngram-embedding.ts).
+import type { Result } from '../result.js';
+import type { LlmError, TokenUsage } from './types.js';
+
+export interface Embeddings {
+  /** One vector per input text, in input order. */
+  readonly vectors: number[][];
+  readonly usage: TokenUsage;
+  /** Requests sent to an endpoint (0 for vectors computed locally). */
+  readonly requests: number;
+}
+
+export interface Embedder {
+  /** Part of what a stage that embeds should fingerprint. */
+  readonly model: string;
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<Result<Embeddings, LlmError>>;
+}

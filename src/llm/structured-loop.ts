@@ -1,0 +1,140 @@
+// The loop every LLM stage follows:
+//
+//   request ─▶ answer ─▶ extract JSON ─▶ schema ─▶ stage check ─▶ passed
+//      ▲                    │              │           │
+//      └── original messages + previous answer + its problems (up to maxAttempts)
+//
+// The best attempt is kept (schema-valid with the lowest check score, else the fewest errors) and
+// every attempt is returned as an AttemptRecord for the instance's log. A transport error ends the
+// loop at once: the transport has already retried what could be retried.
+import type { Result } from '../result.js';
+import { evaluateAnswer, type Evaluation } from './evaluate-answer.js';
+import { repairMessage } from './repair-message.js';
+import type {
+  AttemptRecord,
+  ChatAnswer,
+  ChatMessage,
+  ChatRequest,
+  LlmError,
+  ModelChoice,
+  RequestTag,
+  StructuredRequest,
+  StructuredResult,
+} from './types.js';
+
+export type ChatFunction = (request: ChatRequest, tag: RequestTag, signal?: AbortSignal) => Promise<Result<ChatAnswer, LlmError>>;
+
+export interface StructuredLoopContext {
+  readonly chat: ChatFunction;
+  readonly model: ModelChoice;
+  readonly stage: string;
+  readonly scenario: string | null;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+type Failed<T> = Exclude<Evaluation<T>, { stage: 'passed' }>;
+
+interface Best<T> {
+  readonly attempt: number;
+  readonly evaluation: Failed<T>;
+}
+
+export async function runStructuredLoop<T>(request: StructuredRequest<T>, context: StructuredLoopContext): Promise<StructuredResult<T>> {
+  const maxAttempts = request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`internal error: maxAttempts must be a positive integer, got ${maxAttempts}`);
+  const attempts: AttemptRecord[] = [];
+  let best: Best<T> | null = null;
+  let messages = request.messages;
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const tag: RequestTag = { stage: context.stage, scenario: context.scenario, item: request.item ?? null, attempt };
+    const answer = await context.chat(chatRequest(context.model, messages), tag, request.signal);
+    if (!answer.ok) {
+      attempts.push(transportRecord(attempt, answer.error));
+      return { ok: false, failure: 'llm', message: answer.error.message, best: bestValue(best), attempts };
+    }
+    const evaluation = await evaluateAnswer(answer.value, request.schema, request.check);
+    attempts.push(attemptRecord(attempt, answer.value, evaluation));
+    if (evaluation.stage === 'passed') return { ok: true, value: evaluation.value, warnings: evaluation.warnings, attempts };
+    if (best === null || isBetter(evaluation, best.evaluation)) best = { attempt, evaluation };
+    messages = [
+      ...request.messages,
+      { role: 'assistant', content: answer.value.text },
+      { role: 'user', content: repairMessage(evaluation.errors, attempt, maxAttempts) },
+    ];
+  }
+  // The loop ran at least once and never passed, so there is a best attempt.
+  return failure(best!, attempts, maxAttempts);
+}
+
+function chatRequest(model: ModelChoice, messages: readonly ChatMessage[]): ChatRequest {
+  return {
+    model: model.model,
+    messages,
+    ...(model.temperature === null ? {} : { temperature: model.temperature }),
+    ...(model.maxTokens === null ? {} : { max_tokens: model.maxTokens }),
+    json: true,
+  };
+}
+
+/** Schema-valid beats not; then the lower check score; then fewer errors; ties keep the earlier. */
+function isBetter<T>(candidate: Failed<T>, incumbent: Failed<T>): boolean {
+  const rank = (evaluation: Failed<T>): readonly number[] => [
+    { check: 0, validation: 1, parse: 2 }[evaluation.stage],
+    evaluation.stage === 'check' ? (evaluation.score ?? Number.POSITIVE_INFINITY) : 0,
+    evaluation.errors.length,
+  ];
+  const [left, right] = [rank(candidate), rank(incumbent)];
+  const differing = left.findIndex((value, index) => value !== right[index]);
+  return differing >= 0 && left[differing]! < right[differing]!;
+}
+
+function bestValue<T>(best: Best<T> | null): { readonly value: T; readonly errors: readonly string[] } | null {
+  if (best === null || best.evaluation.stage !== 'check') return null;
+  return { value: best.evaluation.value, errors: best.evaluation.errors };
+}
+
+function failure<T>(best: Best<T>, attempts: readonly AttemptRecord[], maxAttempts: number): StructuredResult<T> {
+  const { stage, errors } = best.evaluation;
+  const what = { check: "failed the stage's check", validation: 'did not match the schema', parse: 'was not usable JSON' }[stage];
+  const shown = errors.slice(0, 5).join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
+  const cutOff = attempts.some((record) => record.finishReason === 'length')
+    ? ' Some answers were cut off: raise llm.max_tokens in awm.pipeline.yaml if answers need more room.'
+    : '';
+  return {
+    ok: false,
+    failure: stage,
+    message: `none of the ${maxAttempts} attempts passed; the best (attempt ${best.attempt}) ${what}: ${shown}.${cutOff}`,
+    best: bestValue(best),
+    attempts,
+  };
+}
+
+function attemptRecord<T>(attempt: number, answer: ChatAnswer, evaluation: Evaluation<T>): AttemptRecord {
+  const passed = evaluation.stage === 'passed';
+  return {
+    attempt,
+    cached: answer.cached,
+    usage: answer.usage,
+    answer: answer.text,
+    finishReason: answer.finishReason,
+    repairs: evaluation.repairs,
+    stage: evaluation.stage,
+    errors: passed ? [] : evaluation.errors,
+    warnings: passed ? evaluation.warnings : [],
+  };
+}
+
+function transportRecord(attempt: number, error: LlmError): AttemptRecord {
+  return {
+    attempt,
+    cached: false,
+    usage: { promptTokens: 0, completionTokens: 0 },
+    answer: null,
+    finishReason: null,
+    repairs: [],
+    stage: 'llm',
+    errors: [`${error.kind}: ${error.message}`],
+    warnings: [],
+  };
+}
