@@ -24,6 +24,9 @@ export type DatabaseHasher = (absolutePath: string) => Promise<Sha256>;
 
 export class ContentHasher {
   private entries: Record<string, CacheEntry>;
+  /** Hashes already looked up in this process: a file read by many instances is stat'ed once. */
+  private readonly looked = new Map<string, Sha256 | null>();
+  private readonly lookedRows = new Map<string, Readonly<Record<string, Sha256>>>();
   private dirty = false;
 
   constructor(
@@ -37,12 +40,14 @@ export class ContentHasher {
 
   /** Content hash of a project file, or null if it does not exist. */
   async hashFile(path: string): Promise<Sha256 | null> {
+    const looked = this.looked.get(path);
+    if (looked !== undefined) return looked;
     const stats = statOrNull(join(this.root, path));
     if (!stats) return null;
     const cached = this.trusted(path, stats);
-    if (cached) return cached.hash;
-    const hash = await this.hashUncached(join(this.root, path));
-    this.remember(path, stats, hash, undefined);
+    const hash = cached ? cached.hash : await this.hashUncached(join(this.root, path));
+    if (!cached) this.remember(path, stats, hash, undefined);
+    this.looked.set(path, hash);
     return hash;
   }
 
@@ -51,6 +56,8 @@ export class ContentHasher {
    * `list[{scenario}]` depends on. 'no-file' / 'no-row' when absent.
    */
   async hashRow(path: string, id: string): Promise<Sha256 | 'no-file' | 'no-row'> {
+    const looked = this.lookedRows.get(path);
+    if (looked) return looked[id] ?? 'no-row';
     const stats = statOrNull(join(this.root, path));
     if (!stats) return 'no-file';
     let entry = this.trusted(path, stats);
@@ -59,6 +66,7 @@ export class ContentHasher {
       const rows = rowHashes(parseJson(bytes.toString('utf8')));
       entry = this.remember(path, stats, sha256(bytes), rows);
     }
+    this.lookedRows.set(path, entry.rows ?? {});
     return entry.rows?.[id] ?? 'no-row';
   }
 
@@ -69,6 +77,8 @@ export class ContentHasher {
 
   /** Record the hash of a file just moved into place, so it is not read again. */
   adopt(path: string, hash: Sha256): void {
+    this.looked.delete(path);
+    this.lookedRows.delete(path);
     const stats = statOrNull(join(this.root, path));
     if (stats) this.remember(path, stats, hash, undefined);
     else this.forget(path);
@@ -76,6 +86,8 @@ export class ContentHasher {
 
   /** Forget a path (after it was replaced) so the next look is fresh. */
   forget(path: string): void {
+    this.looked.delete(path);
+    this.lookedRows.delete(path);
     if (path in this.entries) {
       delete this.entries[path];
       this.dirty = true;
@@ -129,12 +141,8 @@ function parseJson(text: string): unknown {
 }
 
 function statOrNull(path: string): Stats | null {
-  try {
-    const stats = statSync(path);
-    return stats.isFile() ? stats : null;
-  } catch {
-    return null;
-  }
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats?.isFile() ? stats : null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

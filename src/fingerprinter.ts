@@ -4,7 +4,8 @@ import type { Sha256 } from './brand.js';
 import type { ContentHasher } from './content-hasher.js';
 import type { Fingerprint } from './fingerprint.js';
 import { computeFingerprint } from './fingerprint.js';
-import { hashValue, sha256 } from './hash.js';
+import { sha256 } from './hash.js';
+import { canonicalJson } from './canonical-json.js';
 import type { JsonFileCache } from './input-reader.js';
 import { createInputReader } from './input-reader.js';
 import type { PlannedInstance, ResolvedInput } from './instance-plan.js';
@@ -38,16 +39,7 @@ export async function fingerprintInstance(env: FingerprintEnvironment, instance:
   const prompts = env.prompts(stage);
   const model = stage.definition.usesLlm ? env.modelFor(stage) : null;
   const worldClock = stage.definition.usesWorldClock ? env.worldClock : null;
-  const inputKey = hashValue({
-    code: stage.codeHash,
-    templates: Object.fromEntries(Object.entries(prompts).map(([name, prompt]) => [name, prompt.fileHash])),
-    params: stage.params,
-    model,
-    worldClock,
-    inputs: inputHashes.value,
-    scenario: instance.ref.scenario,
-    task: instance.ref.task,
-  });
+  const inputKey = sha256(`${stageKey(stage, prompts, model, worldClock)}|${instance.ref.scenario}|${instance.ref.task}|${canonicalJson(inputHashes.value)}`);
   let rendered = env.memo.get(inputKey);
   if (!rendered) {
     const result = renderPrompts(env, instance, prompts);
@@ -63,6 +55,18 @@ export async function fingerprintInstance(env: FingerprintEnvironment, instance:
     worldClock,
     inputs: inputHashes.value,
   }));
+}
+
+/** The part of the memo key shared by every instance of a stage, serialized once per stage. */
+const stageKeys = new WeakMap<LoadedStage, string>();
+function stageKey(stage: LoadedStage, prompts: Readonly<Record<string, LoadedPrompt>>, model: ModelSettings | null, worldClock: string | null): string {
+  let key = stageKeys.get(stage);
+  if (key === undefined) {
+    const templates = Object.fromEntries(Object.entries(prompts).map(([name, prompt]) => [name, prompt.fileHash]));
+    key = canonicalJson({ code: stage.codeHash, templates, params: stage.params, model, worldClock });
+    stageKeys.set(stage, key);
+  }
+  return key;
 }
 
 async function hashInputs(hasher: ContentHasher, inputs: readonly ResolvedInput[]): Promise<Result<Record<string, Sha256>, string[]>> {

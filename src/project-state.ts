@@ -17,6 +17,8 @@ export const STATE_DIR = '.awm/state';
 
 export class ProjectState {
   private journalSize = 0;
+  /** Whether entries differ from awm.lock on disk (skips serializing 7,000 lines on a no-op). */
+  private lockDirty = false;
 
   private constructor(
     readonly root: string,
@@ -43,11 +45,13 @@ export class ProjectState {
     const memo = new RenderMemo(readJson(join(root, STATE_DIR, 'render-memo.json')));
     const state = new ProjectState(root, committed.value, entries, hasher, memo);
     state.journalSize = journal ? 1 : 0;
+    state.lockDirty = journal !== null;
     return ok(state);
   }
 
   /** Records a built instance: journal first (durable), then memory. */
   record(entry: LockEntry, durable: boolean): void {
+    this.lockDirty = true;
     if (durable) {
       mkdirSync(join(this.root, STATE_DIR), { recursive: true });
       appendFileSync(join(this.root, STATE_DIR, 'lock-journal.jsonl'), `${serializeEntry(entry)}\n`);
@@ -57,7 +61,7 @@ export class ProjectState {
   }
 
   remove(instance: string): void {
-    this.entries.delete(instance);
+    if (this.entries.delete(instance)) this.lockDirty = true;
   }
 
   /** Whether awm.lock on disk would change if written now. */
@@ -67,6 +71,8 @@ export class ProjectState {
 
   /** Writes awm.lock (temp then rename) and clears the journal it now contains. */
   flushLock(): boolean {
+    if (!this.lockDirty && this.journalSize === 0) return false;
+    this.lockDirty = false;
     const text = this.lockText();
     const path = join(this.root, LOCK_FILE);
     const changed = readIfExists(path) !== text;

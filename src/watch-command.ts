@@ -62,7 +62,8 @@ export async function watchCommand(root: string, options: BuildCommandOptions, i
   await new Promise<void>((resolve) => watcher?.once('ready', () => resolve()));
   await build();
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  if (state.kind === 'debouncing') clearTimeout(state.timer);
+  const last = state as WatchState; // assigned in callbacks, which the compiler cannot follow
+  if (last.kind === 'debouncing') clearTimeout(last.timer);
   await watcher.close();
   return 0;
 }
