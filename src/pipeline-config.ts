@@ -70,8 +70,12 @@ export interface PipelineConfig {
   readonly tasks: ListSource | null;
   /** In file order. */
   readonly stages: ReadonlyMap<StageId, StageConfig>;
-  /** Position of a YAML path (e.g. ['stages', 'tasks', 'params', 'count']) for diagnostics. */
-  positionOf(path: readonly (string | number)[]): SourcePosition | null;
+  /**
+   * Position of a YAML path (e.g. ['stages', 'tasks', 'params', 'count']) for diagnostics: by
+   * default a scalar's value, or a mapping's or list's key; `key`/`value` pick one. A path not
+   * written in the file gives its nearest written ancestor's key.
+   */
+  positionOf(path: readonly (string | number)[], part?: 'key' | 'value' | 'auto'): SourcePosition | null;
   /** The pipeline file's text, for underlining diagnostics. */
   readonly sourceText: string;
 }

@@ -1,0 +1,48 @@
+// Structural validation of awm.pipeline.yaml against the published JSON Schema (the same file the
+// editor uses through the yaml-language-server comment), so editor and CLI agree on the rules.
+import { readFileSync } from 'node:fs';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import type { Diagnostic } from './diagnostic.js';
+import { schemaDiagnostics } from './schema-diagnostics.js';
+import type { PositionLookup } from './yaml-positions.js';
+
+/** Shipped with awm at the package root; from dist/src/ that is two folders up. */
+const schemaUrl = new URL('../../awm.pipeline.schema.json', import.meta.url);
+
+let compiled: { readonly schema: object; readonly validate: ValidateFunction } | null = null;
+
+/** An ajv that knows the editor-only keywords our schemas use for messages. */
+export function createAjv(options: Options = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, verbose: true, ...options });
+  ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
+  return ajv;
+}
+
+/** The pipeline file's JSON Schema (read once: it is part of awm, not of the user's project). */
+export function pipelineSchema(): object {
+  return pipelineValidator().schema;
+}
+
+export interface StructureCheck {
+  readonly diagnostics: Diagnostic[];
+  /** Paths of values the schema rejected (not missing or unknown keys): later checks skip them. */
+  readonly invalidValues: readonly (readonly string[])[];
+}
+
+export function validatePipelineStructure(value: unknown, file: string, positionOf: PositionLookup): StructureCheck {
+  const { schema, validate } = pipelineValidator();
+  if (validate(value)) return { diagnostics: [], invalidValues: [] };
+  const errors = validate.errors ?? [];
+  const invalidValues = errors
+    .filter((error) => !['required', 'additionalProperties', 'propertyNames'].includes(error.keyword) && error.propertyName === undefined)
+    .map((error) => error.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~')));
+  return { diagnostics: schemaDiagnostics(errors, { file, basePath: [], positionOf, rootSchema: schema }), invalidValues };
+}
+
+function pipelineValidator(): { readonly schema: object; readonly validate: ValidateFunction } {
+  if (compiled === null) {
+    const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as object;
+    compiled = { schema, validate: createAjv().compile(schema) };
+  }
+  return compiled;
+}
