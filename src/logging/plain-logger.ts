@@ -14,7 +14,8 @@ export function plainLogger(write: Write, options: { verbose: boolean } = { verb
       case 'discovered':
         return;
       case 'started':
-        if (options.verbose || event.reasons.length > 0) write(`▶ ${event.instance}: ${event.reasons.join('; ')}`);
+        // Why a rebuild happens is worth a line; "never built" on a first build is not.
+        if (options.verbose || !event.reasons.every((reason) => reason.startsWith('never built'))) write(`▶ ${event.instance}: ${event.reasons.join('; ')}`);
         return;
       case 'finished': {
         const line = describeOutcome(event.instance, event.outcome);

@@ -1,0 +1,73 @@
+// The offline main job: a fresh clone builds the three demo scenarios from the recorded example
+// responses and reproduces the committed awm.lock exactly; a second build does nothing.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { REPO_ROOT, TempProject } from './support/cli-rig.js';
+
+const Demo = suite('demo: offline build of the bundled scenarios');
+let clone: TempProject;
+
+/** A copy of the repository's tracked files, as a fresh clone has them, plus the compiled code. */
+function freshClone(): TempProject {
+  const project = new TempProject({});
+  const files = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(join(REPO_ROOT, file))) continue;
+    mkdirSync(dirname(join(project.dir, file)), { recursive: true });
+    cpSync(join(REPO_ROOT, file), join(project.dir, file), { preserveTimestamps: true });
+  }
+  cpSync(join(REPO_ROOT, 'dist'), join(project.dir, 'dist'), { recursive: true, preserveTimestamps: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(project.dir, 'node_modules'));
+  return project;
+}
+
+Demo.before(() => {
+  clone = freshClone();
+});
+Demo.after(() => clone.remove());
+
+Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, offline', async () => {
+  const lock = clone.read('awm.lock');
+  const result = await clone.run(['build', '--frozen']);
+  assert.is(result.code, 0, `${result.stdout}\n${result.stderr}\n(if stage code, prompts or recorded responses changed on purpose, run \`npx awm build\` and commit awm.lock)`);
+  assert.match(result.stdout.split('\n')[0] ?? '', /offline demo provider/);
+  assert.match(result.stdout, /built 16, fresh 0, failed 0, skipped 0/);
+  assert.is(clone.read('awm.lock'), lock);
+  for (const scenario of ['online_bookstore', 'clinic_appointment_booking', 'personal_banking']) {
+    for (const file of ['scenario.json', 'tasks.json', 'schema.json', 'sample.json', 'seed.db', 'spec.json']) {
+      assert.ok(clone.exists(`artifacts/${scenario}/${file}`), `artifacts/${scenario}/${file}`);
+    }
+  }
+});
+
+Demo('a second build does nothing and check passes', async () => {
+  const second = await clone.run(['build']);
+  assert.is(second.code, 0, second.stderr);
+  assert.match(second.stdout, /built 0, fresh 16/);
+  const check = await clone.run(['check']);
+  assert.is(check.code, 0, check.stdout);
+});
+
+Demo('each demo scenario has 10 tasks and a seed database with user 1', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  for (const scenario of ['online_bookstore', 'clinic_appointment_booking', 'personal_banking']) {
+    const tasks = JSON.parse(clone.read(`artifacts/${scenario}/tasks.json`)) as { id: string }[];
+    assert.is(tasks.length, 10);
+    assert.is(tasks[0]?.id, 'task_00');
+    const db = new Database(join(clone.dir, `artifacts/${scenario}/seed.db`), { readonly: true });
+    try {
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+      assert.ok(tables.n >= 6 && tables.n <= 15, `${scenario} has ${tables.n} tables`);
+      const user = db.prepare('SELECT id FROM users WHERE id = 1').get();
+      assert.ok(user, `${scenario} has user 1`);
+    } finally {
+      db.close();
+    }
+  }
+});
+
+Demo.run();
+
