@@ -5,7 +5,6 @@ import type { BuildEvent, BuildSummary, StageTokens } from './build-event.js';
 import { acquireBuildMutex } from './build-mutex.js';
 import type { CliIo } from './cli.js';
 import { runBuild } from './executor.js';
-import { JsonFileCache } from './input-reader.js';
 import type { Llm } from './llm/types.js';
 import { plainLogger } from './logging/plain-logger.js';
 import { terminalLogger } from './logging/terminal-logger.js';
@@ -64,13 +63,7 @@ export async function buildProject(project: Project, options: BuildCommandOption
       fanout: project.fanout(targets.value.wanted),
       state: project.state,
       env: {
-        root: project.config.root,
-        hasher: project.state.hasher,
-        memo: project.state.memo,
-        jsonCache: new JsonFileCache(project.config.root),
-        worldClock: project.config.worldClock,
-        prompts: (stage) => project.prompts(stage),
-        modelFor: models.value,
+        ...project.fingerprintEnvironment(models.value),
         tempRoot,
         artifactsDir: project.config.artifactsDir,
         openSession: (instance) => llm.session(instance.ref.stage, instance.ref.scenario, instance.stage.config.llm),

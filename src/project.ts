@@ -7,7 +7,8 @@ import { loadPipelineConfig } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
 import { formatDiagnostic } from './diagnostic.js';
 import type { FanoutContext } from './fanout.js';
-import type { LoadedPrompt } from './fingerprinter.js';
+import type { FingerprintEnvironment, LoadedPrompt } from './fingerprinter.js';
+import { JsonFileCache } from './input-reader.js';
 import { sha256 } from './hash.js';
 import type { LoadedStage, PipelineConfig } from './pipeline-config.js';
 import { ProjectState } from './project-state.js';
@@ -28,6 +29,8 @@ export interface Project {
   prompts(stage: LoadedStage): Readonly<Record<string, LoadedPrompt>>;
   upstreamOf(stage: StageId): ReadonlySet<StageId>;
   fanout(wanted: FanoutContext['wanted']): FanoutContext;
+  /** What fingerprinting needs, given the model settings each LLM stage will send. */
+  fingerprintEnvironment(modelFor: FingerprintEnvironment['modelFor']): FingerprintEnvironment;
 }
 
 export async function openProject(root: string): Promise<Result<Project, string>> {
@@ -57,6 +60,15 @@ export async function openProject(root: string): Promise<Result<Project, string>
       return set;
     },
     fanout: (wanted) => ({ config: config.value, stages, order, wanted }),
+    fingerprintEnvironment: (modelFor) => ({
+      root,
+      hasher: state.value.hasher,
+      memo: state.value.memo,
+      jsonCache: new JsonFileCache(root),
+      worldClock: config.value.worldClock,
+      prompts: (stage) => prompts.value.get(stage.config.id) ?? {},
+      modelFor,
+    }),
   };
   return ok(project);
 }

@@ -1,7 +1,6 @@
 // `awm status` and `awm check`: judge every instance against awm.lock without building or
 // calling an LLM.
 import type { CliIo } from './cli.js';
-import { JsonFileCache } from './input-reader.js';
 import { createModelResolver } from './model-resolver.js';
 import type { Project } from './project.js';
 import { openProject } from './project.js';
@@ -55,15 +54,7 @@ async function statusReport(root: string, targets: readonly string[], io: CliIo)
     io.stderr.write(`awm: ${models.error}\n`);
     return 2;
   }
-  const report = await evaluateStatus(project.fanout(selection.value.wanted), {
-    root: project.config.root,
-    hasher: project.state.hasher,
-    memo: project.state.memo,
-    jsonCache: new JsonFileCache(project.config.root),
-    worldClock: project.config.worldClock,
-    prompts: (stage) => project.prompts(stage),
-    modelFor: models.value,
-  }, project.state);
+  const report = await evaluateStatus(project.fanout(selection.value.wanted), project.fingerprintEnvironment(models.value), project.state);
   project.state.saveCaches();
   return report;
 }
