@@ -111,8 +111,9 @@ function orList(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
+/** The schema's description of the value, as a hint that says what belongs there. */
 function descriptionOf(node: SchemaNode): string | null {
-  return typeof node['description'] === 'string' ? node['description'] : null;
+  return typeof node['description'] === 'string' ? `expected: ${node['description']}` : null;
 }
 
 /** Follows a local `$ref` (`#/definitions/x`, `#/$defs/x`) so the referenced node's description is found. */

@@ -112,8 +112,8 @@ test('wrong types and values say what was expected and what was found', async ()
     'awm.pipeline.yaml:6:16: "llm.concurrency" must be at least 1 (got 0)',
     'awm.pipeline.yaml:17:14: "foreach" of stage "tasks" must be "scenario" or "task" (got "scenarios")',
   ]);
-  assert.equal(hints(diagnostics)[0], 'The pipeline file format version; this awm reads version 1.');
-  assert.match(hints(diagnostics)[5] ?? '', /^did you mean "scenario"\? How the stage fans out/);
+  assert.equal(hints(diagnostics)[0], 'expected: The pipeline file format version; this awm reads version 1.');
+  assert.match(hints(diagnostics)[5] ?? '', /^did you mean "scenario"\? expected: How the stage fans out/);
 });
 
 test('a calendar-impossible world clock is caught', async () => {
