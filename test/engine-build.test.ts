@@ -140,6 +140,21 @@ Build('a build killed with SIGKILL mid-way resumes without redoing finished work
   assert.not.ok(project.exists('.awm/build.pid'));
 });
 
+Build('Ctrl-C lets running instances finish, starts nothing new, keeps what finished, and exits 130', async () => {
+  const child = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '300' });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const output = waitForOutput(child, /✓ built alpha:greet/);
+  await output;
+  child.kill('SIGINT');
+  assert.is(await exited(child), 130);
+  assert.match(stderr, /interrupted; letting running instances finish/);
+  const resumed = await project.run(['build']);
+  assert.is(resumed.code, 0, resumed.stderr);
+  assert.not.match(resumed.stdout, /built alpha:greet/);
+  assert.is((await project.run(['check'])).code, 0);
+});
+
 Build('a second build in the same folder refuses clearly while the first runs', async () => {
   const first = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '200' });
   await waitForOutput(first, /✓ built list/);
