@@ -13,12 +13,13 @@ import type { PipelineConfig, StageConfig } from './pipeline-config.js';
 import { err, ok, type Result } from './result.js';
 import { findCycles } from './stage-graph.js';
 import { parseYaml, type PositionLookup } from './yaml-positions.js';
+import type { ValidationMemo } from './validation-memo.js';
 
 export { nodeProjectReader, type ProjectReader } from './config-files.js';
 
 export const defaultPipelineFile = 'awm.pipeline.yaml';
 
-export async function loadPipelineConfig(root: string, fileName = defaultPipelineFile, reader: ProjectReader = nodeProjectReader): Promise<Result<PipelineConfig, Diagnostic[]>> {
+export async function loadPipelineConfig(root: string, fileName = defaultPipelineFile, reader: ProjectReader = nodeProjectReader, memo: ValidationMemo | null = null): Promise<Result<PipelineConfig, Diagnostic[]>> {
   const absoluteRoot = resolve(root);
   const sourceText = await reader.readText(resolve(absoluteRoot, fileName));
   if (sourceText === null) {
@@ -27,7 +28,7 @@ export async function loadPipelineConfig(root: string, fileName = defaultPipelin
   const parsed = parseYaml(fileName, sourceText);
   if (!parsed.ok) return err(sortDiagnostics(parsed.error));
   const { value, positionOf } = parsed.value;
-  const structure = validatePipelineStructure(value, fileName, positionOf);
+  const structure = await validatePipelineStructure(value, fileName, positionOf, memo);
   const draft = readPipelineDraft(value, structure.invalidValues);
   const context: CheckContext = { file: fileName, positionOf };
   const diagnostics = [

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageId } from './brand.js';
-import { loadPipelineConfig } from './config.js';
+import { loadPipelineConfig, nodeProjectReader } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
 import { formatDiagnostic } from './diagnostic.js';
 import type { FanoutContext } from './fanout.js';
@@ -11,12 +11,13 @@ import type { FingerprintEnvironment, LoadedPrompt } from './fingerprinter.js';
 import { JsonFileCache } from './input-reader.js';
 import { sha256 } from './hash.js';
 import type { LoadedStage, PipelineConfig } from './pipeline-config.js';
-import { ProjectState } from './project-state.js';
+import { atomicWrite, ProjectState, STATE_DIR } from './project-state.js';
 import { parsePromptTemplate } from './prompt-template.js';
 import type { Result } from './result.js';
 import { err, ok } from './result.js';
 import { stageOrder, upstreamStages } from './stage-graph.js';
-import { loadStages } from './stage-loader.js';
+import { loadStages, nodeStageImporter } from './stage-loader.js';
+import { ValidationMemo } from './validation-memo.js';
 
 export const PIPELINE_FILE = 'awm.pipeline.yaml';
 
@@ -34,10 +35,13 @@ export interface Project {
 }
 
 export async function openProject(root: string): Promise<Result<Project, string>> {
-  const config = await loadPipelineConfig(root, PIPELINE_FILE);
+  const validated = ValidationMemo.load(root, STATE_DIR);
+  const config = await loadPipelineConfig(root, PIPELINE_FILE, nodeProjectReader, validated);
   if (!config.ok) return err(formatAll(config.error, root));
-  const loaded = await loadStages(config.value);
+  const loaded = await loadStages(config.value, nodeStageImporter, validated);
   if (!loaded.ok) return err(formatAll(loaded.error, root));
+  const snapshot = validated.takeSnapshot();
+  if (snapshot) atomicWrite(join(root, STATE_DIR, 'validated.json'), JSON.stringify(snapshot));
   const stages = new Map(loaded.value.map((stage) => [stage.config.id, stage]));
   const prompts = loadPrompts(root, loaded.value);
   if (!prompts.ok) return prompts;

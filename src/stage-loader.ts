@@ -15,6 +15,7 @@ import { err, ok, type Result } from './result.js';
 import { schemaDiagnostics } from './schema-diagnostics.js';
 import { locateStageModule, type CompiledFiles } from './stage-compiled.js';
 import type { StageDefinition } from './stage.js';
+import { ValidationMemo } from './validation-memo.js';
 
 /** The file system and module system as the loader sees them (paths are absolute). */
 export interface StageImporter extends CompiledFiles {
@@ -30,14 +31,21 @@ export const nodeStageImporter: StageImporter = {
   importModule: (path, version) => import(`${pathToFileURL(path).href}?v=${encodeURIComponent(version)}`),
 };
 
-export async function loadStages(config: PipelineConfig, importer: StageImporter = nodeStageImporter): Promise<Result<LoadedStage[], Diagnostic[]>> {
-  const ajv = createAjv({ useDefaults: true, strict: false });
-  const results = await Promise.all([...config.stages.values()].map((stage) => loadStage(config, stage, importer, ajv)));
+export async function loadStages(config: PipelineConfig, importer: StageImporter = nodeStageImporter, memo: ValidationMemo | null = null): Promise<Result<LoadedStage[], Diagnostic[]>> {
+  let ajv: Promise<Ajv> | null = null;
+  const validator: ParamValidator = { memo, ajv: () => (ajv ??= createAjv({ useDefaults: true, strict: false })) };
+  const results = await Promise.all([...config.stages.values()].map((stage) => loadStage(config, stage, importer, validator)));
   const problems = results.flatMap((result) => (result.ok ? [] : result.error));
   return problems.length > 0 ? err(sortDiagnostics(problems)) : ok(results.flatMap((result) => (result.ok ? [result.value] : [])));
 }
 
-async function loadStage(config: PipelineConfig, stage: StageConfig, importer: StageImporter, ajv: Ajv): Promise<Result<LoadedStage, Diagnostic[]>> {
+/** ajv, loaded only when some params were not validated before. */
+interface ParamValidator {
+  readonly memo: ValidationMemo | null;
+  ajv(): Promise<Ajv>;
+}
+
+async function loadStage(config: PipelineConfig, stage: StageConfig, importer: StageImporter, validator: ParamValidator): Promise<Result<LoadedStage, Diagnostic[]>> {
   const atCode = (message: string, hint: string): Result<never, Diagnostic[]> =>
     err([{ file: config.file, position: config.positionOf(['stages', stage.id, 'code']), message, hint }]);
   const sourceBytes = await importer.readBytes(resolve(config.root, stage.code));
@@ -48,7 +56,7 @@ async function loadStage(config: PipelineConfig, stage: StageConfig, importer: S
   if (location.kind === 'outdated') return atCode(`stage code ${stage.code} has changed since it was compiled`, 'run `npm run build`');
   const imported = await importDefinition(location.path, stage.code, importer);
   if (!imported.ok) return atCode(imported.error.message, imported.error.hint ?? `\`node ${relative(config.root, location.path)}\` shows the whole error`);
-  const params = checkParams(config, stage, imported.value, ajv);
+  const params = await checkParams(config, stage, imported.value, validator);
   if (!params.ok) return params;
   return ok({ config: stage, definition: imported.value, params: params.value, codeHash });
 }
@@ -86,7 +94,7 @@ function definitionProblems(value: unknown): string[] {
  * The YAML params checked against the stage's schema, with its defaults filled in. Unknown params
  * are errors even if the schema does not say so: a misspelt param must not silently do nothing.
  */
-function checkParams(config: PipelineConfig, stage: StageConfig, definition: StageDefinition<Record<string, unknown>>, ajv: Ajv): Result<Record<string, unknown>, Diagnostic[]> {
+async function checkParams(config: PipelineConfig, stage: StageConfig, definition: StageDefinition<Record<string, unknown>>, validator: ParamValidator): Promise<Result<Record<string, unknown>, Diagnostic[]>> {
   const basePath = ['stages', stage.id, 'params'];
   const given = structuredClone(stage.params) as Record<string, unknown>;
   const at = (path: readonly (string | number)[], message: string, hint: string): Result<never, Diagnostic[]> =>
@@ -97,14 +105,20 @@ function checkParams(config: PipelineConfig, stage: StageConfig, definition: Sta
     return at(basePath, `stage "${stage.id}" takes no params, but the pipeline gives ${names.map((name) => `"${name}"`).join(', ')}`, `remove "params:", or declare them in ${stage.code} (params: { type: 'object', properties: { … } })`);
   }
   const schema = closeObject(definition.params);
+  const key = validator.memo ? ValidationMemo.key(schema, given) : null;
+  const known = key ? validator.memo?.passed(key) : null;
+  if (known) return ok(known.value as Record<string, unknown>);
   let validate;
   try {
-    validate = ajv.compile(schema);
+    validate = (await validator.ajv()).compile(schema);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return at(['stages', stage.id, 'code'], `stage code ${stage.code} declares an invalid params schema: ${reason}`, 'fix "params" in the stage definition: it must be a JSON Schema (draft-07) object');
   }
-  if (validate(given)) return ok(given);
+  if (validate(given)) {
+    if (key) validator.memo?.remember(key, given);
+    return ok(given);
+  }
   return err(schemaDiagnostics(validate.errors ?? [], { file: config.file, basePath, positionOf: config.positionOf, rootSchema: schema }));
 }
 

@@ -85,6 +85,18 @@ Freshness('a param change names the param with its old and new value', async () 
   assert.is(report['alpha:greet'], 'stale: params changed: punctuation "!" → "?"');
 });
 
+Freshness('validation remembered from earlier runs never hides a new problem in the pipeline file', async () => {
+  assert.ok(project.exists('.awm/state/validated.json'));
+  project.write('awm.pipeline.yaml', project.read('awm.pipeline.yaml').replace('punctuation: "!"', 'punctuation: 3').replace('foreach: scenario', 'foreach: scenarios'));
+  const result = await project.run(['status']);
+  assert.is(result.code, 2);
+  assert.match(result.stderr, /awm\.pipeline\.yaml:\d+:\d+: .*foreach/);
+  project.write('awm.pipeline.yaml', project.read('awm.pipeline.yaml').replace('foreach: scenarios', 'foreach: scenario'));
+  const params = await project.run(['status']);
+  assert.is(params.code, 2);
+  assert.match(params.stderr, /param "punctuation" of stage "greet" must be a string \(got 3\)/);
+});
+
 Freshness('a stage code change names the stage file', async () => {
   project.write('stages/shout.mjs', project.read('stages/shout.mjs').replace("'upper-cases the greeting'", "'upper-cases the greeting, loudly'"));
   const report = notFresh(await status());
