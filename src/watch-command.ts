@@ -22,7 +22,16 @@ type WatchState = { kind: 'idle' } | { kind: 'debouncing'; timer: NodeJS.Timeout
 
 export async function watchCommand(root: string, options: BuildCommandOptions, io: CliIo, signal: AbortSignal = stopSignal()): Promise<number> {
   const { watch } = await import('chokidar');
-  const emit = chooseLogger(io);
+  const log = chooseLogger(io);
+  // The same notice (offline provider, n-gram embeddings) is worth saying once per session, not per rebuild.
+  const noticed = new Set<string>();
+  const emit: typeof log = (event) => {
+    if (event.kind === 'notice') {
+      if (noticed.has(event.message)) return;
+      noticed.add(event.message);
+    }
+    log(event);
+  };
   const changed = new Set<string>();
   let state: WatchState = { kind: 'idle' };
   let watcher: FSWatcher | null = null;
