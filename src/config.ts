@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { StageId } from './brand.js';
 import { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 import { checkSourceFiles, nodeProjectReader, type ProjectReader } from './config-files.js';
-import { readPipelineDraft, type PipelineDraft } from './config-model.js';
+import { readPipelineDraft, type PipelineDraft, type StageDraft } from './config-model.js';
 import { checkOutputs } from './config-outputs.js';
 import { diagnosticAt, type CheckContext } from './config-paths.js';
 import { checkReferences } from './config-references.js';
@@ -41,6 +41,26 @@ export async function loadPipelineConfig(root: string, fileName = defaultPipelin
   ];
   if (diagnostics.length > 0) return err(sortDiagnostics(diagnostics));
   return ok(toPipelineConfig(draft, { root: absoluteRoot, file: fileName, sourceText, positionOf }));
+}
+
+/**
+ * When the pipeline file has problems, the stages that still name an existing code file, so their
+ * params can be checked too and every problem is reported in one go. Null if the YAML does not parse.
+ */
+export async function stagesStillCheckable(root: string, fileName = defaultPipelineFile, reader: ProjectReader = nodeProjectReader): Promise<PipelineConfig | null> {
+  const absoluteRoot = resolve(root);
+  const sourceText = await reader.readText(resolve(absoluteRoot, fileName));
+  if (sourceText === null) return null;
+  const parsed = parseYaml(fileName, sourceText);
+  if (!parsed.ok) return null;
+  const { value, positionOf } = parsed.value;
+  const structure = await validatePipelineStructure(value, fileName, positionOf);
+  const draft = readPipelineDraft(value, structure.invalidValues);
+  const stages = new Map<StageId, StageDraft>();
+  for (const [id, stage] of draft.stages) {
+    if (stage.code !== null && (await reader.kindOf(resolve(absoluteRoot, stage.code))) === 'file') stages.set(id, stage);
+  }
+  return toPipelineConfig({ ...draft, stages }, { root: absoluteRoot, file: fileName, sourceText, positionOf });
 }
 
 /** File-level problems first, then by line and column; exact repeats dropped. */

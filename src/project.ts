@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageId } from './brand.js';
-import { loadPipelineConfig, nodeProjectReader } from './config.js';
+import { loadPipelineConfig, nodeProjectReader, sortDiagnostics, stagesStillCheckable } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
 import { formatDiagnostic } from './diagnostic.js';
 import type { FanoutContext } from './fanout.js';
@@ -37,7 +37,7 @@ export interface Project {
 export async function openProject(root: string): Promise<Result<Project, string>> {
   const validated = ValidationMemo.load(root, STATE_DIR);
   const config = await loadPipelineConfig(root, PIPELINE_FILE, nodeProjectReader, validated);
-  if (!config.ok) return err(formatAll(config.error, root));
+  if (!config.ok) return err(formatAll(await withStageProblems(root, config.error), root));
   const loaded = await loadStages(config.value, nodeStageImporter, validated);
   if (!loaded.ok) return err(formatAll(loaded.error, root));
   const snapshot = validated.takeSnapshot();
@@ -75,6 +75,14 @@ export async function openProject(root: string): Promise<Result<Project, string>
     }),
   };
   return ok(project);
+}
+
+/** Adds the param and stage-code problems of the stages that can still be loaded. */
+async function withStageProblems(root: string, diagnostics: readonly Diagnostic[]): Promise<Diagnostic[]> {
+  const partial = await stagesStillCheckable(root, PIPELINE_FILE);
+  if (!partial || partial.stages.size === 0) return [...diagnostics];
+  const stages = await loadStages(partial, nodeStageImporter, null);
+  return sortDiagnostics([...diagnostics, ...(stages.ok ? [] : stages.error)]);
 }
 
 function loadPrompts(root: string, stages: readonly LoadedStage[]): Result<Map<StageId, Record<string, LoadedPrompt>>, string> {

@@ -189,6 +189,19 @@ Build('watch mode rebuilds what a prompt edit made stale, and says why', async (
   }
 });
 
+Build('problems in the pipeline file and in stage params are all reported in one go', async () => {
+  project.write('awm.pipeline.yaml', project.read('awm.pipeline.yaml').replace('punctuation: "!"', 'punctuation: 3').replace('greeting: greet.greeting', 'greeting: gret.greeting'));
+  const result = await project.run(['build']);
+  assert.is(result.code, 2);
+  const lines = result.stderr.split('\n').filter((line) => line.startsWith('awm.pipeline.yaml:'));
+  assert.equal(lines, [
+    'awm.pipeline.yaml:22:20: param "punctuation" of stage "greet" must be a string (got 3)',
+    'awm.pipeline.yaml:27:17: stage "shout" reads "gret.greeting", but there is no stage "gret"',
+  ]);
+  assert.match(result.stderr, /2 problems in the pipeline; nothing was built\./);
+  assert.not.ok(project.exists('out'));
+});
+
 Build('dag draws the stage graph as Mermaid and DOT', async () => {
   const mermaid = await project.run(['dag']);
   assert.is(mermaid.code, 0, mermaid.stderr);
