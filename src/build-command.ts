@@ -71,6 +71,7 @@ export async function buildProject(project: Project, options: BuildCommandOption
       },
       emit,
       tokensByStage: () => tokensOf(llm),
+      tokensEstimated: llm.providerName === 'demo',
     }, { targets: targets.value, force: options.force, dryRun: options.dryRun, jobs: options.jobs, keepGoing: options.keepGoing, frozen: options.frozen });
     return exitCode(summary, signal);
   } finally {

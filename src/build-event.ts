@@ -13,6 +13,8 @@ export interface BuildSummary {
   readonly counts: Readonly<Record<Outcome['kind'], number>>;
   readonly wallMs: number;
   readonly tokensByStage: Readonly<Record<string, StageTokens>>;
+  /** Set when the counts are estimates (the offline demo provider counts characters / 4). */
+  readonly tokensEstimated: boolean;
   /** Instances whose lock entry would change (only in --frozen builds). */
   readonly frozenViolations: readonly string[];
   readonly lockWritten: boolean;

@@ -38,6 +38,8 @@ export interface BuildDependencies {
   readonly env: StageRunEnvironment;
   readonly emit: (event: BuildEvent) => void;
   readonly tokensByStage: () => Readonly<Record<string, StageTokens>>;
+  /** Whether token counts are estimates rather than what a provider reported. */
+  readonly tokensEstimated?: boolean;
   readonly now?: () => number;
   /** How often the lock journal is folded into awm.lock during a build. */
   readonly flushEveryMs?: number;
@@ -201,7 +203,7 @@ class Build {
     state.saveCaches();
     const counts = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<Outcome['kind'], number>;
     for (const outcome of this.outcomes.values()) counts[outcome.kind] += 1;
-    const summary: BuildSummary = { counts, wallMs: this.now() - this.started, tokensByStage: this.deps.tokensByStage(), frozenViolations, lockWritten };
+    const summary: BuildSummary = { counts, wallMs: this.now() - this.started, tokensByStage: this.deps.tokensByStage(), tokensEstimated: this.deps.tokensEstimated ?? false, frozenViolations, lockWritten };
     this.deps.emit({ kind: 'summary', summary });
     return summary;
   }

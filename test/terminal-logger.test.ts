@@ -25,7 +25,7 @@ Loggers('the plain logger prints failures with their log, skips with their cause
   const log = plainLogger((line) => lines.push(line));
   log({ kind: 'finished', instance: key('a:schema'), stage: 'schema', outcome: { kind: 'failed-check', message: '3 of 12 tables failed', log: 'artifacts/a/logs/schema.json' } });
   log({ kind: 'finished', instance: key('a:sample'), stage: 'sample', outcome: { kind: 'skipped', because: key('a:schema') } });
-  log({ kind: 'summary', summary: { counts: { fresh: 4, built: 1, 'would-build': 0, 'failed-llm': 0, 'failed-validation': 0, 'failed-check': 1, 'failed-error': 0, 'internal-error': 0, skipped: 1, cancelled: 0 }, wallMs: 2500, tokensByStage: { schema: { promptTokens: 1000, completionTokens: 234, requests: 2, cachedRequests: 1 } }, frozenViolations: [], lockWritten: true } });
+  log({ kind: 'summary', summary: { counts: { fresh: 4, built: 1, 'would-build': 0, 'failed-llm': 0, 'failed-validation': 0, 'failed-check': 1, 'failed-error': 0, 'internal-error': 0, skipped: 1, cancelled: 0 }, wallMs: 2500, tokensByStage: { schema: { promptTokens: 1000, completionTokens: 234, requests: 2, cachedRequests: 1 } }, tokensEstimated: false, frozenViolations: [], lockWritten: true } });
   assert.equal(lines, [
     '✗ failed check a:schema: 3 of 12 tables failed\n    attempts logged in artifacts/a/logs/schema.json',
     '- skipped a:sample (needs a:schema, which failed)',

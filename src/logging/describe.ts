@@ -40,7 +40,7 @@ export function describeSummary(summary: BuildSummary): string[] {
   if (counts.cancelled > 0) parts.push(`not started ${counts.cancelled} (interrupted)`);
   const lines = [`awm: ${parts.join(', ')} in ${seconds(summary.wallMs)}`];
   const tokens = describeTokens(summary.tokensByStage);
-  if (tokens) lines.push(`awm: LLM tokens ${tokens}`);
+  if (tokens) lines.push(`awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — estimated (recorded answers, no LLM called)' : ''}`);
   if (summary.frozenViolations.length > 0) {
     lines.push(`awm: --frozen: awm.lock would change for ${summary.frozenViolations.length} instance${summary.frozenViolations.length > 1 ? 's' : ''} (the lock was not written):`);
     for (const violation of summary.frozenViolations) lines.push(`  ${violation}`);
