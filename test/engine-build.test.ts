@@ -156,7 +156,7 @@ Build('Ctrl-C lets running instances finish, starts nothing new, keeps what fini
 });
 
 Build('a second build in the same folder refuses clearly while the first runs', async () => {
-  const first = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '200' });
+  const first = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '600' });
   await waitForOutput(first, /✓ built list/);
   const second = await project.run(['build']);
   assert.is(second.code, 1);
