@@ -7,7 +7,8 @@ import type { ScenarioId, StageId } from './brand.js';
 import type { InstanceKey } from './instance.js';
 import { instanceKey } from './instance.js';
 import type { PlannedInstance } from './instance-plan.js';
-import { listPath, parseIdList, planInstance, scenarioIdBrand, taskIdBrand } from './instance-plan.js';
+import { listPath, parseIdList, planInstance } from './instance-plan.js';
+import { asScenarioId, asTaskId } from './brand.js';
 import type { Fanout, LoadedStage, PipelineConfig } from './pipeline-config.js';
 import type { Result } from './result.js';
 import { err, ok } from './result.js';
@@ -40,7 +41,7 @@ export function isTaskListProducer(context: FanoutContext, instance: PlannedInst
 export function scenarioInstances(context: FanoutContext): Result<{ scenarios: ScenarioId[]; instances: PlannedInstance[] }, string> {
   const path = listPath(context.config, 'scenarios', null);
   if (path === null) return ok({ scenarios: [], instances: [] });
-  const ids = readList(context.config.root, path, scenarioIdBrand);
+  const ids = readList(context.config.root, path, asScenarioId);
   if (!ids.ok) return ids;
   const instances: PlannedInstance[] = [];
   for (const stage of stagesWith(context, 'scenario')) {
@@ -57,7 +58,7 @@ export function taskInstances(context: FanoutContext, scenario: ScenarioId): Res
   if (perTask.length === 0) return ok([]);
   const path = listPath(context.config, 'tasks', scenario);
   if (path === null) return ok([]);
-  const ids = readList(context.config.root, path, taskIdBrand);
+  const ids = readList(context.config.root, path, asTaskId);
   if (!ids.ok) return ids;
   return ok(perTask.flatMap((stage) => ids.value.map((task) => planInstance(context.config, context.stages, stage, scenario, task))));
 }

@@ -2,7 +2,6 @@
 // a per-task stage one per task of each scenario. Resolves each instance's inputs to the files
 // (or rows) it reads and the instances that produce them. Pure: the lists are passed in.
 import type { ScenarioId, StageId, TaskId } from './brand.js';
-import { asScenarioId, asTaskId } from './brand.js';
 import type { InputRef, LoadedStage, PipelineConfig } from './pipeline-config.js';
 import type { InstanceKey, InstanceRef } from './instance.js';
 import { expandPattern, instanceKey } from './instance.js';
@@ -108,5 +107,3 @@ export function parseIdList<T extends string>(text: string, path: string, brand:
   return ok(ids);
 }
 
-export const scenarioIdBrand = asScenarioId;
-export const taskIdBrand = asTaskId;

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sha256 } from './brand.js';
 import { prettyJson } from './canonical-json.js';
-import type { ContentHasher } from './content-hasher.js';
 import type { Fingerprint } from './fingerprint.js';
 import { lockedParts } from './fingerprint.js';
 import type { FingerprintEnvironment } from './fingerprinter.js';
