@@ -70,6 +70,13 @@ export class ContentHasher {
     return entry.rows?.[id] ?? 'no-row';
   }
 
+  /** Content hash of each named file (null where missing): an instance's outputs as they are now. */
+  async hashAll(paths: Readonly<Record<string, string>>): Promise<Record<string, Sha256 | null>> {
+    const hashes: Record<string, Sha256 | null> = {};
+    for (const [name, path] of Object.entries(paths)) hashes[name] = await this.hashFile(path);
+    return hashes;
+  }
+
   /** Hash of any file (e.g. a temp output), without remembering it. */
   async hashUncached(absolutePath: string): Promise<Sha256> {
     return isDatabase(absolutePath) ? this.hashDatabase(absolutePath) : sha256(readFileSync(absolutePath));

@@ -21,7 +21,6 @@ import type { ProjectState } from './project-state.js';
 import type { StageRunEnvironment } from './stage-runner.js';
 import { runStageInstance } from './stage-runner.js';
 import type { TargetSelection } from './targets.js';
-import type { Sha256 } from './brand.js';
 
 export interface BuildOptions {
   readonly targets: TargetSelection;
@@ -181,8 +180,7 @@ class Build {
   }
 
   private async judge(instance: PlannedInstance, fingerprint: Parameters<typeof judgeInstance>[1]): Promise<Freshness> {
-    const hashes: Record<string, Sha256 | null> = {};
-    for (const [name, path] of Object.entries(instance.outputs)) hashes[name] = await this.deps.state.hasher.hashFile(path);
+    const hashes = await this.deps.state.hasher.hashAll(instance.outputs);
     return judgeInstance(instance, fingerprint, this.deps.state.entries.get(instance.key), hashes);
   }
 

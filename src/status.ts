@@ -1,6 +1,5 @@
 // `awm status` / `awm check`: judges every instance without building anything (and without the
 // LLM), expanding per-scenario stages over the scenario list as it is on disk now.
-import type { Sha256 } from './brand.js';
 import type { FanoutContext } from './fanout.js';
 import { globalInstances, isScenarioListProducer, isTaskListProducer, scenarioInstances, taskInstances } from './fanout.js';
 import type { FingerprintEnvironment } from './fingerprinter.js';
@@ -70,8 +69,7 @@ async function judge(instance: PlannedInstance, env: FingerprintEnvironment, sta
     if (!entry) return { ...base, state: 'missing', reasons: ['never built (no entry in awm.lock)', ...waits] };
     return { ...base, state: 'blocked', reasons: [...waits, ...fingerprint.error] };
   }
-  const hashes: Record<string, Sha256 | null> = {};
-  for (const [name, path] of Object.entries(instance.outputs)) hashes[name] = await state.hasher.hashFile(path);
+  const hashes = await state.hasher.hashAll(instance.outputs);
   const own = judgeInstance(instance, fingerprint.value, entry, hashes);
   if (own.state !== 'fresh') return { ...base, ...own };
   if (waits.length > 0) return { ...base, state: 'blocked', reasons: waits };
