@@ -6,16 +6,16 @@ import { AzureOpenAI, OpenAI } from 'openai';
 /** Our own per-try timer aborts first; the client's is a backstop for the connection phase. */
 const CLIENT_TIMEOUT_SLACK_MS = 1000;
 
+/** What every client we make shares: nothing read from process.env, no retries of its own, quiet. */
+function sharedOptions(timeoutMs: number) {
+  return { organization: null, project: null, webhookSecret: null, maxRetries: 0, timeout: timeoutMs + CLIENT_TIMEOUT_SLACK_MS, logLevel: 'off' } as const;
+}
+
 export function openAiClient(options: { readonly apiKey: string; readonly baseUrl: string; readonly timeoutMs: number }): OpenAI {
   return new OpenAI({
     apiKey: options.apiKey,
     baseURL: options.baseUrl,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    timeout: options.timeoutMs + CLIENT_TIMEOUT_SLACK_MS,
-    logLevel: 'off',
+    ...sharedOptions(options.timeoutMs),
   });
 }
 
@@ -30,11 +30,6 @@ export function azureClient(options: {
     baseURL: `${options.endpoint}/openai`,
     apiKey: options.apiKey,
     apiVersion: options.apiVersion,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    timeout: options.timeoutMs + CLIENT_TIMEOUT_SLACK_MS,
-    logLevel: 'off',
+    ...sharedOptions(options.timeoutMs),
   });
 }
