@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { startMockLlmServer, mockStep } = await import(new URL('../dist/src/llm/mock-llm-server.js', import.meta.url).href).catch(() => {
-  process.stderr.write('mock-llm: dist/src/llm/mock-llm-server.js is missing; run `npm run build` first.\n');
+const { startMockLlmServer, mockStep } = await import(new URL('../dist/src/testing/mock-llm-server.js', import.meta.url).href).catch(() => {
+  process.stderr.write('mock-llm: dist/src/testing/mock-llm-server.js is missing; run `npm run build` first.\n');
   process.exit(2);
 });
 

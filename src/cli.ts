@@ -87,20 +87,20 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         return 2;
       }
       const options = { targets: rest, force: values.force ?? false, dryRun: values['dry-run'] ?? false, jobs, keepGoing: values['keep-going'] ?? false, frozen: values.frozen ?? false, fresh: values.fresh ?? false };
-      if (values.watch) return (await import('./watch-command.js')).watchCommand(root, options, io);
-      return (await import('./build-command.js')).buildCommand(root, options, io);
+      if (values.watch) return (await import('./commands/watch.js')).watchCommand(root, options, io);
+      return (await import('./commands/build.js')).buildCommand(root, options, io);
     }
     case 'status':
-      return (await import('./status-command.js')).statusCommand(root, { targets: rest, explain: values.explain ?? false, json: values.json ?? false }, io);
+      return (await import('./commands/status.js')).statusCommand(root, { targets: rest, explain: values.explain ?? false, json: values.json ?? false }, io);
     case 'check':
-      return (await import('./status-command.js')).checkCommand(root, io);
+      return (await import('./commands/status.js')).checkCommand(root, io);
     case 'dag': {
       const format = values.format ?? 'mermaid';
       if (format !== 'mermaid' && format !== 'dot') {
         io.stderr.write(`awm: --format must be mermaid or dot (got "${format}")\n`);
         return 2;
       }
-      return (await import('./dag-command.js')).dagCommand(root, format, io);
+      return (await import('./commands/dag.js')).dagCommand(root, format, io);
     }
     default:
       io.stderr.write(`awm: unknown command "${command}". Commands: build, status, check, dag. Run \`awm --help\`.\n`);

@@ -8,17 +8,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import { defineStage, type RenderContext } from '../src/stage.js';
+import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
 import type { CheckOutcome } from '../src/llm/types.js';
-import { capErrors, excerpt, percent } from '../src/feedback-text.js';
-import type { SampleAnswer, StatementOutcome } from '../src/sample-inserts.js';
-import { usableSchema, type SchemaAnswer } from '../src/schema-database.js';
-import { buildSeedDatabase, writeSeedDatabase } from '../src/seed-database.js';
-import { stageFailure } from '../src/stage-failure.js';
-import { renderPrompt } from '../src/stage-prompt.js';
-import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis-inputs.js';
-import { describeWorldClock, timePlaceholderGuide } from '../src/time-placeholder-guide.js';
-import { parseWorldClock } from '../src/world-clock.js';
+import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
+import type { SampleAnswer, StatementOutcome } from '../src/sqlite/sample-inserts.js';
+import { usableSchema, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
+import { buildSeedDatabase, writeSeedDatabase } from '../src/sqlite/seed-database.js';
+import { stageFailure } from '../src/stage-api/stage-failure.js';
+import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis/artifacts.js';
+import { describeWorldClock, timePlaceholderGuide } from '../src/synthesis/time-placeholder-guide.js';
+import { parseWorldClock } from '../src/sqlite/time-placeholders.js';
 
 export interface SampleParams {
   readonly max_error_ratio: number;

@@ -5,16 +5,16 @@
 // Incremental: the previous list is kept as it is, in order, and only the missing scenarios are
 // generated, so raising `target` leaves every existing row — and everything built from it — fresh;
 // lowering it keeps the first `target` rows without asking the LLM anything.
-import { defineStage, type RenderContext, type RunContext, type StageRunResult } from '../src/stage.js';
+import { defineStage, type RenderContext, type RunContext, type StageRunResult } from '../src/stage-api/stage.js';
 import type { CheckOutcome } from '../src/llm/types.js';
-import { capErrors } from '../src/feedback-text.js';
-import { scenarioId } from '../src/scenario-id.js';
-import { ScenarioPool } from '../src/scenario-dedup.js';
-import { growScenarioList, type BatchRequest } from '../src/scenario-generation.js';
-import { focusGroups, formatCategoryGroups, pickFewShot, type ClassifiedSeed, type Suitability } from '../src/scenario-focus.js';
-import { stageFailure } from '../src/stage-failure.js';
-import { renderPrompt } from '../src/stage-prompt.js';
-import type { ScenarioRow } from '../src/synthesis-inputs.js';
+import { capErrors } from '../src/synthesis/feedback-text.js';
+import { scenarioId } from '../src/synthesis/scenario-id.js';
+import { ScenarioPool } from '../src/synthesis/scenario-pool.js';
+import { growScenarioList, type BatchRequest } from '../src/synthesis/grow-scenario-list.js';
+import { focusGroups, formatCategoryGroups, pickFewShot, type ClassifiedSeed, type Suitability } from '../src/synthesis/scenario-focus.js';
+import { stageFailure } from '../src/stage-api/stage-failure.js';
+import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 
 export interface ScenariosParams {
   readonly target: number;

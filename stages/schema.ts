@@ -2,14 +2,14 @@
 // fails when its DDL or one of its indexes does; up to `max_error_ratio` of failing tables is
 // tolerated (as the reference does), and the best attempt is the one with the fewest.
 import Database from 'better-sqlite3';
-import { defineStage, type RenderContext } from '../src/stage.js';
+import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
 import type { CheckOutcome } from '../src/llm/types.js';
-import { applySchema, failingTables, type SchemaAnswer } from '../src/schema-database.js';
-import { foreignKeyTargetProblems } from '../src/foreign-key-targets.js';
-import { capErrors, excerpt, percent } from '../src/feedback-text.js';
-import { stageFailure } from '../src/stage-failure.js';
-import { renderPrompt } from '../src/stage-prompt.js';
-import { formatTasks, readScenario, readTasks } from '../src/synthesis-inputs.js';
+import { applySchema, failingTables, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
+import { foreignKeyTargetProblems } from '../src/sqlite/foreign-key-targets.js';
+import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
+import { stageFailure } from '../src/stage-api/stage-failure.js';
+import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { formatTasks, readScenario, readTasks } from '../src/synthesis/artifacts.js';
 
 export interface SchemaParams {
   readonly max_error_ratio: number;

@@ -2,13 +2,13 @@
 // its input, example arguments (the env check later calls every tool with them) and the tables it
 // touches. The LLM writes only this and the handlers; the host does the rest.
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { defineStage, type RenderContext } from '../src/stage.js';
+import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
 import type { CheckOutcome } from '../src/llm/types.js';
-import { capErrors } from '../src/feedback-text.js';
-import { usableSchema } from '../src/schema-database.js';
-import { stageFailure } from '../src/stage-failure.js';
-import { renderPrompt } from '../src/stage-prompt.js';
-import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis-inputs.js';
+import { capErrors } from '../src/synthesis/feedback-text.js';
+import { usableSchema } from '../src/sqlite/apply-schema.js';
+import { stageFailure } from '../src/stage-api/stage-failure.js';
+import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis/artifacts.js';
 
 export interface SpecParams {
   readonly max_attempts: number;

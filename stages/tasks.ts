@@ -1,11 +1,11 @@
 // Tasks are the scenario's functional requirements: the schema, the sample data and the tool
 // surface are all built so that an agent can carry them out.
-import { defineStage, type RenderContext } from '../src/stage.js';
+import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
 import type { CheckOutcome } from '../src/llm/types.js';
-import { stageFailure } from '../src/stage-failure.js';
-import { renderPrompt } from '../src/stage-prompt.js';
-import { readScenario, type TaskKind, type TaskRow } from '../src/synthesis-inputs.js';
-import { normalizeTaskText, taskTextProblems } from '../src/task-rules.js';
+import { stageFailure } from '../src/stage-api/stage-failure.js';
+import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { readScenario, type TaskKind, type TaskRow } from '../src/synthesis/artifacts.js';
+import { normalizeTaskText, taskTextProblems } from '../src/synthesis/task-rules.js';
 
 export interface TasksParams {
   readonly count: number;

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadPipelineConfig } from '../src/config.js';
-import type { Diagnostic } from '../src/diagnostic.js';
-import type { LoadedStage } from '../src/pipeline-config.js';
-import { loadStages } from '../src/stage-loader.js';
+import { loadPipelineConfig } from '../src/config/load.js';
+import type { Diagnostic } from '../src/config/diagnostic.js';
+import type { LoadedStage } from '../src/config/types.js';
+import { loadStages } from '../src/engine/stage-loader.js';
 import { hints, messages, removeProjects, stubStage, writeProject, yaml } from './fixtures/config/project.js';
 
 test.after(removeProjects);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { formatDiagnostics, loadPipelineConfig } from '../src/config.js';
+import { formatDiagnostics, loadPipelineConfig } from '../src/config/load.js';
 import { basePipeline, configFor, diagnosticsFor, hints, messages, removeProjects, stubStage, writeProject, yaml } from './fixtures/config/project.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

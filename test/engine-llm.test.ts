@@ -5,8 +5,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MockLlmServer } from '../src/llm/mock-llm-server.js';
-import { mockStep, startMockLlmServer } from '../src/llm/mock-llm-server.js';
+import type { MockLlmServer } from '../src/testing/mock-llm-server.js';
+import { mockStep, startMockLlmServer } from '../src/testing/mock-llm-server.js';
 import { TempProject } from './support/cli-rig.js';
 
 const PIPELINE = `version: 1

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mockStep, startMockLlmServer } from '../src/llm/mock-llm-server.js';
+import { mockStep, startMockLlmServer } from '../src/testing/mock-llm-server.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
 
 test('never more requests in flight than llm.concurrency', async () => {

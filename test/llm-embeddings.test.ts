@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startMockLlmServer } from '../src/llm/mock-llm-server.js';
+import { startMockLlmServer } from '../src/testing/mock-llm-server.js';
 import { llmForMock, tempFolder } from './support/mock-llm-fixture.js';
 
 test('embeddings go to the EMBEDDING_OPENAI_* endpoint with EMBEDDING_MODEL, in input order', async () => {

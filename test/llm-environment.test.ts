@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveLlmEnvironment, type Env, type LlmEnvironment } from '../src/llm/llm-environment.js';
+import { resolveLlmEnvironment, type Env, type LlmEnvironment } from '../src/llm/environment.js';
 
 function resolved(env: Env): LlmEnvironment {
   const result = resolveLlmEnvironment(env);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cosineSimilarity, ngramEmbedding } from '../src/llm/ngram-embedding.js';
+import { cosineSimilarity, ngramEmbedding } from '../src/llm/ngram-embedder.js';
 
 test('near-duplicate names are more similar than unrelated ones', () => {
   const bookstore = ngramEmbedding('Online Bookstore');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cacheKeyOf } from '../src/llm/response-cache.js';
-import { mockStep, startMockLlmServer, type MockLlmServer } from '../src/llm/mock-llm-server.js';
+import { mockStep, startMockLlmServer, type MockLlmServer } from '../src/testing/mock-llm-server.js';
 import type { StructuredResult } from '../src/llm/types.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Semaphore } from '../src/llm/semaphore.js';
+import { Semaphore } from '../src/util/semaphore.js';
 
 test('a slot is handed to the next waiter when released, and released once only', async () => {
   const semaphore = new Semaphore(1);

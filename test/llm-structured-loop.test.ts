@@ -1,7 +1,7 @@
 // The repair loop through the real client and the mock server: what is sent back, what is kept.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mockStep, startMockLlmServer, type MockStep } from '../src/llm/mock-llm-server.js';
+import { mockStep, startMockLlmServer, type MockStep } from '../src/testing/mock-llm-server.js';
 import type { CheckOutcome, StructuredRequest, StructuredResult } from '../src/llm/types.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
 

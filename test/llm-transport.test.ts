@@ -2,8 +2,8 @@
 // fails, and what each failure says.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mockStep, startMockLlmServer, type MockLlmScript, type MockLlmServer } from '../src/llm/mock-llm-server.js';
-import type { LlmSettings } from '../src/pipeline-config.js';
+import { mockStep, startMockLlmServer, type MockLlmScript, type MockLlmServer } from '../src/testing/mock-llm-server.js';
+import type { LlmSettings } from '../src/config/types.js';
 import type { StructuredResult } from '../src/llm/types.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
 

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Sha256 } from '../src/brand.js';
-import type { LockEntry } from '../src/lock-file.js';
-import { parseLock, serializeLock } from '../src/lock-file.js';
+import type { Sha256 } from '../src/util/brand.js';
+import type { LockEntry } from '../src/engine/lock-file.js';
+import { parseLock, serializeLock } from '../src/engine/lock-file.js';
 
 const Lock = suite('lock file');
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { canonicalDump, encodeValue, hashDatabaseFile, normalizeSql } from '../src/sqlite-dump.js';
+import { canonicalDump, encodeValue, hashDatabaseFile, normalizeSql } from '../src/sqlite/canonical-dump.js';
 
 const SCHEMA = [
   'CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE)',

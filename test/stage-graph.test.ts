@@ -2,9 +2,9 @@
 // as named paths, and up/downstream closures.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asStageId, type StageId } from '../src/brand.js';
-import type { Fanout, InputRef } from '../src/pipeline-config.js';
-import { dependants, downstreamStages, findCycles, stageDependencies, stageOrder, topologicalOrder, upstreamStages, type StageGraphInput } from '../src/stage-graph.js';
+import { asStageId, type StageId } from '../src/util/brand.js';
+import type { Fanout, InputRef } from '../src/config/types.js';
+import { dependants, downstreamStages, findCycles, stageDependencies, stageOrder, topologicalOrder, upstreamStages, type StageGraphInput } from '../src/config/stage-graph.js';
 
 /** `[name, fanout, stages it reads]` in file order; the scenario list is `scenarios.list`, the task list `tasks.tasks`. */
 function graph(stages: readonly (readonly [string, Fanout, readonly string[]])[], lists = true): StageGraphInput {

@@ -3,15 +3,15 @@
 // attempt (asserted on the request the mock received); the best attempt is kept when retries run out.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mockStep, startMockLlmServer, type MockLlmServer, type MockStep } from '../src/llm/mock-llm-server.js';
+import { mockStep, startMockLlmServer, type MockLlmServer, type MockStep } from '../src/testing/mock-llm-server.js';
 import type { LlmSession } from '../src/llm/types.js';
-import type { StageDefinition, StageRunResult } from '../src/stage.js';
+import type { StageDefinition, StageRunResult } from '../src/stage-api/stage.js';
 import tasksStage from '../stages/tasks.js';
 import schemaStage from '../stages/schema.js';
 import sampleStage from '../stages/sample.js';
 import specStage from '../stages/spec.js';
 import scenarioStage from '../stages/scenario.js';
-import { hashDatabaseFile } from '../src/sqlite-dump.js';
+import { hashDatabaseFile } from '../src/sqlite/canonical-dump.js';
 import { llmForMock, tempFolder } from './support/mock-llm-fixture.js';
 import { runStage, type HarnessOptions, type HarnessRun } from './support/stage-harness.js';
 

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { checkSample } from '../stages/sample.js';
-import { prepareInsert, type SampleAnswer } from '../src/sample-inserts.js';
-import type { SchemaAnswer } from '../src/schema-database.js';
-import { buildSeedDatabase, writeSeedDatabase } from '../src/seed-database.js';
-import { canonicalDump, hashDatabaseFile } from '../src/sqlite-dump.js';
-import { pinWallClockSql } from '../src/wall-clock-sql.js';
-import { parseWorldClock } from '../src/world-clock.js';
+import { prepareInsert, type SampleAnswer } from '../src/sqlite/sample-inserts.js';
+import type { SchemaAnswer } from '../src/sqlite/apply-schema.js';
+import { buildSeedDatabase, writeSeedDatabase } from '../src/sqlite/seed-database.js';
+import { canonicalDump, hashDatabaseFile } from '../src/sqlite/canonical-dump.js';
+import { pinWallClockSql } from '../src/sqlite/wall-clock-sql.js';
+import { parseWorldClock } from '../src/sqlite/time-placeholders.js';
 import { awmSamples, joinByScenario, readJsonl } from './support/awm-samples.js';
 
 const CLOCK = parseWorldClock('2026-03-02T09:00:00Z')!;

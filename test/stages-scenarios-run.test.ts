@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlm } from '../src/llm/create-llm.js';
-import { mockStep, startMockLlmServer, type MockStep } from '../src/llm/mock-llm-server.js';
+import { mockStep, startMockLlmServer, type MockStep } from '../src/testing/mock-llm-server.js';
 import scenariosStage, { type ScenariosParams } from '../stages/scenarios.js';
-import type { ScenarioRow } from '../src/synthesis-inputs.js';
+import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 import { PROJECT_ROOT } from './support/awm-samples.js';
 import { llmForMock, tempFolder, testSettings } from './support/mock-llm-fixture.js';
 import { runStage, type HarnessRun } from './support/stage-harness.js';

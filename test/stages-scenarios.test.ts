@@ -5,11 +5,11 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkClassification, checkGenerated, readPreviousList, readSeeds, type ClassifyAnswer, type GenerateAnswer } from '../stages/scenarios.js';
-import { ScenarioPool, cosineSimilarity } from '../src/scenario-dedup.js';
-import { CATEGORY_GROUPS, focusGroups, pickFewShot, type ClassifiedSeed } from '../src/scenario-focus.js';
-import { scenarioId } from '../src/scenario-id.js';
-import { growScenarioList, type BatchRequest } from '../src/scenario-generation.js';
-import type { ScenarioRow } from '../src/synthesis-inputs.js';
+import { ScenarioPool, cosineSimilarity } from '../src/synthesis/scenario-pool.js';
+import { CATEGORY_GROUPS, focusGroups, pickFewShot, type ClassifiedSeed } from '../src/synthesis/scenario-focus.js';
+import { scenarioId } from '../src/synthesis/scenario-id.js';
+import { growScenarioList, type BatchRequest } from '../src/synthesis/grow-scenario-list.js';
+import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 import { PROJECT_ROOT } from './support/awm-samples.js';
 
 const readJson = (relative: string): unknown => JSON.parse(readFileSync(join(PROJECT_ROOT, relative), 'utf8'));

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { checkSchema } from '../stages/schema.js';
-import { usableSchema, type SchemaAnswer, type SchemaTable } from '../src/schema-database.js';
+import { usableSchema, type SchemaAnswer, type SchemaTable } from '../src/sqlite/apply-schema.js';
 import { awmSamples, readJsonl } from './support/awm-samples.js';
 
 const users: SchemaTable = { name: 'users', ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)', indexes: [] };

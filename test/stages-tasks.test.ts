@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { checkTasks, taskRows, type TasksAnswer } from '../stages/tasks.js';
-import { sentenceCount, taskTextProblems } from '../src/task-rules.js';
+import { sentenceCount, taskTextProblems } from '../src/synthesis/task-rules.js';
 import { awmSamples, readJsonl } from './support/awm-samples.js';
 
 const GOOD: TasksAnswer = {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { InstanceKey } from '../src/instance.js';
+import type { InstanceKey } from '../src/engine/instance.js';
 import { plainLogger } from '../src/logging/plain-logger.js';
 import { terminalLogger } from '../src/logging/terminal-logger.js';
 

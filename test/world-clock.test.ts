@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { evaluatePlaceholder, parseWorldClock, resolveWorldClock } from '../src/world-clock.js';
-import { findWallClockSql, pinWallClockSql } from '../src/wall-clock-sql.js';
-import { describeWorldClock, timePlaceholderGuide } from '../src/time-placeholder-guide.js';
+import { evaluatePlaceholder, parseWorldClock, resolveWorldClock } from '../src/sqlite/time-placeholders.js';
+import { findWallClockSql, pinWallClockSql } from '../src/sqlite/wall-clock-sql.js';
+import { describeWorldClock, timePlaceholderGuide } from '../src/synthesis/time-placeholder-guide.js';
 
 const CLOCK = parseWorldClock('2026-03-02T09:00:00Z')!;
 

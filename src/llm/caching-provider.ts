@@ -1,6 +1,6 @@
 // Puts the response cache in front of a provider. `fresh` (e.g. `--force`) skips reads but still
 // writes, so the next plain build reuses what the forced one paid for.
-import { ok, type Result } from '../result.js';
+import { ok, type Result } from '../util/result.js';
 import type { ResponseCache } from './response-cache.js';
 import type { ChatAnswer, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
 

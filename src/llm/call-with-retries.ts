@@ -1,10 +1,10 @@
 // The transport loop shared by chat and embedding requests: one concurrency slot per try, a
 // timeout per try, and retries with backoff for failures that may pass (429, 5xx, timeouts,
 // network). The openai client's own retries are off so that this is the only policy.
-import { err, type Result } from '../result.js';
-import { abortableSleep } from './abortable-sleep.js';
+import { err, type Result } from '../util/result.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import { backoffMs, type BackoffOptions } from './retry-delay.js';
-import type { Semaphore } from './semaphore.js';
+import type { Semaphore } from '../util/semaphore.js';
 import type { LlmError } from './types.js';
 
 /** One try's failure, as classified by the provider. */

@@ -6,21 +6,21 @@
 // answers are already files, and caching them would let a later real build reuse them).
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
-import type { LlmSettings } from '../pipeline-config.js';
+import type { LlmSettings } from '../config/types.js';
 import { CachingProvider } from './caching-provider.js';
 import { DemoProvider } from './demo-provider.js';
 import type { Embedder } from './embedder.js';
-import { HOW_TO_CONFIGURE, resolveLlmEnvironment, type Env, type LlmEnvironment } from './llm-environment.js';
-import { createLlmSession } from './llm-session.js';
+import { HOW_TO_CONFIGURE, resolveLlmEnvironment, type Env, type LlmEnvironment } from './environment.js';
+import { createLlmSession } from './session.js';
 import { chooseModel, environmentError } from './model-choice.js';
-import { createNgramEmbedder, NGRAM_EMBEDDING_MODEL } from './ngram-embedding.js';
+import { createNgramEmbedder, NGRAM_EMBEDDING_MODEL } from './ngram-embedder.js';
 import { azureClient, openAiClient } from './openai-client.js';
 import { createOpenAiEmbedder } from './openai-embedder.js';
 import { OpenAiProvider } from './openai-provider.js';
 import { ResponseCache } from './response-cache.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-delay.js';
 import type { RetryOptions } from './call-with-retries.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../util/semaphore.js';
 import { UsageTracker } from './usage-tracker.js';
 import type { Llm, LlmError, LlmProvider } from './types.js';
 

@@ -3,9 +3,9 @@
 // does not break the demo. Every attempt of a repair loop gets the same recorded text.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { err, ok, type Result } from '../result.js';
+import { err, ok, type Result } from '../util/result.js';
 import type { Embedder } from './embedder.js';
-import { HOW_TO_CONFIGURE } from './llm-environment.js';
+import { HOW_TO_CONFIGURE } from './environment.js';
 import type { ChatAnswer, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
 
 export const DEMO_MODEL = 'awm-demo-recorded';

@@ -1,6 +1,6 @@
 // Embeddings as the session uses them: vectors plus the tokens they cost. Two implementations:
 // an OpenAI-compatible endpoint (openai-embedder.ts) and offline n-gram vectors (ngram-embedding.ts).
-import type { Result } from '../result.js';
+import type { Result } from '../util/result.js';
 import type { LlmError, TokenUsage } from './types.js';
 
 export interface Embeddings {

@@ -1,7 +1,7 @@
 // Finds the JSON value in a model's answer and mends the small slips models make, saying in words
 // what it mended (for the attempt log). It never invents content: an answer cut off mid-way stays
 // an error, reported by the structured loop with the finish reason.
-import { err, ok, type Result } from '../result.js';
+import { err, ok, type Result } from '../util/result.js';
 
 export interface ExtractedJson {
   readonly value: unknown;

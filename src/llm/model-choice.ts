@@ -2,10 +2,10 @@
 // `llm:` block over the pipeline's `llm:` block. The offline demo provider always reports its own
 // model name, so a demo build's fingerprints never pass for a real model's output. Needs no
 // client: `awm status` and `awm check` use it to fingerprint without calling anything.
-import type { LlmSettings, ModelSettings } from '../pipeline-config.js';
-import { err, ok, type Result } from '../result.js';
+import type { LlmSettings, ModelSettings } from '../config/types.js';
+import { err, ok, type Result } from '../util/result.js';
 import { DEMO_MODEL } from './demo-provider.js';
-import { resolveLlmEnvironment, type Env, type LlmEnvironment } from './llm-environment.js';
+import { resolveLlmEnvironment, type Env, type LlmEnvironment } from './environment.js';
 import type { Llm, LlmError, ModelChoice } from './types.js';
 
 /** The model rule for these settings and this environment (problems in the environment become config errors). */

@@ -1,7 +1,7 @@
 // Embeddings from an OpenAI-compatible /embeddings endpoint, through the same transport loop
 // (concurrency bound, timeout, retries) as chat requests.
 import type OpenAI from 'openai';
-import { ok, err, type Result } from '../result.js';
+import { ok, err, type Result } from '../util/result.js';
 import { callWithRetries, type RetryOptions, type TransportFailure } from './call-with-retries.js';
 import { describeOpenAiError, type EndpointDescription } from './describe-openai-error.js';
 import type { Embedder, Embeddings } from './embedder.js';

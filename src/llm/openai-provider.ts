@@ -3,7 +3,7 @@
 // request and reads the answer.
 import { BadRequestError, type OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { err, ok, type Result } from '../result.js';
+import { err, ok, type Result } from '../util/result.js';
 import { callWithRetries, type RetryOptions, type TransportFailure } from './call-with-retries.js';
 import { describeOpenAiError, type EndpointDescription } from './describe-openai-error.js';
 import type { Embedder } from './embedder.js';

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Sha256 } from '../brand.js';
-import { prettyJson, sortKeysDeep } from '../canonical-json.js';
-import { hashValue } from '../hash.js';
-import { err, ok, type Result } from '../result.js';
+import type { Sha256 } from '../util/brand.js';
+import { prettyJson, sortKeysDeep } from '../util/canonical-json.js';
+import { hashValue } from '../util/hash.js';
+import { err, ok, type Result } from '../util/result.js';
 import type { ChatAnswer, ChatRequest } from './types.js';
 
 /** Bump when the file layout changes, so old files are ignored instead of misread. */

@@ -7,7 +7,7 @@
 // The best attempt is kept (schema-valid with the lowest check score, else the fewest errors) and
 // every attempt is returned as an AttemptRecord for the instance's log. A transport error ends the
 // loop at once: the transport has already retried what could be retried.
-import type { Result } from '../result.js';
+import type { Result } from '../util/result.js';
 import { evaluateAnswer, type Evaluation } from './evaluate-answer.js';
 import { repairMessage } from './repair-message.js';
 import type {

@@ -1,7 +1,7 @@
 // The contract between the engine, the stages and the LLM layer. Implementations live beside this
 // file (openai-provider.ts, demo-provider.ts, …); stages only ever see `LlmSession`.
-import type { Result } from '../result.js';
-import type { ModelSettings } from '../pipeline-config.js';
+import type { Result } from '../util/result.js';
+import type { ModelSettings } from '../config/types.js';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';

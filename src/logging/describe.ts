@@ -1,8 +1,8 @@
 // Words for events, shared by every logger. Each switch over an outcome ends in unreachable(), so
 // a new outcome kind fails to compile until it has words here.
-import type { BuildSummary, StageTokens } from '../build-event.js';
-import type { Outcome } from '../outcome.js';
-import { unreachable } from '../result.js';
+import type { BuildSummary, StageTokens } from '../engine/build-event.js';
+import type { Outcome } from '../engine/events.js';
+import { unreachable } from '../util/result.js';
 
 /** One line (or a few) for a finished instance; null where nothing is worth printing. */
 export function describeOutcome(instance: string, outcome: Outcome): string | null {

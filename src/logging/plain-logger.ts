@@ -1,6 +1,6 @@
 // For logs and CI (not a terminal): one line per thing that happened, nothing redrawn.
-import type { BuildEvent } from '../build-event.js';
-import { unreachable } from '../result.js';
+import type { BuildEvent } from '../engine/build-event.js';
+import { unreachable } from '../util/result.js';
 import { describeOutcome, describeSummary } from './describe.js';
 
 export type Write = (line: string) => void;

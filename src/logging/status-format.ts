@@ -1,5 +1,5 @@
 // Human text for `awm status` and `awm check`.
-import type { StatusReport } from '../status.js';
+import type { StatusReport } from '../engine/status.js';
 
 export function describeStatus(report: StatusReport, explain: boolean): string {
   const counts = new Map<string, number>();

@@ -1,8 +1,8 @@
 // For an interactive terminal: what happened scrolls above a live block of one line per stage
 // (done / fresh / failed / left), redrawn at most ten times a second.
-import type { BuildEvent } from '../build-event.js';
-import { isFailure } from '../outcome.js';
-import { unreachable } from '../result.js';
+import type { BuildEvent } from '../engine/build-event.js';
+import { isFailure } from '../engine/events.js';
+import { unreachable } from '../util/result.js';
 import { describeOutcome, describeSummary } from './describe.js';
 
 interface StageProgress {

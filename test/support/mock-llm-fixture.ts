@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLlm } from '../../src/llm/create-llm.js';
-import type { Env } from '../../src/llm/llm-environment.js';
-import type { MockLlmServer } from '../../src/llm/mock-llm-server.js';
+import type { Env } from '../../src/llm/environment.js';
+import type { MockLlmServer } from '../../src/testing/mock-llm-server.js';
 import type { Llm } from '../../src/llm/types.js';
-import type { LlmSettings } from '../../src/pipeline-config.js';
+import type { LlmSettings } from '../../src/config/types.js';
 
 export function tempFolder(): { readonly dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'awm-llm-test-'));

@@ -4,9 +4,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { parsePromptTemplate } from '../../src/prompt-template.js';
+import { parsePromptTemplate } from '../../src/stage-api/prompt-template.js';
 import type { LlmSession } from '../../src/llm/types.js';
-import type { PromptTemplate, RunContext, StageDefinition, StageInputs, StageOutputs, StageRunResult } from '../../src/stage.js';
+import type { PromptTemplate, RunContext, StageDefinition, StageInputs, StageOutputs, StageRunResult } from '../../src/stage-api/stage.js';
 import { PROJECT_ROOT } from './awm-samples.js';
 
 export interface HarnessOptions<Params> {

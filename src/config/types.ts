@@ -1,0 +1,90 @@
+// The validated shape of awm.pipeline.yaml. Produced by config.ts (parse + validate) and
+// stage-loader.ts (stage modules, params); consumed by everything downstream.
+import type { SourcePosition } from './diagnostic.js';
+import type { StageId } from '../util/brand.js';
+import type { StageDefinition } from '../stage-api/stage.js';
+
+/** How a stage runs: once, once per scenario, or once per task of each scenario. */
+export type Fanout = 'global' | 'scenario' | 'task';
+
+export type InputRef =
+  /** A source file in the project (watched in watch mode). May contain `{scenario}`. */
+  | { readonly kind: 'file'; readonly path: string }
+  /**
+   * An upstream stage's output. `row` selects one element (by its `id`) of a JSON array output:
+   * the instance's scenario or task. Only that row's content joins the fingerprint.
+   */
+  | { readonly kind: 'output'; readonly stage: StageId; readonly output: string; readonly row: 'scenario' | 'task' | null };
+
+/** Sampling settings that change answers (so they join the fingerprint). */
+export interface ModelSettings {
+  readonly model: string | null;
+  readonly temperature: number | null;
+  readonly maxTokens: number | null;
+}
+
+export interface LlmSettings extends ModelSettings {
+  /** Requests in flight at once (not fingerprinted). */
+  readonly concurrency: number;
+  /** Per-request timeout in ms (not fingerprinted). */
+  readonly timeoutMs: number;
+  /** Transport retries for 429/5xx/timeouts (not fingerprinted). */
+  readonly retries: number;
+  /** Folder of recorded example responses for the offline demo provider. */
+  readonly demoResponses: string;
+  /** Folder of the response cache. */
+  readonly cacheDir: string;
+}
+
+export interface StageConfig {
+  readonly id: StageId;
+  readonly fanout: Fanout;
+  /** Path of the stage module relative to the root, e.g. `stages/tasks.ts`. */
+  readonly code: string;
+  /** Prompt name → template path. */
+  readonly prompts: Readonly<Record<string, string>>;
+  readonly inputs: Readonly<Record<string, InputRef>>;
+  /** Output name → path pattern with `{scenario}` / `{task}` placeholders as the fan-out requires. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** As written in the YAML; defaults are applied by the stage loader. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Per-stage overrides of the model settings. */
+  readonly llm: Partial<ModelSettings>;
+}
+
+/** Where the scenario (or task) list comes from: a JSON array of objects with a string `id`. */
+export interface ListSource {
+  readonly stage: StageId;
+  readonly output: string;
+}
+
+export interface PipelineConfig {
+  /** Absolute path of the project folder (where awm.pipeline.yaml is). */
+  readonly root: string;
+  /** The pipeline file's name relative to root. */
+  readonly file: string;
+  readonly worldClock: string;
+  readonly artifactsDir: string;
+  readonly llm: LlmSettings;
+  readonly scenarios: ListSource | null;
+  readonly tasks: ListSource | null;
+  /** In file order. */
+  readonly stages: ReadonlyMap<StageId, StageConfig>;
+  /**
+   * Position of a YAML path (e.g. ['stages', 'tasks', 'params', 'count']) for diagnostics: by
+   * default a scalar's value, or a mapping's or list's key; `key`/`value` pick one. A path not
+   * written in the file gives its nearest written ancestor's key.
+   */
+  positionOf(path: readonly (string | number)[], part?: 'key' | 'value' | 'auto'): SourcePosition | null;
+  /** The pipeline file's text, for underlining diagnostics. */
+  readonly sourceText: string;
+}
+
+/** A stage with its module loaded and its params validated (defaults applied). */
+export interface LoadedStage {
+  readonly config: StageConfig;
+  readonly definition: StageDefinition<Record<string, unknown>>;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** SHA-256 of the stage's source file: its code version. */
+  readonly codeHash: string;
+}

@@ -1,0 +1,158 @@
+// Content hashes of files, remembered by (size, mtime, ctime, inode) in .awm/state so a no-op
+// build stats files instead of reading them. Like git's index, an entry whose file changed in the
+// same instant it was hashed is not trusted ("racy"), so a quick edit is never missed.
+// SQLite databases are hashed by a canonical dump of their content, not their bytes.
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import type { Sha256 } from '../util/brand.js';
+import { hashValue, sha256 } from '../util/hash.js';
+
+interface CacheEntry {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly hashedAt: number;
+  readonly hash: Sha256;
+  /** For JSON-array files whose rows are read one at a time: row id → hash of the row. */
+  readonly rows?: Readonly<Record<string, Sha256>>;
+}
+
+const RACY_MARGIN_MS = 2_000;
+
+export type DatabaseHasher = (absolutePath: string) => Promise<Sha256>;
+
+export class ContentHasher {
+  private entries: Record<string, CacheEntry>;
+  /** Hashes already looked up in this process: a file read by many instances is stat'ed once. */
+  private readonly looked = new Map<string, Sha256 | null>();
+  private readonly lookedRows = new Map<string, Readonly<Record<string, Sha256>>>();
+  private dirty = false;
+
+  constructor(
+    private readonly root: string,
+    saved: unknown,
+    private readonly hashDatabase: DatabaseHasher,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.entries = isRecord(saved) ? (saved as Record<string, CacheEntry>) : {};
+  }
+
+  /** Content hash of a project file, or null if it does not exist. */
+  async hashFile(path: string): Promise<Sha256 | null> {
+    const looked = this.looked.get(path);
+    if (looked !== undefined) return looked;
+    const stats = statOrNull(join(this.root, path));
+    if (!stats) return null;
+    const cached = this.trusted(path, stats);
+    const hash = cached ? cached.hash : await this.hashUncached(join(this.root, path));
+    if (!cached) this.remember(path, stats, hash, undefined);
+    this.looked.set(path, hash);
+    return hash;
+  }
+
+  /**
+   * Hash of one row (by `id`) of a JSON-array file: what a per-scenario stage reading
+   * `list[{scenario}]` depends on. 'no-file' / 'no-row' when absent.
+   */
+  async hashRow(path: string, id: string): Promise<Sha256 | 'no-file' | 'no-row'> {
+    const looked = this.lookedRows.get(path);
+    if (looked) return looked[id] ?? 'no-row';
+    const stats = statOrNull(join(this.root, path));
+    if (!stats) return 'no-file';
+    let entry = this.trusted(path, stats);
+    if (!entry?.rows) {
+      const bytes = readFileSync(join(this.root, path));
+      const rows = rowHashes(parseJson(bytes.toString('utf8')));
+      entry = this.remember(path, stats, sha256(bytes), rows);
+    }
+    this.lookedRows.set(path, entry.rows ?? {});
+    return entry.rows?.[id] ?? 'no-row';
+  }
+
+  /** Content hash of each named file (null where missing): an instance's outputs as they are now. */
+  async hashAll(paths: Readonly<Record<string, string>>): Promise<Record<string, Sha256 | null>> {
+    const hashes: Record<string, Sha256 | null> = {};
+    for (const [name, path] of Object.entries(paths)) hashes[name] = await this.hashFile(path);
+    return hashes;
+  }
+
+  /** Hash of any file (e.g. a temp output), without remembering it. */
+  async hashUncached(absolutePath: string): Promise<Sha256> {
+    return isDatabase(absolutePath) ? this.hashDatabase(absolutePath) : sha256(readFileSync(absolutePath));
+  }
+
+  /** Record the hash of a file just moved into place, so it is not read again. */
+  adopt(path: string, hash: Sha256): void {
+    this.looked.delete(path);
+    this.lookedRows.delete(path);
+    const stats = statOrNull(join(this.root, path));
+    if (stats) this.remember(path, stats, hash, undefined);
+    else this.forget(path);
+  }
+
+  /** Forget a path (after it was replaced) so the next look is fresh. */
+  forget(path: string): void {
+    this.looked.delete(path);
+    this.lookedRows.delete(path);
+    if (path in this.entries) {
+      delete this.entries[path];
+      this.dirty = true;
+    }
+  }
+
+  /** What to persist, or null when nothing changed since loading. */
+  takeSnapshot(): Record<string, CacheEntry> | null {
+    if (!this.dirty) return null;
+    this.dirty = false;
+    return this.entries;
+  }
+
+  private trusted(path: string, stats: Stats): CacheEntry | null {
+    const entry = this.entries[path];
+    if (!entry) return null;
+    const same = entry.size === stats.size && entry.mtimeMs === stats.mtimeMs && entry.ctimeMs === stats.ctimeMs && entry.ino === stats.ino;
+    if (!same) return null;
+    const racy = Math.max(stats.mtimeMs, stats.ctimeMs) >= entry.hashedAt - RACY_MARGIN_MS;
+    return racy ? null : entry;
+  }
+
+  private remember(path: string, stats: Stats, hash: Sha256, rows: Record<string, Sha256> | undefined): CacheEntry {
+    const entry: CacheEntry = { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hashedAt: this.now(), hash, ...(rows ? { rows } : {}) };
+    this.entries[path] = entry;
+    this.dirty = true;
+    return entry;
+  }
+}
+
+export function isDatabase(path: string): boolean {
+  return /\.(db|sqlite|sqlite3)$/.test(path);
+}
+
+/** Row id → hash of the row's canonical JSON, for a JSON array of objects with string ids. */
+export function rowHashes(value: unknown): Record<string, Sha256> {
+  const rows: Record<string, Sha256> = {};
+  if (!Array.isArray(value)) return rows;
+  for (const row of value) {
+    if (isRecord(row) && typeof row.id === 'string') rows[row.id] = hashValue(row);
+  }
+  return rows;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats?.isFile() ? stats : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+

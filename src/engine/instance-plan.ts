@@ -1,0 +1,109 @@
+// Expands stages into instances: a global stage has one, a per-scenario stage one per scenario,
+// a per-task stage one per task of each scenario. Resolves each instance's inputs to the files
+// (or rows) it reads and the instances that produce them. Pure: the lists are passed in.
+import type { ScenarioId, StageId, TaskId } from '../util/brand.js';
+import type { InputRef, LoadedStage, PipelineConfig } from '../config/types.js';
+import type { InstanceKey, InstanceRef } from './instance.js';
+import { expandPattern, instanceKey } from './instance.js';
+import type { Result } from '../util/result.js';
+import { err, ok } from '../util/result.js';
+
+export type ResolvedInput =
+  | { readonly name: string; readonly kind: 'file'; readonly path: string }
+  | {
+      readonly name: string;
+      readonly kind: 'output';
+      readonly path: string;
+      /** The row id read, or null for the whole file. */
+      readonly row: string | null;
+      readonly producer: InstanceKey;
+      /** `tasks.tasks` — how the pipeline file names it. */
+      readonly label: string;
+    };
+
+export interface PlannedInstance {
+  readonly ref: InstanceRef;
+  readonly key: InstanceKey;
+  readonly stage: LoadedStage;
+  readonly inputs: readonly ResolvedInput[];
+  /** Output name → path relative to the root. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Instances that must be done first: the producers of its inputs and of its scenario/task list. */
+  readonly deps: readonly InstanceKey[];
+}
+
+export function planInstance(config: PipelineConfig, stages: ReadonlyMap<StageId, LoadedStage>, stage: LoadedStage, scenario: ScenarioId | null, task: TaskId | null): PlannedInstance {
+  const ref: InstanceRef = { stage: stage.config.id, scenario, task };
+  const inputs = Object.entries(stage.config.inputs).map(([name, input]) => resolveInput(stages, ref, name, input));
+  const deps = new Set<InstanceKey>();
+  for (const input of inputs) if (input.kind === 'output') deps.add(input.producer);
+  const listProducer = listProducerOf(config, stages, ref);
+  if (listProducer) deps.add(listProducer);
+  const outputs: Record<string, string> = {};
+  for (const [name, pattern] of Object.entries(stage.config.outputs)) outputs[name] = expandPattern(pattern, ref);
+  return { ref, key: instanceKey(ref), stage, inputs, outputs, deps: [...deps] };
+}
+
+function resolveInput(stages: ReadonlyMap<StageId, LoadedStage>, ref: InstanceRef, name: string, input: InputRef): ResolvedInput {
+  if (input.kind === 'file') return { name, kind: 'file', path: expandPattern(input.path, ref) };
+  const producerStage = stages.get(input.stage);
+  if (!producerStage) throw new Error(`internal error: stage ${input.stage} was not loaded`);
+  const producer = producerRef(producerStage, ref);
+  const pattern = producerStage.config.outputs[input.output];
+  if (pattern === undefined) throw new Error(`internal error: stage ${input.stage} has no output ${input.output}`);
+  const row = input.row === 'scenario' ? ref.scenario : input.row === 'task' ? ref.task : null;
+  const label = `${input.stage}.${input.output}${input.row ? `[{${input.row}}]` : ''}`;
+  return { name, kind: 'output', path: expandPattern(pattern, producer), row, producer: instanceKey(producer), label };
+}
+
+/** The instance of `stage` that an instance `reader` reads from (same scenario/task where it fans out). */
+function producerRef(stage: LoadedStage, reader: InstanceRef): InstanceRef {
+  switch (stage.config.fanout) {
+    case 'global':
+      return { stage: stage.config.id, scenario: null, task: null };
+    case 'scenario':
+      return { stage: stage.config.id, scenario: reader.scenario, task: null };
+    case 'task':
+      return { stage: stage.config.id, scenario: reader.scenario, task: reader.task };
+  }
+}
+
+function listProducerOf(config: PipelineConfig, stages: ReadonlyMap<StageId, LoadedStage>, ref: InstanceRef): InstanceKey | null {
+  const stage = stages.get(ref.stage);
+  const fanout = stage?.config.fanout;
+  if (fanout === 'scenario' && config.scenarios) return instanceKey({ stage: config.scenarios.stage, scenario: null, task: null });
+  if (fanout === 'task' && config.tasks) return instanceKey({ stage: config.tasks.stage, scenario: ref.scenario, task: null });
+  return null;
+}
+
+/** Path of the scenario list (global) or of one scenario's task list. */
+export function listPath(config: PipelineConfig, which: 'scenarios' | 'tasks', scenario: ScenarioId | null): string | null {
+  const source = config[which];
+  if (!source) return null;
+  const pattern = config.stages.get(source.stage)?.outputs[source.output];
+  return pattern === undefined ? null : expandPattern(pattern, { scenario, task: null });
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
+
+/** Ids of a list output (a JSON array of objects with a string `id`), in file order. */
+export function parseIdList<T extends string>(text: string, path: string, brand: (id: string) => T): Result<T[], string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return err(`${path} is not valid JSON (${(error as Error).message}); it should be an array of rows with an "id"`);
+  }
+  if (!Array.isArray(value)) return err(`${path} should be a JSON array of rows with an "id"`);
+  const ids: T[] = [];
+  const seen = new Set<string>();
+  for (const [index, row] of value.entries()) {
+    const id = (row as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || !ID_PATTERN.test(id)) return err(`${path}: row ${index} has no usable "id" (lower-case letters, digits, _ . -; got ${JSON.stringify(id)})`);
+    if (seen.has(id)) return err(`${path}: id "${id}" appears twice`);
+    seen.add(id);
+    ids.push(brand(id));
+  }
+  return ok(ids);
+}
+

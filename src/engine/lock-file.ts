@@ -1,0 +1,71 @@
+// awm.lock: per stage instance, its fingerprint and the hashes of its outputs. One JSON object per
+// line, sorted by instance key, no timestamps: it diffs line by line and merges cleanly in git
+// (adding a scenario adds lines; no trailing-comma churn).
+import type { Sha256 } from '../util/brand.js';
+import type { LockedParts } from './fingerprint.js';
+import type { Result } from '../util/result.js';
+import { err, ok } from '../util/result.js';
+import { canonicalJson } from '../util/canonical-json.js';
+
+export const LOCK_FORMAT = 1;
+const HEADER = { awm_lock: LOCK_FORMAT, about: 'pinned fingerprints and output hashes of every stage instance; written by `awm build`, checked by `awm check`' };
+
+export interface LockEntry {
+  readonly instance: string;
+  readonly fingerprint: Sha256;
+  /** Output name → content hash. */
+  readonly outputs: Readonly<Record<string, Sha256>>;
+  readonly parts: LockedParts;
+}
+
+export type LockEntries = ReadonlyMap<string, LockEntry>;
+
+export function parseLock(text: string, file: string): Result<Map<string, LockEntry>, string> {
+  const entries = new Map<string, LockEntry>();
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return err(`${file}:${index + 1}: not a JSON line. The lock is written by \`awm build\`; if a merge broke it, take either side's line (or delete the line) and run \`awm build\`.`);
+    }
+    if (index === 0 && isHeader(value)) {
+      if (value.awm_lock !== LOCK_FORMAT) return err(`${file}:1: lock format ${String(value.awm_lock)} is not supported by this awm (expects ${LOCK_FORMAT}).`);
+      continue;
+    }
+    if (!isEntry(value)) return err(`${file}:${index + 1}: not a lock entry (needs instance, fingerprint, outputs, parts). Delete the line and run \`awm build\` to recreate it.`);
+    entries.set(value.instance, value);
+  }
+  return ok(entries);
+}
+
+export function serializeLock(entries: LockEntries): string {
+  const keys = [...entries.keys()].sort();
+  const lines = [JSON.stringify(HEADER)];
+  for (const key of keys) {
+    const entry = entries.get(key);
+    if (entry) lines.push(serializeEntry(entry));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One entry as its line; equal lines mean equal entries. */
+export function serializeEntry(entry: LockEntry): string {
+  // instance first so the file reads well; the rest canonical.
+  const { instance, ...rest } = entry;
+  return `{"instance":${JSON.stringify(instance)},${canonicalJson(rest).slice(1)}`;
+}
+
+function isHeader(value: unknown): value is { awm_lock: unknown } {
+  return typeof value === 'object' && value !== null && 'awm_lock' in value;
+}
+
+function isEntry(value: unknown): value is LockEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  return typeof entry.instance === 'string' && typeof entry.fingerprint === 'string'
+    && typeof entry.outputs === 'object' && entry.outputs !== null
+    && typeof entry.parts === 'object' && entry.parts !== null;
+}

@@ -1,0 +1,84 @@
+// The stage plugin contract. A stage is one file in stages/: the params it accepts, the prompts it
+// renders (part of its fingerprint), and the work it does. The engine owns everything else:
+// fingerprints, temp-then-rename outputs, the lock, logs, progress.
+import type { LlmSession } from '../llm/types.js';
+
+/** A prompt template loaded from prompts/. */
+export interface PromptTemplate {
+  /** Path relative to the project root, for messages. */
+  readonly file: string;
+  /** Replaces `{{name}}` placeholders; `{{! … }}` comments are dropped. Unknown names are an error. */
+  render(values: Readonly<Record<string, string>>): string;
+}
+
+/** The inputs a stage instance declared, as read from disk (JSON parsed; others as text or path). */
+export interface StageInputs {
+  /** Parsed JSON of a `.json` input (or the selected row of it). */
+  json<T = unknown>(name: string): T;
+  /** Raw text of any input file. */
+  text(name: string): string;
+  /** Absolute path of a file input (for SQLite databases and the like). */
+  path(name: string): string;
+}
+
+export interface RenderContext<Params = Record<string, unknown>> {
+  readonly stage: string;
+  /** null for a global stage. */
+  readonly scenario: string | null;
+  /** null unless the stage runs per task. */
+  readonly task: string | null;
+  readonly params: Params;
+  readonly inputs: StageInputs;
+  readonly prompts: Readonly<Record<string, PromptTemplate>>;
+  /** The pipeline's fixed "now" (ISO 8601), never the wall clock. */
+  readonly worldClock: string;
+}
+
+export interface StageOutputs {
+  /** Writes pretty JSON (2-space indent, trailing newline). */
+  writeJson(name: string, value: unknown): Promise<void>;
+  writeText(name: string, text: string): Promise<void>;
+  /** A temp path to write the named output to by other means (e.g. a SQLite file). */
+  pathFor(name: string): string;
+  /** The output's current contents from an earlier build (for incremental stages), or null. */
+  previousJson<T = unknown>(name: string): T | null;
+}
+
+export interface RunContext<Params = Record<string, unknown>> extends RenderContext<Params> {
+  readonly outputs: StageOutputs;
+  /** Present for stages with `usesLlm: true`. */
+  readonly llm: LlmSession;
+  /** A line for the instance's log (artifacts/…/logs/); never printed directly. */
+  log(line: string): void;
+  readonly signal: AbortSignal;
+}
+
+export type StageRunResult =
+  | { readonly status: 'ok'; readonly warnings?: readonly string[] }
+  | {
+      readonly status: 'failed';
+      /** validation: the answer never satisfied the schema; check: the local check kept failing; error: anything else expected. */
+      readonly kind: 'llm' | 'validation' | 'check' | 'error';
+      readonly message: string;
+      /** Written to the instance log for inspection; never put in place of real outputs. */
+      readonly bestAttempt?: unknown;
+    };
+
+export interface StageDefinition<Params = Record<string, unknown>> {
+  /** One line for `awm dag` and the docs. */
+  readonly description: string;
+  /** Whether the stage calls the LLM (then the model and sampling params join its fingerprint). */
+  readonly usesLlm: boolean;
+  /** Whether the world clock joins its fingerprint. */
+  readonly usesWorldClock?: boolean;
+  /** JSON Schema of `params:` in awm.pipeline.yaml, with defaults. */
+  readonly params?: object;
+  /** The request text the stage will send, as far as its inputs fix it: prompt name → text. Pure. */
+  render?(context: RenderContext<Params>): Readonly<Record<string, string>>;
+  run(context: RunContext<Params>): Promise<StageRunResult>;
+}
+
+/** Typed helper for stage files: `export default defineStage({...})`. */
+export function defineStage<Params = Record<string, unknown>>(definition: StageDefinition<Params>): StageDefinition<Params> {
+  return definition;
+}

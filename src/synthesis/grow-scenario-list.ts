@@ -1,0 +1,81 @@
+// The self-instruct loop that grows the scenario list: ask for a batch, embed it, keep what the
+// de-duplication pool accepts, until the target is reached or the request budget is spent. After
+// `stallIterations` requests without a new scenario the pool's limits are relaxed. The requests
+// themselves come from the stage (its prompt, schema and check); this file only decides.
+import type { ScenarioPool } from './scenario-pool.js';
+import type { ScenarioRow } from './artifacts.js';
+
+export type Step<T, F> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: F };
+
+export interface BatchRequest {
+  /** The list so far: its length is the `N` of the request's item `generate-N`. */
+  readonly rows: readonly ScenarioRow[];
+  /** Requests since the list last grew; rotates examples and focus categories while stalled. */
+  readonly tries: number;
+  /** Candidates refused since the list last grew (and in the batch that made it grow). */
+  readonly refused: readonly string[];
+}
+
+export interface GenerationPlan<F> {
+  readonly target: number;
+  readonly maxIterations: number;
+  readonly stallIterations: number;
+  readonly pool: ScenarioPool;
+  requestBatch(request: BatchRequest): Promise<Step<ScenarioRow[], F>>;
+  embed(rows: readonly ScenarioRow[], item: string): Promise<Step<number[][], F>>;
+  log(line: string): void;
+}
+
+export interface Generation<F> {
+  readonly rows: ScenarioRow[];
+  /** Why generation stopped short of the target: a failed request, or `iterations` when the budget ran out. */
+  readonly stopped: F | 'iterations' | null;
+}
+
+export async function growScenarioList<F>(plan: GenerationPlan<F>, previous: readonly ScenarioRow[]): Promise<Generation<F>> {
+  const rows = [...previous];
+  const existing = await plan.embed(rows, 'embed-existing');
+  if (!existing.ok) return { rows, stopped: existing.failure };
+  rows.forEach((row, index) => plan.pool.add(row, existing.value[index] ?? []));
+  let tries = 0;
+  let refused: string[] = [];
+  for (let iteration = 1; rows.length < plan.target; iteration += 1) {
+    if (iteration > plan.maxIterations) return { rows, stopped: 'iterations' };
+    if (tries > 0 && tries % plan.stallIterations === 0) relax(plan);
+    const batch = await plan.requestBatch({ rows, tries, refused });
+    if (!batch.ok) return { rows, stopped: batch.failure };
+    const before = rows.length;
+    const kept = await keepDistinct(plan, batch.value, rows);
+    if (!kept.ok) return { rows, stopped: kept.failure };
+    const grew = rows.length > before;
+    tries = grew ? 0 : tries + 1;
+    refused = grew ? kept.value : [...refused, ...kept.value];
+  }
+  return { rows, stopped: null };
+}
+
+function relax<F>(plan: GenerationPlan<F>): void {
+  plan.pool.relax();
+  const { reject, categoryCap } = plan.pool.thresholds;
+  plan.log(`no new scenario for ${plan.stallIterations} requests: duplicate limit now ${reject.toFixed(2)}, category cap ${categoryCap}`);
+}
+
+/** Adds the candidates the pool accepts to `rows` (up to the target); returns the names refused. */
+async function keepDistinct<F>(plan: GenerationPlan<F>, candidates: readonly ScenarioRow[], rows: ScenarioRow[]): Promise<Step<string[], F>> {
+  const embedded = await plan.embed(candidates, `embed-${rows.length}`);
+  if (!embedded.ok) return embedded;
+  const refused: string[] = [];
+  candidates.forEach((candidate, index) => {
+    if (rows.length >= plan.target) return;
+    const vector = embedded.value[index] ?? [];
+    const decision = plan.pool.decide(candidate, vector);
+    if (decision.keep) {
+      rows.push(candidate);
+      plan.pool.add(candidate, vector);
+    } else {
+      refused.push(candidate.name);
+      plan.log(`refused "${candidate.name}": ${decision.reason}`);
+    }
+  });
+  return { ok: true, value: refused };
+}
