@@ -1,6 +1,11 @@
-// The only module that touches `process` (through main's arguments and the streams it is given).
-// Each command imports what it needs when it runs, so `awm --help` starts fast.
+// The only module that touches `process`: it turns argv into a command from the command table,
+// gives it the process as a CliIo and one interrupt signal, and returns its exit code. Each
+// command loads when it runs, so `awm --help` starts fast.
 import { parseArgs } from 'node:util';
+import { COMMANDS, GLOBAL_OPTIONS, type CliIo } from './commands/command.js';
+import { listenForInterrupt } from './commands/interrupt.js';
+
+export type { CliIo } from './commands/command.js';
 
 export const USAGE = `awm — synthesize executable tool-use environments for agents, as an incremental build
 
@@ -17,7 +22,7 @@ Build graph:
       --fresh            do not answer LLM requests from the response cache
   status [targets…]      what is fresh, stale, missing, modified or blocked
       --explain          every reason, naming the changed file, prompt or param
-      --json             one JSON object: { instances: [{ stage, scenario, state, reasons }] }
+      --json             one JSON object: { instances: [{ stage, scenario, state, reasons: [{ code, …, message }] }] }
   check                  exit 1, listing reasons, unless every instance is fresh (never calls an LLM)
   dag [--format mermaid|dot]   the stage graph
 
@@ -31,81 +36,61 @@ scenarios. To use a real LLM set OPENAI_API_KEY (and OPENAI_BASE_URL for any Ope
 server) or AWM_SYN_LLM_PROVIDER=azure with AZURE_ENDPOINT_URL and AZURE_OPENAI_API_KEY.
 `;
 
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(text: string): unknown };
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-}
+const processIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  pid: process.pid,
+  isAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+  onInterrupt(handler) {
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  },
+  exit: (code) => process.exit(code),
+});
 
-const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
-
-export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const allOptions = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((command) => command.options));
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-        dir: { type: 'string', short: 'C' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        jobs: { type: 'string', short: 'j' },
-        'keep-going': { type: 'boolean', short: 'k' },
-        watch: { type: 'boolean', short: 'w' },
-        frozen: { type: 'boolean' },
-        fresh: { type: 'boolean' },
-        explain: { type: 'boolean' },
-        json: { type: 'boolean' },
-        format: { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: allOptions });
   } catch (error) {
-    io.stderr.write(`awm: ${(error as Error).message}\nRun \`awm --help\` for usage.\n`);
-    return 2;
+    return usageError(io, (error as Error).message);
   }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (values.version) {
+  const { positionals } = parsed;
+  // Every option is a boolean or a string (none is `multiple`).
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const [name, ...rest] = positionals;
+  if (values['version']) {
     io.stdout.write(`${await version()}\n`);
     return 0;
   }
-  if (values.help || command === undefined || command === 'help') {
+  if (values['help'] || name === undefined || name === 'help') {
     io.stdout.write(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
+    return name === undefined && !values['help'] ? 2 : 0;
   }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) return usageError(io, `unknown command "${name}". Commands: ${COMMANDS.map((candidate) => candidate.name).join(', ')}.`);
+  const misplaced = Object.keys(values).find((option) => !(option in GLOBAL_OPTIONS) && !(option in command.options));
+  if (misplaced) return usageError(io, `--${misplaced} is not an option of \`awm ${name}\``);
   const { resolve } = await import('node:path');
-  const root = resolve(io.cwd, values.dir ?? '.');
-  switch (command) {
-    case 'build': {
-      const jobs = values.jobs === undefined ? 32 : Number(values.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) {
-        io.stderr.write(`awm: --jobs must be a whole number of at least 1 (got "${values.jobs}")\n`);
-        return 2;
-      }
-      const options = { targets: rest, force: values.force ?? false, dryRun: values['dry-run'] ?? false, jobs, keepGoing: values['keep-going'] ?? false, frozen: values.frozen ?? false, fresh: values.fresh ?? false };
-      if (values.watch) return (await import('./commands/watch.js')).watchCommand(root, options, io);
-      return (await import('./commands/build.js')).buildCommand(root, options, io);
-    }
-    case 'status':
-      return (await import('./commands/status.js')).statusCommand(root, { targets: rest, explain: values.explain ?? false, json: values.json ?? false }, io);
-    case 'check':
-      return (await import('./commands/status.js')).checkCommand(root, io);
-    case 'dag': {
-      const format = values.format ?? 'mermaid';
-      if (format !== 'mermaid' && format !== 'dot') {
-        io.stderr.write(`awm: --format must be mermaid or dot (got "${format}")\n`);
-        return 2;
-      }
-      return (await import('./commands/dag.js')).dagCommand(root, format, io);
-    }
-    default:
-      io.stderr.write(`awm: unknown command "${command}". Commands: build, status, check, dag. Run \`awm --help\`.\n`);
-      return 2;
-  }
+  const root = resolve(io.cwd, typeof values['dir'] === 'string' ? values['dir'] : '.');
+  const signal = listenForInterrupt(io, command.interruptMessage(values));
+  const { run } = await command.load();
+  return run({ root, positionals: rest, values }, io, signal);
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`awm: ${message}\nRun \`awm --help\` for usage.\n`);
+  return 2;
 }
 
 async function version(): Promise<string> {

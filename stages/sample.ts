@@ -8,21 +8,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
-import type { CheckOutcome } from '../src/llm/types.js';
-import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
-import type { SampleAnswer, StatementOutcome } from '../src/sqlite/sample-inserts.js';
 import { usableSchema, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
+import { quoteIdentifier, tableNames } from '../src/sqlite/identifiers.js';
+import type { SampleAnswer, StatementOutcome } from '../src/sqlite/sample-inserts.js';
 import { buildSeedDatabase, writeSeedDatabase } from '../src/sqlite/seed-database.js';
-import { stageFailure } from '../src/stage-api/stage-failure.js';
-import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { llmStage, type CheckOutcome } from '../src/stage-api/index.js';
 import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis/artifacts.js';
+import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
 import { describeWorldClock, timePlaceholderGuide } from '../src/synthesis/time-placeholder-guide.js';
-import { parseWorldClock } from '../src/sqlite/time-placeholders.js';
 
 export interface SampleParams {
   readonly max_error_ratio: number;
-  readonly max_attempts: number;
 }
 
 export const sampleAnswerSchema = {
@@ -70,64 +66,44 @@ function describeStatement(outcome: StatementOutcome): string {
 }
 
 function emptyTableWarnings(db: Database.Database): string[] {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-  const empty = tables.filter((table) => db.prepare(`SELECT 1 FROM "${table.replace(/"/g, '""')}" LIMIT 1`).get() === undefined);
+  const empty = tableNames(db).filter((table) => db.prepare(`SELECT 1 FROM ${quoteIdentifier(table)} LIMIT 1`).get() === undefined);
   return empty.length === 0 ? [] : [`tables without rows: ${empty.join(', ')}`];
 }
 
-function worldClockOf(context: RenderContext<SampleParams>): Date {
-  const clock = parseWorldClock(context.worldClock);
-  if (clock === null) throw new Error(`world_clock "${context.worldClock}" is not an ISO 8601 instant such as 2026-03-02T09:00:00Z`);
-  return clock;
-}
-
-function renderSample(context: RenderContext<SampleParams>): string {
-  const scenario = readScenario(context.inputs);
-  const clock = worldClockOf(context);
-  return renderPrompt(context, 'sample', {
-    scenario_name: scenario.name,
-    scenario_description: scenario.description,
-    tasks: formatTasks(readTasks(context.inputs)),
-    schema: formatSchemaSql(usableSchema(readSchema(context.inputs))),
-    world_clock: describeWorldClock(clock),
-    time_placeholders: timePlaceholderGuide(clock),
-  });
-}
-
-export default defineStage<SampleParams>({
+export default llmStage<SampleParams, SampleAnswer>({
   description: 'Asks for sample rows that make every task solvable, and builds the seed database',
-  usesLlm: true,
   usesWorldClock: true,
   params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      max_error_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Share of statements that may fail' },
-      max_attempts: { type: 'integer', minimum: 1, default: 5, description: 'Requests in all, repairs included' },
-    },
+    max_error_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Share of statements that may fail' },
   },
-  render: (context) => ({ sample: renderSample(context) }),
-  async run(context) {
-    const clock = worldClockOf(context);
-    const schema = readSchema(context.inputs);
-    const result = await context.llm.structured<SampleAnswer>({
-      messages: [{ role: 'user', content: renderSample(context) }],
-      schema: sampleAnswerSchema,
-      check: (answer) => checkSample(schema, answer, clock, context.params.max_error_ratio),
-      maxAttempts: context.params.max_attempts,
-      signal: context.signal,
-    });
-    if (!result.ok) return stageFailure('no sample data that loads into the schema', result);
+  prompt(context) {
+    const scenario = readScenario(context.inputs);
+    const clock = context.worldClockInstant;
+    return [
+      'sample',
+      {
+        scenario_name: scenario.name,
+        scenario_description: scenario.description,
+        tasks: formatTasks(readTasks(context.inputs)),
+        schema: formatSchemaSql(usableSchema(readSchema(context.inputs))),
+        world_clock: describeWorldClock(clock),
+        time_placeholders: timePlaceholderGuide(clock),
+      },
+    ];
+  },
+  answer: sampleAnswerSchema,
+  check: (answer, context) => checkSample(readSchema(context.inputs), answer, context.worldClockInstant, context.params.max_error_ratio),
+  failure: 'no sample data that loads into the schema',
+  async write(answer, context) {
     const seedPath = context.outputs.pathFor('seed_db');
     mkdirSync(dirname(seedPath), { recursive: true });
-    const statements = writeSeedDatabase(seedPath, schema, result.value, clock);
+    const statements = writeSeedDatabase(seedPath, readSchema(context.inputs), answer, context.worldClockInstant);
     await context.outputs.writeJson('sample', {
       world_clock: context.worldClock,
-      tables: result.value.tables,
+      tables: answer.tables,
       skipped_statements: statements
         .filter((statement) => statement.error !== null)
         .map(({ table, index, statement, error }) => ({ table_name: table, index, statement, error })),
     });
-    return { status: 'ok', warnings: result.warnings };
   },
 });

@@ -5,16 +5,26 @@
 // Incremental: the previous list is kept as it is, in order, and only the missing scenarios are
 // generated, so raising `target` leaves every existing row — and everything built from it — fresh;
 // lowering it keeps the first `target` rows without asking the LLM anything.
-import { defineStage, type RenderContext, type RunContext, type StageRunResult } from '../src/stage-api/stage.js';
-import type { CheckOutcome } from '../src/llm/types.js';
+import {
+  defineStage,
+  err,
+  maxAttemptsParam,
+  ok,
+  renderPrompt,
+  stageFailure,
+  type CheckOutcome,
+  type RenderContext,
+  type Result,
+  type RunContext,
+  type StageRunResult,
+} from '../src/stage-api/index.js';
+import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 import { capErrors } from '../src/synthesis/feedback-text.js';
-import { scenarioId } from '../src/synthesis/scenario-id.js';
-import { ScenarioPool } from '../src/synthesis/scenario-pool.js';
 import { growScenarioList, type BatchRequest } from '../src/synthesis/grow-scenario-list.js';
 import { focusGroups, formatCategoryGroups, pickFewShot, type ClassifiedSeed, type Suitability } from '../src/synthesis/scenario-focus.js';
-import { stageFailure } from '../src/stage-api/stage-failure.js';
-import { renderPrompt } from '../src/stage-api/render-prompt.js';
-import type { ScenarioRow } from '../src/synthesis/artifacts.js';
+import { scenarioId } from '../src/synthesis/scenario-id.js';
+import { ScenarioPool } from '../src/synthesis/scenario-pool.js';
+
 
 export interface ScenariosParams {
   readonly target: number;
@@ -181,7 +191,7 @@ export default defineStage<ScenariosParams>({
       category_cap: { type: 'integer', minimum: 1, default: 80, description: 'Scenarios per category before borderline candidates are refused' },
       max_iterations: { type: 'integer', minimum: 1, default: 1000, description: 'Generation requests at most' },
       stall_iterations: { type: 'integer', minimum: 1, default: 10, description: 'Requests without progress before the limits are relaxed' },
-      max_attempts: { type: 'integer', minimum: 1, default: 5, description: 'Attempts per request, repairs included' },
+      max_attempts: { ...maxAttemptsParam(), description: 'Attempts per request, repairs included' },
     },
   },
   render(context) {
@@ -196,32 +206,31 @@ export default defineStage<ScenariosParams>({
     }
     const seeds = readSeeds(context.inputs.json('seeds'));
     const classified = await classifySeeds(context, seeds);
-    if (!classified.ok) return classified.failure;
-    const generated = await generateMissing(context, seeds, classified.seeds, previous);
+    if (!classified.ok) return classified.error;
+    const generated = await generateMissing(context, seeds, classified.value, previous);
     if (generated.stopped !== null) return generated.stopped;
     await context.outputs.writeJson('list', generated.rows);
     return { status: 'ok' };
   },
 });
 
-type Classified = { ok: true; seeds: ClassifiedSeed[] } | { ok: false; failure: StageRunResult };
-
-async function classifySeeds(context: RunContext<ScenariosParams>, seeds: readonly Seed[]): Promise<Classified> {
+async function classifySeeds(context: RunContext<ScenariosParams>, seeds: readonly Seed[]): Promise<Result<ClassifiedSeed[], StageRunResult>> {
   const result = await context.llm.structured<ClassifyAnswer>({
     item: 'classify',
-    messages: [{ role: 'user', content: renderClassify(context, seeds) }],
+    // The request the engine rendered (and fingerprinted) from `render` below.
+    messages: [{ role: 'user', content: context.requests['classify'] ?? renderClassify(context, seeds) }],
     schema: classifyAnswerSchema,
     check: (answer) => checkClassification(answer, seeds),
     maxAttempts: context.params.max_attempts,
     signal: context.signal,
   });
-  if (!result.ok) return { ok: false, failure: stageFailure('the seed platforms could not be classified', result) };
+  if (!result.ok) return err(stageFailure('the seed platforms could not be classified', result));
   const byId = new Map(result.value.classifications.map((entry) => [scenarioId(entry.name) as string, entry]));
   const classifiedSeeds = seeds.map((seed) => {
     const entry = byId.get(scenarioId(seed.name));
     return { ...seed, categories: entry?.categories ?? [], suitability: entry?.suitability ?? 'medium', features: entry?.features ?? [] };
   });
-  return { ok: true, seeds: classifiedSeeds };
+  return ok(classifiedSeeds);
 }
 
 function shortfall(context: RunContext<ScenariosParams>, generated: readonly ScenarioRow[]): StageRunResult {
@@ -260,9 +269,7 @@ async function generateMissing(
   return { rows: generation.rows, stopped };
 }
 
-type Failure = { ok: false; failure: StageRunResult };
-
-async function requestBatch(context: RunContext<ScenariosParams>, classified: readonly ClassifiedSeed[], request: BatchRequest): Promise<{ ok: true; value: ScenarioRow[] } | Failure> {
+async function requestBatch(context: RunContext<ScenariosParams>, classified: readonly ClassifiedSeed[], request: BatchRequest): Promise<Result<ScenarioRow[], StageRunResult>> {
   const { params } = context;
   const { rows, tries, refused } = request;
   const rotation = rows.length + tries;
@@ -280,14 +287,14 @@ async function requestBatch(context: RunContext<ScenariosParams>, classified: re
     maxAttempts: params.max_attempts,
     signal: context.signal,
   });
-  if (!result.ok) return { ok: false, failure: stageFailure(`generating scenarios ${rows.length + 1}… failed`, result) };
+  if (!result.ok) return err(stageFailure(`generating scenarios ${rows.length + 1}… failed`, result));
   const candidates = result.value.scenarios.map((scenario) => ({
     id: scenarioId(scenario.name),
     name: scenario.name.trim(),
     category: scenario.category.trim().toLowerCase(),
     description: scenario.description.trim(),
   }));
-  return { ok: true, value: candidates };
+  return ok(candidates);
 }
 
 function formatExample(seed: ClassifiedSeed): string {
@@ -301,10 +308,10 @@ function formatAvoid(rows: readonly ScenarioRow[], refused: readonly string[]): 
   return names.length === 0 ? '(none yet)' : names.map((name) => `- ${name}`).join('\n');
 }
 
-async function embedRows(context: RunContext<ScenariosParams>, rows: readonly ScenarioRow[], item: string): Promise<{ ok: true; value: number[][] } | Failure> {
-  if (rows.length === 0) return { ok: true, value: [] };
+async function embedRows(context: RunContext<ScenariosParams>, rows: readonly ScenarioRow[], item: string): Promise<Result<number[][], StageRunResult>> {
+  if (rows.length === 0) return ok([]);
   const texts = rows.map((row) => `${row.name} (${row.category}): ${row.description}`);
   const result = await context.llm.embed(texts, item);
-  if (result.ok) return { ok: true, value: result.value };
-  return { ok: false, failure: { status: 'failed', kind: 'llm', message: `embedding scenarios for de-duplication failed: ${result.error.message}` } };
+  if (result.ok) return ok(result.value);
+  return err({ status: 'failed', kind: 'llm', message: `embedding scenarios for de-duplication failed: ${result.error.message}` });
 }

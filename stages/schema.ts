@@ -2,18 +2,14 @@
 // fails when its DDL or one of its indexes does; up to `max_error_ratio` of failing tables is
 // tolerated (as the reference does), and the best attempt is the one with the fewest.
 import Database from 'better-sqlite3';
-import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
-import type { CheckOutcome } from '../src/llm/types.js';
 import { applySchema, failingTables, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
 import { foreignKeyTargetProblems } from '../src/sqlite/foreign-key-targets.js';
-import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
-import { stageFailure } from '../src/stage-api/stage-failure.js';
-import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { llmStage, type CheckOutcome } from '../src/stage-api/index.js';
 import { formatTasks, readScenario, readTasks } from '../src/synthesis/artifacts.js';
+import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
 
 export interface SchemaParams {
   readonly max_error_ratio: number;
-  readonly max_attempts: number;
 }
 
 export const schemaAnswerSchema = {
@@ -62,37 +58,17 @@ function describeProblem(problem: { table: string; statement: string; error: str
   return `table ${problem.table}: ${problem.error}\n    in: ${excerpt(problem.statement)}`;
 }
 
-function renderSchema(context: RenderContext<SchemaParams>): string {
-  const scenario = readScenario(context.inputs);
-  return renderPrompt(context, 'schema', {
-    scenario_name: scenario.name,
-    scenario_description: scenario.description,
-    tasks: formatTasks(readTasks(context.inputs)),
-  });
-}
-
-export default defineStage<SchemaParams>({
+export default llmStage<SchemaParams, SchemaAnswer>({
   description: "Asks for the scenario's SQLite schema and runs it in a fresh database",
-  usesLlm: true,
   params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      max_error_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Share of tables that may fail' },
-      max_attempts: { type: 'integer', minimum: 1, default: 5, description: 'Requests in all, repairs included' },
-    },
+    max_error_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Share of tables that may fail' },
   },
-  render: (context) => ({ schema: renderSchema(context) }),
-  async run(context) {
-    const result = await context.llm.structured<SchemaAnswer>({
-      messages: [{ role: 'user', content: renderSchema(context) }],
-      schema: schemaAnswerSchema,
-      check: (answer) => checkSchema(answer, context.params.max_error_ratio),
-      maxAttempts: context.params.max_attempts,
-      signal: context.signal,
-    });
-    if (!result.ok) return stageFailure('no schema that runs in SQLite', result);
-    await context.outputs.writeJson('schema', result.value);
-    return { status: 'ok', warnings: result.warnings };
+  prompt(context) {
+    const scenario = readScenario(context.inputs);
+    return ['schema', { scenario_name: scenario.name, scenario_description: scenario.description, tasks: formatTasks(readTasks(context.inputs)) }];
   },
+  answer: schemaAnswerSchema,
+  check: (answer, context) => checkSchema(answer, context.params.max_error_ratio),
+  failure: 'no schema that runs in SQLite',
+  write: (answer, context) => context.outputs.writeJson('schema', answer),
 });

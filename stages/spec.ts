@@ -2,17 +2,10 @@
 // its input, example arguments (the env check later calls every tool with them) and the tables it
 // touches. The LLM writes only this and the handlers; the host does the rest.
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
-import type { CheckOutcome } from '../src/llm/types.js';
-import { capErrors } from '../src/synthesis/feedback-text.js';
 import { usableSchema } from '../src/sqlite/apply-schema.js';
-import { stageFailure } from '../src/stage-api/stage-failure.js';
-import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { llmStage, type CheckOutcome } from '../src/stage-api/index.js';
 import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis/artifacts.js';
-
-export interface SpecParams {
-  readonly max_attempts: number;
-}
+import { capErrors } from '../src/synthesis/feedback-text.js';
 
 export interface ToolSpec {
   readonly name: string;
@@ -112,38 +105,15 @@ function detail(error: ErrorObject): string {
   return '';
 }
 
-function renderSpec(context: RenderContext<SpecParams>): string {
-  const scenario = readScenario(context.inputs);
-  return renderPrompt(context, 'spec', {
-    scenario_name: scenario.name,
-    scenario_description: scenario.description,
-    tasks: formatTasks(readTasks(context.inputs)),
-    schema: formatSchemaSql(usableSchema(readSchema(context.inputs))),
-  });
-}
-
-export default defineStage<SpecParams>({
+export default llmStage<object, SpecAnswer>({
   description: "Asks for the environment's tools: names, input schemas, examples, tables touched",
-  usesLlm: true,
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      max_attempts: { type: 'integer', minimum: 1, default: 5, description: 'Requests in all, repairs included' },
-    },
+  prompt(context) {
+    const scenario = readScenario(context.inputs);
+    const schema = formatSchemaSql(usableSchema(readSchema(context.inputs)));
+    return ['spec', { scenario_name: scenario.name, scenario_description: scenario.description, tasks: formatTasks(readTasks(context.inputs)), schema }];
   },
-  render: (context) => ({ spec: renderSpec(context) }),
-  async run(context) {
-    const tableNames = usableSchema(readSchema(context.inputs)).tables.map((table) => table.name);
-    const result = await context.llm.structured<SpecAnswer>({
-      messages: [{ role: 'user', content: renderSpec(context) }],
-      schema: specAnswerSchema,
-      check: (answer) => checkSpec(answer, tableNames),
-      maxAttempts: context.params.max_attempts,
-      signal: context.signal,
-    });
-    if (!result.ok) return stageFailure('no usable tool specification', result);
-    await context.outputs.writeJson('spec', result.value);
-    return { status: 'ok', warnings: result.warnings };
-  },
+  answer: specAnswerSchema,
+  check: (answer, context) => checkSpec(answer, usableSchema(readSchema(context.inputs)).tables.map((table) => table.name)),
+  failure: 'no usable tool specification',
+  write: (answer, context) => context.outputs.writeJson('spec', answer),
 });

@@ -1,15 +1,11 @@
 // Tasks are the scenario's functional requirements: the schema, the sample data and the tool
 // surface are all built so that an agent can carry them out.
-import { defineStage, type RenderContext } from '../src/stage-api/stage.js';
-import type { CheckOutcome } from '../src/llm/types.js';
-import { stageFailure } from '../src/stage-api/stage-failure.js';
-import { renderPrompt } from '../src/stage-api/render-prompt.js';
+import { llmStage, type CheckOutcome } from '../src/stage-api/index.js';
 import { readScenario, type TaskKind, type TaskRow } from '../src/synthesis/artifacts.js';
 import { normalizeTaskText, taskTextProblems } from '../src/synthesis/task-rules.js';
 
 export interface TasksParams {
   readonly count: number;
-  readonly max_attempts: number;
 }
 
 export interface TasksAnswer {
@@ -67,37 +63,17 @@ export function taskRows(answer: TasksAnswer): TaskRow[] {
   return answer.tasks.map((task, index) => ({ id: `task_${String(index).padStart(width, '0')}`, kind: task.kind, text: task.task }));
 }
 
-function renderTasks(context: RenderContext<TasksParams>): string {
-  const scenario = readScenario(context.inputs);
-  return renderPrompt(context, 'tasks', {
-    scenario_name: scenario.name,
-    scenario_description: scenario.description,
-    count: String(context.params.count),
-  });
-}
-
-export default defineStage<TasksParams>({
+export default llmStage<TasksParams, TasksAnswer>({
   description: 'Asks for the tasks an agent should be able to do in the scenario',
-  usesLlm: true,
   params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      count: { type: 'integer', minimum: 1, maximum: 100, default: 10, description: 'Tasks per scenario' },
-      max_attempts: { type: 'integer', minimum: 1, default: 5, description: 'Requests in all, repairs included' },
-    },
+    count: { type: 'integer', minimum: 1, maximum: 100, default: 10, description: 'Tasks per scenario' },
   },
-  render: (context) => ({ tasks: renderTasks(context) }),
-  async run(context) {
-    const result = await context.llm.structured<TasksAnswer>({
-      messages: [{ role: 'user', content: renderTasks(context) }],
-      schema: tasksAnswerSchema,
-      check: (answer) => checkTasks(answer, context.params.count),
-      maxAttempts: context.params.max_attempts,
-      signal: context.signal,
-    });
-    if (!result.ok) return stageFailure(`no acceptable list of ${context.params.count} tasks`, result);
-    await context.outputs.writeJson('tasks', taskRows(result.value));
-    return { status: 'ok', warnings: result.warnings };
+  prompt(context) {
+    const scenario = readScenario(context.inputs);
+    return ['tasks', { scenario_name: scenario.name, scenario_description: scenario.description, count: String(context.params.count) }];
   },
+  answer: tasksAnswerSchema,
+  check: (answer, context) => checkTasks(answer, context.params.count),
+  failure: (context) => `no acceptable list of ${context.params.count} tasks`,
+  write: (answer, context) => context.outputs.writeJson('tasks', taskRows(answer)),
 });

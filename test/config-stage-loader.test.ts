@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPipelineConfig } from '../src/config/load.js';
 import type { Diagnostic } from '../src/config/diagnostic.js';
-import type { LoadedStage } from '../src/config/types.js';
+import type { LoadedStage } from '../src/engine/stage-loader.js';
 import { loadStages } from '../src/engine/stage-loader.js';
 import { hints, messages, removeProjects, stubStage, writeProject, yaml } from './fixtures/config/project.js';
 

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { formatDiagnostics, loadPipelineConfig } from '../src/config/load.js';
+import { formatDiagnostics } from '../src/config/diagnostic.js';
+import { loadPipelineConfig } from '../src/config/load.js';
 import { basePipeline, configFor, diagnosticsFor, hints, messages, removeProjects, stubStage, writeProject, yaml } from './fixtures/config/project.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -5,7 +5,7 @@ import { TempProject } from './support/cli-rig.js';
 import { greetingFiles } from './support/greeting-fixture.js';
 
 interface StatusJson {
-  instances: { instance: string; stage: string; scenario: string | null; state: string; reasons: string[] }[];
+  instances: { instance: string; stage: string; scenario: string | null; state: string; reasons: { code: string; message: string }[] }[];
 }
 
 const Freshness = suite('engine: fresh and stale');
@@ -23,7 +23,7 @@ async function status(): Promise<StatusJson> {
 }
 
 function notFresh(report: StatusJson): Record<string, string> {
-  return Object.fromEntries(report.instances.filter((i) => i.state !== 'fresh').map((i) => [i.instance, `${i.state}: ${i.reasons.join(' | ')}`]));
+  return Object.fromEntries(report.instances.filter((i) => i.state !== 'fresh').map((i) => [i.instance, `${i.state}: ${i.reasons.map((reason) => reason.message).join(' | ')}`]));
 }
 
 Freshness('a first build builds every instance; a second does nothing', async () => {

@@ -91,9 +91,9 @@ EngineLlm('the model that answers is part of the fingerprint: the demo provider 
   await project.run(['build'], env());
   const configured = (await project.json(['status', '--json'], env())) as { instances: { state: string }[] };
   assert.is(configured.instances[0]?.state, 'fresh');
-  const offline = (await project.json(['status', '--json'])) as { instances: { state: string; reasons: string[] }[] };
+  const offline = (await project.json(['status', '--json'])) as { instances: { state: string; reasons: { code: string; message: string }[] }[] };
   assert.is(offline.instances[0]?.state, 'stale');
-  assert.match(offline.instances[0]?.reasons[0] ?? '', /^model settings changed: model "gpt-test" → "awm-demo-recorded"/);
+  assert.match(offline.instances[0]?.reasons[0]?.message ?? '', /^model settings changed: model "gpt-test" → "awm-demo-recorded"/);
 });
 
 EngineLlm('an answer that never validates fails the instance, keeps nothing in place, and logs the attempts', async () => {

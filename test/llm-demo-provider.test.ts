@@ -7,6 +7,7 @@ import { createLlm } from '../src/llm/create-llm.js';
 import { recordedAnswerPath } from '../src/llm/demo-provider.js';
 import type { Llm } from '../src/llm/types.js';
 import { TASKS_SCHEMA, tempFolder, testSettings } from './support/mock-llm-fixture.js';
+import { describeNotice } from '../src/logging/describe.js';
 
 const FOLDER = 'demo/recorded-responses';
 
@@ -18,7 +19,7 @@ function demoProject(files: Record<string, string>): { llm: Llm; notices: string
   }
   const notices: string[] = [];
   // PATH only: no LLM variables, so the demo provider is chosen.
-  const llm = createLlm({ settings: testSettings(), env: { PATH: '/usr/bin' }, root: folder.dir, onNotice: (message) => notices.push(message) });
+  const llm = createLlm({ settings: testSettings(), env: { PATH: '/usr/bin' }, root: folder.dir, onNotice: (notice) => notices.push(describeNotice(notice)) });
   return { llm, notices, remove: folder.remove };
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cosineSimilarity, ngramEmbedding } from '../src/llm/ngram-embedder.js';
+import { ngramEmbedding } from '../src/llm/ngram-embedder.js';
+import { cosineSimilarity } from '../src/util/cosine-similarity.js';
 
 test('near-duplicate names are more similar than unrelated ones', () => {
   const bookstore = ngramEmbedding('Online Bookstore');

@@ -1,20 +1,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Sha256 } from '../src/util/brand.js';
+import type { FileHash, FingerprintHash, InstanceKey } from '../src/util/brand.js';
 import type { LockEntry } from '../src/engine/lock-file.js';
 import { parseLock, serializeLock } from '../src/engine/lock-file.js';
 
 const Lock = suite('lock file');
 
 const entry = (instance: string, fingerprint: string): LockEntry => ({
-  instance,
-  fingerprint: fingerprint as Sha256,
-  outputs: { b: 'bb' as Sha256, a: 'aa' as Sha256 },
+  instance: instance as InstanceKey,
+  fingerprint: fingerprint as FingerprintHash,
+  outputs: { b: 'bb' as FileHash, a: 'aa' as FileHash },
   parts: { code: 'c', prompts: {}, model: null, params: { z: 1, a: 2 }, world_clock: null, inputs: {} },
 });
 
 Lock('serializes sorted by instance, one line each, keys canonical, and parses back', () => {
-  const text = serializeLock(new Map([['beta:tasks', entry('beta:tasks', 'f2')], ['alpha:tasks', entry('alpha:tasks', 'f1')]]));
+  const text = serializeLock(new Map([entry('beta:tasks', 'f2'), entry('alpha:tasks', 'f1')].map((value) => [value.instance, value])));
   const lines = text.trim().split('\n');
   assert.is(lines.length, 3);
   assert.match(lines[1] ?? '', /^\{"instance":"alpha:tasks","fingerprint":"f1","outputs":\{"a":"aa","b":"bb"\},"parts":\{"code":"c",/);
@@ -25,7 +25,7 @@ Lock('serializes sorted by instance, one line each, keys canonical, and parses b
 });
 
 Lock('a line broken by a merge is reported with its line number and what to do', () => {
-  const text = `${serializeLock(new Map([['a', entry('a', 'f')]]))}<<<<<<< HEAD\n`;
+  const text = `${serializeLock(new Map([entry('a', 'f')].map((value) => [value.instance, value])))}<<<<<<< HEAD\n`;
   const parsed = parseLock(text, 'awm.lock');
   assert.not.ok(parsed.ok);
   if (!parsed.ok) assert.is(parsed.error, 'awm.lock:3: not a JSON line. The lock is written by `awm build`; if a merge broke it, take either side\'s line (or delete the line) and run `awm build`.');

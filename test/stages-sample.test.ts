@@ -13,7 +13,7 @@ import type { SchemaAnswer } from '../src/sqlite/apply-schema.js';
 import { buildSeedDatabase, writeSeedDatabase } from '../src/sqlite/seed-database.js';
 import { canonicalDump, hashDatabaseFile } from '../src/sqlite/canonical-dump.js';
 import { pinWallClockSql } from '../src/sqlite/wall-clock-sql.js';
-import { parseWorldClock } from '../src/sqlite/time-placeholders.js';
+import { parseWorldClock } from '../src/config/world-clock.js';
 import { awmSamples, joinByScenario, readJsonl } from './support/awm-samples.js';
 
 const CLOCK = parseWorldClock('2026-03-02T09:00:00Z')!;

@@ -9,6 +9,7 @@ import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 import { PROJECT_ROOT } from './support/awm-samples.js';
 import { llmForMock, tempFolder, testSettings } from './support/mock-llm-fixture.js';
 import { runStage, type HarnessRun } from './support/stage-harness.js';
+import { describeNotice } from '../src/logging/describe.js';
 
 const PROMPTS = { classify: 'prompts/scenarios-classify.md', generate: 'prompts/scenarios-generate.md' };
 const SEEDS = [
@@ -66,7 +67,7 @@ async function runWithMock(steps: MockStep[], params: Partial<ScenariosParams>, 
 
 test('offline, from the recorded demo answers: target 3 gives the three demo scenarios and needs nothing else', async () => {
   const notices: string[] = [];
-  const llm = createLlm({ settings: testSettings(), env: {}, root: PROJECT_ROOT, onNotice: (notice) => notices.push(notice) });
+  const llm = createLlm({ settings: testSettings(), env: {}, root: PROJECT_ROOT, onNotice: (notice) => notices.push(describeNotice(notice)) });
   const run = await runStage(scenariosStage, {
     stage: 'scenarios',
     inputs: { seeds: { file: 'data/seed-scenarios.json' } },
@@ -177,6 +178,7 @@ test('render gives both prompts; the generate text stands in for what only run t
       generate: { file: 'g', render: (values) => `generate ${values['count']} | ${values['examples']}` },
     },
     worldClock: '2026-03-02T09:00:00Z',
+    worldClockInstant: new Date('2026-03-02T09:00:00Z'),
   });
   assert.equal(rendered, {
     classify: 'classify - Amazon: General online store.\n- Zocdoc: Doctor appointments.\n- Twitch: Live streaming.',

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { evaluatePlaceholder, parseWorldClock, resolveWorldClock } from '../src/sqlite/time-placeholders.js';
+import { parseWorldClock } from '../src/config/world-clock.js';
+import { evaluatePlaceholder, resolveWorldClock } from '../src/sqlite/time-placeholders.js';
 import { findWallClockSql, pinWallClockSql } from '../src/sqlite/wall-clock-sql.js';
 import { describeWorldClock, timePlaceholderGuide } from '../src/synthesis/time-placeholder-guide.js';
 

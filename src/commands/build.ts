@@ -1,17 +1,16 @@
-// `awm build`: open the project, take the folder's build lock, run the build, report.
+// `awm build`: open the project, take the folder's build lock, run the build, report; `--watch`
+// hands over to watch.ts, which calls buildProject again on every change.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildEvent, BuildSummary, StageTokens } from '../engine/build-event.js';
 import { acquireBuildMutex } from '../engine/build-mutex.js';
-import type { CliIo } from '../cli.js';
-import { runBuild } from '../engine/executor.js';
-import type { Llm } from '../llm/types.js';
-import { plainLogger } from '../logging/plain-logger.js';
-import { terminalLogger } from '../logging/terminal-logger.js';
-import type { Project } from '../engine/project.js';
-import { openProject } from '../engine/project.js';
-import { parseTargets } from '../engine/targets.js';
+import type { BuildEvent } from '../engine/events.js';
+import { Executor } from '../engine/executor.js';
 import { createModelResolver } from '../engine/model-resolver.js';
+import type { Project } from '../engine/project.js';
+import { parseTargets } from '../engine/targets.js';
+import { chooseLogger } from '../logging/choose-logger.js';
+import type { CliIo, CommandRequest } from './command.js';
+import { openProjectOrReport } from './open-project.js';
 
 export interface BuildCommandOptions {
   readonly targets: readonly string[];
@@ -23,17 +22,30 @@ export interface BuildCommandOptions {
   readonly fresh: boolean;
 }
 
+/** Where stage outputs are written until they are renamed into place. */
 export const TEMP_DIR = '.awm/tmp';
 
-export async function buildCommand(root: string, options: BuildCommandOptions, io: CliIo, signal: AbortSignal = interruptSignal(io)): Promise<number> {
-  const opened = await openProject(root);
-  if (!opened.ok) {
-    io.stderr.write(`${opened.error}\n`);
+export async function run(request: CommandRequest, io: CliIo, signal: AbortSignal): Promise<number> {
+  const { values } = request;
+  const jobs = values['jobs'] === undefined ? 32 : Number(values['jobs']);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    io.stderr.write(`awm: --jobs must be a whole number of at least 1 (got "${String(values['jobs'])}")\n`);
     return 2;
   }
-  const emit = chooseLogger(io);
-  const result = await buildProject(opened.value, options, io, emit, signal);
-  return result;
+  const flag = (name: string): boolean => values[name] === true;
+  const options: BuildCommandOptions = {
+    targets: request.positionals,
+    force: flag('force'),
+    dryRun: flag('dry-run'),
+    jobs,
+    keepGoing: flag('keep-going'),
+    frozen: flag('frozen'),
+    fresh: flag('fresh'),
+  };
+  if (flag('watch')) return (await import('./watch.js')).watchProject(request.root, options, io, signal);
+  const project = await openProjectOrReport(request.root, io);
+  if (!project) return 2;
+  return buildProject(project, options, io, chooseLogger(io), signal);
 }
 
 /** One build of an opened project (watch mode calls this again and again). */
@@ -43,72 +55,44 @@ export async function buildProject(project: Project, options: BuildCommandOption
     for (const problem of targets.error) io.stderr.write(`awm: ${problem}\n`);
     return 2;
   }
-  const mutex = options.dryRun ? null : acquireBuildMutex(project.config.root, `awm build ${options.targets.join(' ')}`.trim());
+  const mutex = options.dryRun ? null : acquireBuildMutex(project.config.root, `awm build ${options.targets.join(' ')}`.trim(), io);
   if (mutex && !mutex.ok) {
     io.stderr.write(`awm: ${mutex.error}\n`);
     return 1;
   }
-  if (mutex?.value.tookOverFrom) emit({ kind: 'notice', message: `took over the build lock of pid ${mutex.value.tookOverFrom.pid}, which is no longer running` });
+  if (mutex?.value.tookOverFrom) emit({ kind: 'notice', notice: { code: 'build-lock-taken-over', pid: mutex.value.tookOverFrom.pid } });
   const tempRoot = join(project.config.root, TEMP_DIR);
   if (mutex) rmSync(tempRoot, { recursive: true, force: true }); // leftovers of a killed build
   const { createLlm } = await import('../llm/create-llm.js');
-  const llm: Llm = createLlm({ settings: project.config.llm, env: io.env, root: project.config.root, fresh: options.fresh, onNotice: (message: string) => emit({ kind: 'notice', message }) });
+  const llm = createLlm({ settings: project.config.llm, env: io.env, root: project.config.root, fresh: options.fresh, onNotice: (notice) => emit({ kind: 'notice', notice }) });
   try {
     const models = createModelResolver(project, llm);
     if (!models.ok) {
       io.stderr.write(`awm: ${models.error}\n`);
       return 2;
     }
-    const summary = await runBuild({
-      fanout: project.fanout(targets.value.wanted),
-      state: project.state,
-      env: {
-        ...project.fingerprintEnvironment(models.value),
-        tempRoot,
-        artifactsDir: project.config.artifactsDir,
-        openSession: (instance) => llm.session(instance.ref.stage, instance.ref.scenario, instance.stage.config.llm),
-        signal,
+    const executor = new Executor(
+      {
+        fanout: project.fanout(targets.value.wanted),
+        state: project.state,
+        env: {
+          ...project.fingerprintEnvironment(models.value),
+          tempRoot,
+          artifactsDir: project.config.artifactsDir,
+          openSession: (instance) => llm.session(instance.ref.stage, instance.ref.scenario, instance.stage.config.llm),
+          signal,
+        },
+        emit,
+        usageByStage: () => llm.usageByStage(),
+        tokensEstimated: llm.providerName === 'demo',
       },
-      emit,
-      tokensByStage: () => tokensOf(llm),
-      tokensEstimated: llm.providerName === 'demo',
-    }, { targets: targets.value, force: options.force, dryRun: options.dryRun, jobs: options.jobs, keepGoing: options.keepGoing, frozen: options.frozen });
-    return exitCode(summary, signal);
+      { targets: targets.value, force: options.force, dryRun: options.dryRun, jobs: options.jobs, keepGoing: options.keepGoing, frozen: options.frozen },
+    );
+    const summary = await executor.run();
+    if (signal.aborted) return 130;
+    return summary.failed > 0 || summary.frozenViolations.length > 0 ? 1 : 0;
   } finally {
     await llm.close();
     if (mutex?.ok) mutex.value.release();
   }
-}
-
-function exitCode(summary: BuildSummary, signal: AbortSignal): number {
-  if (signal.aborted) return 130;
-  const { counts } = summary;
-  const failed = counts['failed-llm'] + counts['failed-validation'] + counts['failed-check'] + counts['failed-error'] + counts['internal-error'];
-  return failed > 0 || summary.frozenViolations.length > 0 ? 1 : 0;
-}
-
-function tokensOf(llm: Llm): Record<string, StageTokens> {
-  const result: Record<string, StageTokens> = {};
-  for (const [stage, usage] of llm.usageByStage()) {
-    result[stage] = { promptTokens: usage.promptTokens + usage.cachedPromptTokens, completionTokens: usage.completionTokens + usage.cachedCompletionTokens, requests: usage.requests + usage.cachedRequests, cachedRequests: usage.cachedRequests };
-  }
-  return result;
-}
-
-export function chooseLogger(io: CliIo): (event: BuildEvent) => void {
-  const write = (line: string): void => void io.stdout.write(`${line}\n`);
-  return io.stdout.isTTY && !io.env.CI ? terminalLogger({ write: (text) => void io.stdout.write(text) }) : plainLogger(write);
-}
-
-/** First Ctrl-C: finish what is running, start nothing new. Second: stop now. */
-function interruptSignal(io: CliIo): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    io.stderr.write('\nawm: interrupted; letting running instances finish (press Ctrl-C again to stop at once; finished work is kept)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return controller.signal;
 }

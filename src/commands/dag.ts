@@ -1,21 +1,24 @@
 // `awm dag`: the stage graph as Mermaid or Graphviz DOT.
-import type { CliIo } from '../cli.js';
 import type { Project } from '../engine/project.js';
-import { openProject } from '../engine/project.js';
+import type { StageId } from '../util/brand.js';
+import type { CliIo, CommandRequest } from './command.js';
+import { openProjectOrReport } from './open-project.js';
 
-export async function dagCommand(root: string, format: 'mermaid' | 'dot', io: CliIo): Promise<number> {
-  const opened = await openProject(root);
-  if (!opened.ok) {
-    io.stderr.write(`${opened.error}\n`);
+export async function run(request: CommandRequest, io: CliIo): Promise<number> {
+  const format = request.values['format'] ?? 'mermaid';
+  if (format !== 'mermaid' && format !== 'dot') {
+    io.stderr.write(`awm: --format must be mermaid or dot (got "${String(format)}")\n`);
     return 2;
   }
-  io.stdout.write(format === 'mermaid' ? mermaid(opened.value) : dot(opened.value));
+  const project = await openProjectOrReport(request.root, io);
+  if (!project) return 2;
+  io.stdout.write(format === 'mermaid' ? mermaid(project) : dot(project));
   return 0;
 }
 
 interface Edge {
-  readonly from: string;
-  readonly to: string;
+  readonly from: StageId;
+  readonly to: StageId;
   readonly label: string;
 }
 
@@ -31,8 +34,8 @@ function edges(project: Project): Edge[] {
   return result;
 }
 
-function label(project: Project, id: string): string {
-  const fanout = project.stages.get(id as never)?.config.fanout;
+function label(project: Project, id: StageId): string {
+  const fanout = project.stages.get(id)?.config.fanout;
   return fanout === 'global' ? `${id}` : `${id} · per ${fanout}`;
 }
 

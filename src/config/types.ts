@@ -1,8 +1,7 @@
-// The validated shape of awm.pipeline.yaml. Produced by config.ts (parse + validate) and
-// stage-loader.ts (stage modules, params); consumed by everything downstream.
-import type { SourcePosition } from './diagnostic.js';
+// The validated shape of awm.pipeline.yaml, produced by load.ts (parse + validate) and consumed by
+// everything downstream. Plain data: the stage modules themselves are the engine's (LoadedStage).
 import type { StageId } from '../util/brand.js';
-import type { StageDefinition } from '../stage-api/stage.js';
+import type { SourcePosition } from './diagnostic.js';
 
 /** How a stage runs: once, once per scenario, or once per task of each scenario. */
 export type Fanout = 'global' | 'scenario' | 'task';
@@ -63,7 +62,10 @@ export interface PipelineConfig {
   readonly root: string;
   /** The pipeline file's name relative to root. */
   readonly file: string;
+  /** The world clock as written (ISO 8601): what fingerprints and outputs record. */
   readonly worldClock: string;
+  /** The same instant, parsed once at load. */
+  readonly worldClockInstant: Date;
   readonly artifactsDir: string;
   readonly llm: LlmSettings;
   readonly scenarios: ListSource | null;
@@ -78,13 +80,4 @@ export interface PipelineConfig {
   positionOf(path: readonly (string | number)[], part?: 'key' | 'value' | 'auto'): SourcePosition | null;
   /** The pipeline file's text, for underlining diagnostics. */
   readonly sourceText: string;
-}
-
-/** A stage with its module loaded and its params validated (defaults applied). */
-export interface LoadedStage {
-  readonly config: StageConfig;
-  readonly definition: StageDefinition<Record<string, unknown>>;
-  readonly params: Readonly<Record<string, unknown>>;
-  /** SHA-256 of the stage's source file: its code version. */
-  readonly codeHash: string;
 }

@@ -1,9 +1,8 @@
 // Remembers which (JSON Schema, value) pairs passed validation, and the value with the schema's
 // defaults applied. Validation is a pure function of the two, so a run whose pipeline file and
 // params did not change neither loads nor compiles ajv (a third of a no-op build's start-up).
-// Local state under .awm/state; losing it only costs time.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Local state under .awm/state (read and written by the engine's ProjectState); losing it only
+// costs time.
 import { canonicalJson } from '../util/canonical-json.js';
 import { sha256 } from '../util/hash.js';
 
@@ -14,14 +13,6 @@ export class ValidationMemo {
 
   constructor(saved: unknown) {
     this.entries = new Map(typeof saved === 'object' && saved !== null ? Object.entries(saved) : []);
-  }
-
-  static load(root: string, stateDir: string): ValidationMemo {
-    try {
-      return new ValidationMemo(JSON.parse(readFileSync(join(root, stateDir, 'validated.json'), 'utf8')));
-    } catch {
-      return new ValidationMemo(null);
-    }
   }
 
   /** The key of one validation: the schema (as text or value) and the value checked. */

@@ -13,24 +13,32 @@ interface Holder {
   readonly command: string;
 }
 
+/** The process taking the lock, and how to tell whether another still runs. */
+export interface MutexOwner {
+  readonly pid: number;
+  isAlive(pid: number): boolean;
+}
+
 export interface BuildMutex {
   release(): void;
   /** Set when a dead build's lock was taken over. */
   readonly tookOverFrom: Holder | null;
 }
 
-export function acquireBuildMutex(root: string, command: string, isAlive: (pid: number) => boolean = processIsAlive): Result<BuildMutex, string> {
+export function acquireBuildMutex(root: string, command: string, owner: MutexOwner): Result<BuildMutex, string> {
   const path = join(root, MUTEX_FILE);
   mkdirSync(dirname(path), { recursive: true });
-  const me: Holder = { pid: process.pid, startedAt: new Date().toISOString(), command };
+  const me: Holder = { pid: owner.pid, startedAt: new Date().toISOString(), command };
   let tookOverFrom: Holder | null = null;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     if (tryCreate(path, me)) {
-      return ok({ tookOverFrom, release: () => releaseIfMine(path) });
+      return ok({ tookOverFrom, release: () => releaseIfMine(path, owner.pid) });
     }
     const holder = readHolder(path);
-    if (holder && isAlive(holder.pid) && holder.pid !== process.pid) {
-      return err(`another awm build is running in this folder (pid ${holder.pid}, started ${holder.startedAt}: ${holder.command}).\n  Wait for it to finish, or stop it (kill ${holder.pid}); a lock left by a build that has died is taken over automatically.`);
+    if (holder && owner.isAlive(holder.pid) && holder.pid !== owner.pid) {
+      return err(
+        `another awm build is running in this folder (pid ${holder.pid}, started ${holder.startedAt}: ${holder.command}).\n  Wait for it to finish, or stop it (kill ${holder.pid}); a lock left by a build that has died is taken over automatically.`,
+      );
     }
     tookOverFrom = holder;
     rmSync(path, { force: true });
@@ -59,15 +67,6 @@ function readHolder(path: string): Holder | null {
   }
 }
 
-function releaseIfMine(path: string): void {
-  if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
-}
-
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function releaseIfMine(path: string, pid: number): void {
+  if (readHolder(path)?.pid === pid) rmSync(path, { force: true });
 }

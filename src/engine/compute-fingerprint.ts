@@ -1,24 +1,29 @@
-// Computes an instance's fingerprint from the current state of its inputs. The expensive part —
-// reading inputs and rendering prompts — is skipped when the render memo knows the input key.
-import type { Sha256 } from '../util/brand.js';
-import type { ContentHasher } from './content-hasher.js';
-import type { Fingerprint } from './fingerprint.js';
-import { computeFingerprint } from './fingerprint.js';
-import { sha256 } from '../util/hash.js';
+// Computes an instance's fingerprint from the current state of what it reads. In two steps, so the
+// expensive part can be skipped: `prepareFingerprint` hashes the inputs (stat-cached); the prompt
+// hashes then come from the render memo when these exact inputs were rendered before, or from
+// rendering the requests, whose texts the stage is then given to send.
+//
+//   inputs ──hash──▶ prepared ──memo──▶ fingerprint
+//                        └──render──▶ texts + fingerprint (remembered)
+import type { ModelSettings } from '../config/types.js';
+import type { PromptTemplate, RenderContext } from '../stage-api/stage.js';
+import { asRequestHash, type FileHash, type RequestHash } from '../util/brand.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import type { JsonFileCache } from './stage-context.js';
-import { createInputReader } from './stage-context.js';
-import type { PlannedInstance, ResolvedInput } from './instance-plan.js';
-import type { LoadedStage, ModelSettings } from '../config/types.js';
-import type { RenderMemo } from './render-memo.js';
+import { sha256 } from '../util/hash.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
-import type { PromptTemplate, RenderContext } from '../stage-api/stage.js';
+import type { ContentHasher } from './content-hasher.js';
+import type { InputProblem } from './events.js';
+import { computeFingerprint, type Fingerprint, type FingerprintParts } from './fingerprint.js';
+import type { PlannedInstance, ResolvedInput } from './instance-plan.js';
+import type { RenderMemo } from './render-memo.js';
+import { createRenderContext, type JsonFileCache } from './stage-context.js';
+import type { LoadedStage } from './stage-loader.js';
 
 export interface LoadedPrompt {
   readonly template: PromptTemplate;
   /** Hash of the template file's text: part of the memo key, never of the fingerprint. */
-  readonly fileHash: Sha256;
+  readonly fileHash: string;
 }
 
 export interface FingerprintEnvironment {
@@ -27,34 +32,75 @@ export interface FingerprintEnvironment {
   readonly memo: RenderMemo;
   readonly jsonCache: JsonFileCache;
   readonly worldClock: string;
+  readonly worldClockInstant: Date;
   prompts(stage: LoadedStage): Readonly<Record<string, LoadedPrompt>>;
   /** The model settings that will answer this stage's requests (null for local stages). */
   modelFor(stage: LoadedStage): ModelSettings | null;
 }
 
-export async function fingerprintInstance(env: FingerprintEnvironment, instance: PlannedInstance): Promise<Result<Fingerprint, string[]>> {
-  const inputHashes = await hashInputs(env.hasher, instance.inputs);
+/** An instance's fingerprint without its prompt hashes: everything but the rendered requests. */
+export interface PreparedFingerprint {
+  readonly instance: PlannedInstance;
+  readonly parts: Omit<FingerprintParts, 'prompts'>;
+  /** The render memo's key: everything rendering depends on. */
+  readonly memoKey: string;
+}
+
+/** The requests an instance renders, and the fingerprint their hashes make. */
+export interface RenderedRequests {
+  readonly texts: Readonly<Record<string, string>>;
+  readonly fingerprint: Fingerprint;
+}
+
+export function prepareFingerprint(env: FingerprintEnvironment, instance: PlannedInstance): Result<PreparedFingerprint, InputProblem[]> {
+  const inputHashes = hashInputs(env.hasher, instance.inputs);
   if (!inputHashes.ok) return inputHashes;
   const stage = instance.stage;
-  const prompts = env.prompts(stage);
   const model = stage.definition.usesLlm ? env.modelFor(stage) : null;
   const worldClock = stage.definition.usesWorldClock ? env.worldClock : null;
-  const inputKey = sha256(`${stageKey(stage, prompts, model, worldClock)}|${instance.ref.scenario}|${instance.ref.task}|${canonicalJson(inputHashes.value)}`);
-  let rendered = env.memo.get(inputKey);
-  if (!rendered) {
-    const result = renderPrompts(env, instance, prompts);
-    if (!result.ok) return result;
-    rendered = result.value;
-    env.memo.set(inputKey, rendered);
+  const memoKey = sha256(`${stageKey(stage, env.prompts(stage), model, worldClock)}|${instance.ref.scenario}|${instance.ref.task}|${canonicalJson(inputHashes.value)}`);
+  const parts = { code: stage.codeHash, model, params: stage.params, world_clock: worldClock, inputs: inputHashes.value };
+  return ok({ instance, parts, memoKey });
+}
+
+/** The fingerprint, when rendering these exact inputs was remembered; null when it must render. */
+export function rememberedFingerprint(env: FingerprintEnvironment, prepared: PreparedFingerprint): Fingerprint | null {
+  const prompts = env.memo.get(prepared.memoKey);
+  return prompts ? computeFingerprint(prepared.instance.stage.config.id, { ...prepared.parts, prompts }) : null;
+}
+
+/** Renders the instance's requests (remembering their hashes) and fingerprints what they say. */
+export function renderRequests(env: FingerprintEnvironment, prepared: PreparedFingerprint): Result<RenderedRequests, InputProblem[]> {
+  const { instance } = prepared;
+  const render = instance.stage.definition.render;
+  let texts: Readonly<Record<string, string>> = {};
+  if (render) {
+    try {
+      texts = render(renderContext(env, instance));
+    } catch (error) {
+      return err([{ code: 'render-failed', stage: instance.stage.config.id, error: (error as Error).message }]);
+    }
   }
-  return ok(computeFingerprint(stage.config.id, {
-    code: stage.codeHash as Sha256,
-    prompts: rendered,
-    model,
-    params: stage.params,
-    worldClock,
-    inputs: inputHashes.value,
-  }));
+  const prompts: Record<string, RequestHash> = {};
+  for (const [name, text] of Object.entries(texts)) prompts[name] = asRequestHash(sha256(text));
+  env.memo.set(prepared.memoKey, prompts);
+  return ok({ texts, fingerprint: computeFingerprint(instance.stage.config.id, { ...prepared.parts, prompts }) });
+}
+
+export function renderContext(env: Omit<FingerprintEnvironment, 'hasher' | 'memo' | 'modelFor'>, instance: PlannedInstance): RenderContext {
+  const prompts = Object.fromEntries(Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]));
+  return createRenderContext({
+    stage: instance.stage.config.id,
+    scenario: instance.ref.scenario,
+    task: instance.ref.task,
+    params: instance.stage.params,
+    root: env.root,
+    inputs: instance.inputs,
+    jsonCache: env.jsonCache,
+    prompts,
+    worldClock: env.worldClock,
+    worldClockInstant: env.worldClockInstant,
+  });
 }
 
 /** The part of the memo key shared by every instance of a stage, serialized once per stage. */
@@ -69,47 +115,24 @@ function stageKey(stage: LoadedStage, prompts: Readonly<Record<string, LoadedPro
   return key;
 }
 
-async function hashInputs(hasher: ContentHasher, inputs: readonly ResolvedInput[]): Promise<Result<Record<string, Sha256>, string[]>> {
-  const hashes: Record<string, Sha256> = {};
-  const problems: string[] = [];
+function hashInputs(hasher: ContentHasher, inputs: readonly ResolvedInput[]): Result<Record<string, FileHash>, InputProblem[]> {
+  const hashes: Record<string, FileHash> = {};
+  const problems: InputProblem[] = [];
   for (const input of inputs) {
     if (input.kind === 'file') {
-      const hash = await hasher.hashFile(input.path);
-      if (hash === null) problems.push(`input "${input.name}": file ${input.path} does not exist`);
+      const hash = hasher.hashFile(input.path);
+      if (hash === null) problems.push({ code: 'input-file-missing', input: input.name, path: input.path });
       else hashes[input.name] = hash;
     } else if (input.row === null) {
-      const hash = await hasher.hashFile(input.path);
-      if (hash === null) problems.push(`input "${input.name}" (${input.label}): ${input.path} is not built yet`);
+      const hash = hasher.hashFile(input.path);
+      if (hash === null) problems.push({ code: 'input-not-built', input: input.name, label: input.label, path: input.path });
       else hashes[input.name] = hash;
     } else {
-      const hash = await hasher.hashRow(input.path, input.row);
-      if (hash === 'no-file') problems.push(`input "${input.name}" (${input.label}): ${input.path} is not built yet`);
-      else if (hash === 'no-row') problems.push(`input "${input.name}" (${input.label}): ${input.path} has no row "${input.row}"`);
+      const hash = hasher.hashRow(input.path, input.row);
+      if (hash === 'no-file') problems.push({ code: 'input-not-built', input: input.name, label: input.label, path: input.path });
+      else if (hash === 'no-row') problems.push({ code: 'input-row-missing', input: input.name, label: input.label, path: input.path, row: input.row });
       else hashes[input.name] = hash;
     }
   }
   return problems.length > 0 ? err(problems) : ok(hashes);
-}
-
-function renderPrompts(env: FingerprintEnvironment, instance: PlannedInstance, prompts: Readonly<Record<string, LoadedPrompt>>): Result<Record<string, Sha256>, string[]> {
-  const render = instance.stage.definition.render;
-  if (!render) return ok({});
-  try {
-    const texts = render(renderContext(env, instance, prompts));
-    return ok(Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, sha256(text)])));
-  } catch (error) {
-    return err([`rendering the prompts of stage "${instance.stage.config.id}" failed: ${(error as Error).message}`]);
-  }
-}
-
-export function renderContext(env: Pick<FingerprintEnvironment, 'root' | 'jsonCache' | 'worldClock'>, instance: PlannedInstance, prompts: Readonly<Record<string, LoadedPrompt>>): RenderContext {
-  return {
-    stage: instance.stage.config.id,
-    scenario: instance.ref.scenario,
-    task: instance.ref.task,
-    params: instance.stage.params,
-    inputs: createInputReader(env.root, instance.inputs, env.jsonCache),
-    prompts: Object.fromEntries(Object.entries(prompts).map(([name, prompt]) => [name, prompt.template])),
-    worldClock: env.worldClock,
-  };
 }

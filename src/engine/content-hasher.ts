@@ -4,7 +4,8 @@
 // SQLite databases are hashed by a canonical dump of their content, not their bytes.
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { Sha256 } from '../util/brand.js';
+import { hashDatabaseFile } from '../sqlite/canonical-dump.js';
+import { asFileHash, type FileHash } from '../util/brand.js';
 import { hashValue, sha256 } from '../util/hash.js';
 
 interface CacheEntry {
@@ -13,39 +14,40 @@ interface CacheEntry {
   readonly ctimeMs: number;
   readonly ino: number;
   readonly hashedAt: number;
-  readonly hash: Sha256;
+  readonly hash: FileHash;
   /** For JSON-array files whose rows are read one at a time: row id → hash of the row. */
-  readonly rows?: Readonly<Record<string, Sha256>>;
+  readonly rows?: Readonly<Record<string, FileHash>>;
 }
 
 const RACY_MARGIN_MS = 2_000;
 
-export type DatabaseHasher = (absolutePath: string) => Promise<Sha256>;
+/** How a database file is hashed (tests may count the calls). */
+export type DatabaseHasher = (absolutePath: string) => FileHash;
 
 export class ContentHasher {
   private entries: Record<string, CacheEntry>;
   /** Hashes already looked up in this process: a file read by many instances is stat'ed once. */
-  private readonly looked = new Map<string, Sha256 | null>();
-  private readonly lookedRows = new Map<string, Readonly<Record<string, Sha256>>>();
+  private readonly looked = new Map<string, FileHash | null>();
+  private readonly lookedRows = new Map<string, Readonly<Record<string, FileHash>>>();
   private dirty = false;
 
   constructor(
     private readonly root: string,
     saved: unknown,
-    private readonly hashDatabase: DatabaseHasher,
+    private readonly hashDatabase: DatabaseHasher = hashDatabaseFile,
     private readonly now: () => number = Date.now,
   ) {
     this.entries = isRecord(saved) ? (saved as Record<string, CacheEntry>) : {};
   }
 
   /** Content hash of a project file, or null if it does not exist. */
-  async hashFile(path: string): Promise<Sha256 | null> {
+  hashFile(path: string): FileHash | null {
     const looked = this.looked.get(path);
     if (looked !== undefined) return looked;
     const stats = statOrNull(join(this.root, path));
     if (!stats) return null;
     const cached = this.trusted(path, stats);
-    const hash = cached ? cached.hash : await this.hashUncached(join(this.root, path));
+    const hash = cached ? cached.hash : this.hashUncached(join(this.root, path));
     if (!cached) this.remember(path, stats, hash, undefined);
     this.looked.set(path, hash);
     return hash;
@@ -55,7 +57,7 @@ export class ContentHasher {
    * Hash of one row (by `id`) of a JSON-array file: what a per-scenario stage reading
    * `list[{scenario}]` depends on. 'no-file' / 'no-row' when absent.
    */
-  async hashRow(path: string, id: string): Promise<Sha256 | 'no-file' | 'no-row'> {
+  hashRow(path: string, id: string): FileHash | 'no-file' | 'no-row' {
     const looked = this.lookedRows.get(path);
     if (looked) return looked[id] ?? 'no-row';
     const stats = statOrNull(join(this.root, path));
@@ -64,26 +66,26 @@ export class ContentHasher {
     if (!entry?.rows) {
       const bytes = readFileSync(join(this.root, path));
       const rows = rowHashes(parseJson(bytes.toString('utf8')));
-      entry = this.remember(path, stats, sha256(bytes), rows);
+      entry = this.remember(path, stats, asFileHash(sha256(bytes)), rows);
     }
     this.lookedRows.set(path, entry.rows ?? {});
     return entry.rows?.[id] ?? 'no-row';
   }
 
   /** Content hash of each named file (null where missing): an instance's outputs as they are now. */
-  async hashAll(paths: Readonly<Record<string, string>>): Promise<Record<string, Sha256 | null>> {
-    const hashes: Record<string, Sha256 | null> = {};
-    for (const [name, path] of Object.entries(paths)) hashes[name] = await this.hashFile(path);
+  hashAll(paths: Readonly<Record<string, string>>): Record<string, FileHash | null> {
+    const hashes: Record<string, FileHash | null> = {};
+    for (const [name, path] of Object.entries(paths)) hashes[name] = this.hashFile(path);
     return hashes;
   }
 
   /** Hash of any file (e.g. a temp output), without remembering it. */
-  async hashUncached(absolutePath: string): Promise<Sha256> {
-    return isDatabase(absolutePath) ? this.hashDatabase(absolutePath) : sha256(readFileSync(absolutePath));
+  hashUncached(absolutePath: string): FileHash {
+    return isDatabase(absolutePath) ? this.hashDatabase(absolutePath) : asFileHash(sha256(readFileSync(absolutePath)));
   }
 
   /** Record the hash of a file just moved into place, so it is not read again. */
-  adopt(path: string, hash: Sha256): void {
+  adopt(path: string, hash: FileHash): void {
     this.looked.delete(path);
     this.lookedRows.delete(path);
     const stats = statOrNull(join(this.root, path));
@@ -117,7 +119,7 @@ export class ContentHasher {
     return racy ? null : entry;
   }
 
-  private remember(path: string, stats: Stats, hash: Sha256, rows: Record<string, Sha256> | undefined): CacheEntry {
+  private remember(path: string, stats: Stats, hash: FileHash, rows: Record<string, FileHash> | undefined): CacheEntry {
     const entry: CacheEntry = { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hashedAt: this.now(), hash, ...(rows ? { rows } : {}) };
     this.entries[path] = entry;
     this.dirty = true;
@@ -130,11 +132,11 @@ export function isDatabase(path: string): boolean {
 }
 
 /** Row id → hash of the row's canonical JSON, for a JSON array of objects with string ids. */
-export function rowHashes(value: unknown): Record<string, Sha256> {
-  const rows: Record<string, Sha256> = {};
+export function rowHashes(value: unknown): Record<string, FileHash> {
+  const rows: Record<string, FileHash> = {};
   if (!Array.isArray(value)) return rows;
   for (const row of value) {
-    if (isRecord(row) && typeof row.id === 'string') rows[row.id] = hashValue(row);
+    if (isRecord(row) && typeof row.id === 'string') rows[row.id] = asFileHash(hashValue(row));
   }
   return rows;
 }

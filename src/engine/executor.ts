@@ -1,24 +1,24 @@
-// Runs a build: discovers instances as their lists become known, runs each once everything it
-// reads is done (up to --jobs at a time), skips what is fresh (early cutoff: an upstream rebuilt
-// to identical bytes leaves its dependants fresh), records each built instance in the lock.
+// Runs a build: discovers instances as their lists become known, judges each once everything it
+// reads is done, skips what is fresh (early cutoff: an upstream rebuilt to identical bytes leaves
+// its dependants fresh), runs what is stale (up to --jobs at a time) and records each built
+// instance in the lock. Judging is synchronous and cheap (stat-cached hashes, the render memo), so
+// a no-op build walks the whole graph without a promise per instance; only runs wait for a slot.
 //
-//   discovered ──deps done──▶ ready ──▶ fingerprint ──fresh──▶ fresh
-//                                           │ stale
-//                                           ▼
-//                                         run ──▶ built | failed-* ──▶ dependants skipped
-import type { BuildEvent, BuildSummary, StageTokens } from './build-event.js';
+//   discovered ──deps done──▶ ready ──judge──▶ fresh
+//                                        │ stale
+//                                        ▼
+//                                  slot (--jobs) ──▶ run ──▶ built | failed-* ──▶ dependants skipped
+import type { StageUsage } from '../llm/types.js';
+import type { InstanceKey } from '../util/brand.js';
+import { Semaphore } from '../util/semaphore.js';
+import { assessInstance } from './assess.js';
+import { countOutcomes, isFailure, OUTCOME_KINDS, type BuildEvent, type BuildSummary, type FrozenViolation, type Outcome, type Reason } from './events.js';
 import type { FanoutContext } from './fanout.js';
-import { globalInstances, isScenarioListProducer, isTaskListProducer, scenarioInstances, taskInstances } from './fanout.js';
-import { fingerprintInstance } from './compute-fingerprint.js';
-import type { Freshness } from './freshness.js';
-import { judgeInstance } from './freshness.js';
-import type { InstanceKey } from './instance.js';
+import { globalInstances, instancesRevealedBy } from './fanout.js';
 import type { PlannedInstance } from './instance-plan.js';
 import { serializeEntry } from './lock-file.js';
-import type { Outcome } from './events.js';
-import { isFailure, isUsable } from './events.js';
 import type { ProjectState } from './project-state.js';
-import type { StageRunEnvironment } from './stage-runner.js';
+import type { RunPlan, StageRunEnvironment } from './stage-runner.js';
 import { runStageInstance } from './stage-runner.js';
 import type { TargetSelection } from './targets.js';
 
@@ -36,7 +36,7 @@ export interface BuildDependencies {
   readonly state: ProjectState;
   readonly env: StageRunEnvironment;
   readonly emit: (event: BuildEvent) => void;
-  readonly tokensByStage: () => Readonly<Record<string, StageTokens>>;
+  readonly usageByStage: () => ReadonlyMap<string, StageUsage>;
   /** Whether token counts are estimates rather than what a provider reported. */
   readonly tokensEstimated?: boolean;
   readonly now?: () => number;
@@ -44,182 +44,219 @@ export interface BuildDependencies {
   readonly flushEveryMs?: number;
 }
 
-export async function runBuild(deps: BuildDependencies, options: BuildOptions): Promise<BuildSummary> {
-  const build = new Build(deps, options);
-  return build.run();
-}
+/** What judging an instance decided: an outcome now, or a run when a slot is free. */
+type Decision = { readonly kind: 'done'; readonly outcome: Outcome } | { readonly kind: 'run'; readonly plan: RunPlan };
 
-class Build {
-  private readonly instances = new Map<InstanceKey, PlannedInstance>();
-  private readonly outcomes = new Map<InstanceKey, Outcome>();
-  private readonly waitingOn = new Map<InstanceKey, number>();
-  private readonly dependants = new Map<InstanceKey, InstanceKey[]>();
-  private readonly ready: PlannedInstance[] = [];
-  private running = 0;
-  private stoppedBy: InstanceKey | null = null;
-  private expansionComplete = true;
-  private readonly started: number;
-  private readonly now: () => number;
+export class Executor {
+  readonly #deps: BuildDependencies;
+  readonly #options: BuildOptions;
+  readonly #now: () => number;
+  readonly #instances = new Map<InstanceKey, PlannedInstance>();
+  readonly #outcomes = new Map<InstanceKey, Outcome>();
+  readonly #waitingOn = new Map<InstanceKey, number>();
+  readonly #dependants = new Map<InstanceKey, InstanceKey[]>();
+  /** Instances whose dependencies are done, judged in order; `#next` is the first not yet judged. */
+  #ready: PlannedInstance[] = [];
+  #next = 0;
+  #running = 0;
+  readonly #slots: Semaphore;
+  #stoppedBy: InstanceKey | null = null;
+  #expansionComplete = true;
+  #settled: (() => void) | null = null;
 
-  constructor(private readonly deps: BuildDependencies, private readonly options: BuildOptions) {
-    this.now = deps.now ?? Date.now;
-    this.started = this.now();
+  constructor(deps: BuildDependencies, options: BuildOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#now = deps.now ?? Date.now;
+    this.#slots = new Semaphore(options.jobs);
   }
 
   async run(): Promise<BuildSummary> {
-    this.discover(globalInstances(this.deps.fanout));
-    const flushTimer = this.options.frozen || this.options.dryRun ? null : setInterval(() => this.deps.state.flushLock(), this.deps.flushEveryMs ?? 2_000);
+    const started = this.#now();
+    this.#discover(globalInstances(this.#deps.fanout));
+    const flushTimer = this.#options.frozen || this.#options.dryRun ? null : setInterval(() => this.#deps.state.flushLock(), this.#deps.flushEveryMs ?? 2_000);
     try {
-      await new Promise<void>((resolve) => this.pump(resolve));
+      await new Promise<void>((resolve) => {
+        this.#settled = resolve;
+        this.#pump();
+      });
     } finally {
       if (flushTimer) clearInterval(flushTimer);
     }
-    return this.finish();
+    return this.#finish(started);
   }
 
-  private discover(instances: readonly PlannedInstance[]): void {
+  #discover(instances: readonly PlannedInstance[]): void {
     const perStage = new Map<string, number>();
     for (const instance of instances) {
-      if (this.instances.has(instance.key)) continue;
-      this.instances.set(instance.key, instance);
+      if (this.#instances.has(instance.key)) continue;
+      this.#instances.set(instance.key, instance);
       perStage.set(instance.ref.stage, (perStage.get(instance.ref.stage) ?? 0) + 1);
       let waiting = 0;
       for (const dep of instance.deps) {
-        if (this.outcomes.has(dep)) continue;
+        if (this.#outcomes.has(dep)) continue;
         waiting += 1;
-        const list = this.dependants.get(dep) ?? [];
-        list.push(instance.key);
-        this.dependants.set(dep, list);
+        const list = this.#dependants.get(dep);
+        if (list) list.push(instance.key);
+        else this.#dependants.set(dep, [instance.key]);
       }
-      this.waitingOn.set(instance.key, waiting);
-      if (waiting === 0) this.ready.push(instance);
+      this.#waitingOn.set(instance.key, waiting);
+      if (waiting === 0) this.#ready.push(instance);
     }
-    for (const [stage, count] of perStage) this.deps.emit({ kind: 'discovered', stage, count });
+    for (const [stage, count] of perStage) this.#deps.emit({ kind: 'discovered', stage, count });
   }
 
-  private pump(done: () => void): void {
-    while (this.running < this.options.jobs && this.ready.length > 0) {
-      const instance = this.ready.shift() as PlannedInstance;
-      this.running += 1;
-      void this.process(instance).then((outcome) => {
-        this.running -= 1;
-        this.complete(instance, outcome);
-        this.pump(done);
-      });
+  /** Judges every ready instance; completing one may make others ready, which are judged in turn. */
+  #pump(): void {
+    while (this.#next < this.#ready.length) {
+      const instance = this.#ready[this.#next]!;
+      this.#next += 1;
+      const decision = this.#decideSafely(instance);
+      if (decision.kind === 'run') this.#start(instance, decision.plan);
+      else this.#complete(instance, decision.outcome);
     }
-    if (this.running === 0 && this.ready.length === 0) done();
+    if (this.#running === 0) {
+      this.#ready = [];
+      this.#next = 0;
+      this.#settled?.();
+    }
   }
 
-  private complete(instance: PlannedInstance, outcome: Outcome): void {
-    this.outcomes.set(instance.key, outcome);
-    this.deps.emit({ kind: 'finished', instance: instance.key, stage: instance.ref.stage, outcome });
-    if (isFailure(outcome) && !this.options.keepGoing && this.stoppedBy === null) this.stoppedBy = instance.key;
-    if (isUsable(outcome) || outcome.kind === 'would-build') this.expand(instance);
-    for (const dependant of this.dependants.get(instance.key) ?? []) {
-      const left = (this.waitingOn.get(dependant) ?? 1) - 1;
-      this.waitingOn.set(dependant, left);
-      const planned = this.instances.get(dependant);
-      if (left === 0 && planned) this.ready.push(planned);
+  #start(instance: PlannedInstance, plan: RunPlan): void {
+    this.#running += 1;
+    void this.#runInSlot(instance, plan).then((outcome) => {
+      this.#running -= 1;
+      this.#complete(instance, outcome);
+      this.#pump();
+    });
+  }
+
+  async #runInSlot(instance: PlannedInstance, plan: RunPlan): Promise<Outcome> {
+    const release = await this.#slots.acquire(this.#deps.env.signal);
+    if (release === null) return { kind: 'cancelled' };
+    try {
+      // A failure elsewhere, or Ctrl-C, while it waited for a slot.
+      if (this.#stoppedBy !== null) return { kind: 'skipped', because: this.#stoppedBy };
+      if (this.#deps.env.signal.aborted) return { kind: 'cancelled' };
+      this.#deps.emit({ kind: 'started', instance: instance.key, stage: instance.ref.stage, reasons: plan.reasons });
+      const record = await runStageInstance(this.#deps.env, instance, plan);
+      if (record.entry) this.#deps.state.record(record.entry, !this.#options.frozen);
+      return record.outcome;
+    } catch (error) {
+      return internalError(instance, error);
+    } finally {
+      release();
+    }
+  }
+
+  #complete(instance: PlannedInstance, outcome: Outcome): void {
+    this.#outcomes.set(instance.key, outcome);
+    this.#deps.emit({ kind: 'finished', instance: instance.key, stage: instance.ref.stage, outcome });
+    if (isFailure(outcome) && !this.#options.keepGoing && this.#stoppedBy === null) this.#stoppedBy = instance.key;
+    if (OUTCOME_KINDS[outcome.kind] === 'usable' || OUTCOME_KINDS[outcome.kind] === 'planned') this.#expand(instance);
+    for (const dependant of this.#dependants.get(instance.key) ?? []) {
+      const left = (this.#waitingOn.get(dependant) ?? 1) - 1;
+      this.#waitingOn.set(dependant, left);
+      const planned = this.#instances.get(dependant);
+      if (left === 0 && planned) this.#ready.push(planned);
     }
   }
 
   /** A finished list producer reveals the instances that fan out over its list. */
-  private expand(instance: PlannedInstance): void {
-    const fanout = this.deps.fanout;
-    if (isScenarioListProducer(fanout, instance.key)) {
-      const result = scenarioInstances(fanout);
-      if (result.ok) {
-        this.discover(result.value.instances);
-        for (const target of this.options.targets.unmatchedScenarios(result.value.scenarios)) {
-          this.deps.emit({ kind: 'notice', message: `target "${target}" matches no scenario (scenarios: ${result.value.scenarios.join(', ') || 'none'})` });
-        }
-      } else this.listProblem(result.error);
-    } else if (isTaskListProducer(fanout, instance) && instance.ref.scenario !== null) {
-      const result = taskInstances(fanout, instance.ref.scenario);
-      if (result.ok) this.discover(result.value);
-      else this.listProblem(result.error);
+  #expand(instance: PlannedInstance): void {
+    const revealed = instancesRevealedBy(this.#deps.fanout, instance);
+    if (!revealed.ok) {
+      this.#expansionComplete = false;
+      this.#deps.emit({ kind: 'notice', notice: { code: 'cannot-fan-out', problem: revealed.error.problem } });
+      return;
+    }
+    this.#discover(revealed.value.instances);
+    const scenarios = revealed.value.scenarios;
+    if (scenarios === null) return;
+    for (const target of this.#options.targets.unmatchedScenarios(scenarios)) {
+      this.#deps.emit({ kind: 'notice', notice: { code: 'target-matches-no-scenario', target, scenarios } });
     }
   }
 
-  private listProblem(message: string): void {
-    this.expansionComplete = false;
-    this.deps.emit({ kind: 'notice', message: `cannot fan out: ${message}` });
-  }
-
-  private async process(instance: PlannedInstance): Promise<Outcome> {
+  #decideSafely(instance: PlannedInstance): Decision {
     try {
-      return await this.decide(instance);
+      return this.#decide(instance);
     } catch (error) {
-      return { kind: 'internal-error', message: `internal error in awm while building ${instance.key}, please report: ${(error as Error).stack ?? String(error)}` };
+      return { kind: 'done', outcome: internalError(instance, error) };
     }
   }
 
-  private async decide(instance: PlannedInstance): Promise<Outcome> {
-    const blocker = instance.deps.map((dep) => [dep, this.outcomes.get(dep)] as const).find(([, outcome]) => !outcome || !(isUsable(outcome) || outcome.kind === 'would-build'));
-    if (blocker) return { kind: 'skipped', because: this.rootCause(blocker[0]) };
-    if (this.stoppedBy !== null) return { kind: 'skipped', because: this.stoppedBy };
-    if (this.deps.env.signal.aborted) return { kind: 'cancelled' };
-    const upstreamWouldBuild = instance.deps.filter((dep) => this.outcomes.get(dep)?.kind === 'would-build');
-    const fingerprint = await fingerprintInstance(this.deps.env, instance);
-    if (!fingerprint.ok) {
-      if (upstreamWouldBuild.length > 0) return { kind: 'would-build', reasons: [`runs after ${upstreamWouldBuild.join(', ')}`] };
-      return { kind: 'failed-error', message: fingerprint.error.join('; '), log: null };
+  #decide(instance: PlannedInstance): Decision {
+    const done = (outcome: Outcome): Decision => ({ kind: 'done', outcome });
+    const blocker = instance.deps.find((dep) => {
+      const outcome = this.#outcomes.get(dep);
+      return !outcome || OUTCOME_KINDS[outcome.kind] === 'failure' || OUTCOME_KINDS[outcome.kind] === 'not-run';
+    });
+    if (blocker !== undefined) return done({ kind: 'skipped', because: this.#rootCause(blocker) });
+    if (this.#stoppedBy !== null) return done({ kind: 'skipped', because: this.#stoppedBy });
+    if (this.#deps.env.signal.aborted) return done({ kind: 'cancelled' });
+    const upstreamWouldBuild = instance.deps.filter((dep) => this.#outcomes.get(dep)?.kind === 'would-build');
+    const assessment = assessInstance(this.#deps.env, this.#deps.state, instance);
+    if (assessment.kind === 'inputs-unavailable') {
+      if (upstreamWouldBuild.length > 0) return done({ kind: 'would-build', reasons: [{ code: 'runs-after', instances: upstreamWouldBuild }] });
+      return done({ kind: 'failed-inputs', problems: assessment.problems });
     }
-    const judgement = await this.judge(instance, fingerprint.value);
-    const forced = this.options.force && this.options.targets.targeted(instance.ref.stage, instance.stage.config.fanout, instance.ref.scenario);
-    const reasons = forced && judgement.state === 'fresh' ? ['forced (--force)'] : judgement.reasons;
-    if (judgement.state === 'fresh' && !forced) {
-      if (this.options.dryRun && upstreamWouldBuild.length > 0) return { kind: 'would-build', reasons: [`may rebuild if ${upstreamWouldBuild.join(', ')} change${upstreamWouldBuild.length > 1 ? '' : 's'} its outputs`] };
-      return { kind: 'fresh' };
+    const { freshness } = assessment;
+    const forced = this.#options.force && this.#options.targets.targeted(instance.ref.stage, instance.stage.config.fanout, instance.ref.scenario);
+    if (freshness.state === 'fresh' && !forced) {
+      if (this.#options.dryRun && upstreamWouldBuild.length > 0) return done({ kind: 'would-build', reasons: [{ code: 'may-rebuild', instances: upstreamWouldBuild }] });
+      return done({ kind: 'fresh' });
     }
-    if (this.options.dryRun) return { kind: 'would-build', reasons };
-    this.deps.emit({ kind: 'started', instance: instance.key, stage: instance.ref.stage, reasons });
-    const record = await runStageInstance(this.deps.env, instance, fingerprint.value, reasons);
-    if (record.entry) this.deps.state.record(record.entry, !this.options.frozen);
-    return record.outcome;
+    const reasons: readonly Reason[] = freshness.state === 'fresh' ? [{ code: 'forced' }] : freshness.reasons;
+    if (this.#options.dryRun) return done({ kind: 'would-build', reasons });
+    return { kind: 'run', plan: { prepared: assessment.prepared, rendered: assessment.rendered, reasons } };
   }
 
-  private async judge(instance: PlannedInstance, fingerprint: Parameters<typeof judgeInstance>[1]): Promise<Freshness> {
-    const hashes = await this.deps.state.hasher.hashAll(instance.outputs);
-    return judgeInstance(instance, fingerprint, this.deps.state.entries.get(instance.key), hashes);
-  }
-
-  private rootCause(key: InstanceKey): InstanceKey {
-    const outcome = this.outcomes.get(key);
+  #rootCause(key: InstanceKey): InstanceKey {
+    const outcome = this.#outcomes.get(key);
     return outcome?.kind === 'skipped' ? outcome.because : key;
   }
 
-  private finish(): BuildSummary {
-    const { state } = this.deps;
-    for (const [key] of this.instances) {
-      if (!this.outcomes.has(key)) this.outcomes.set(key, this.stoppedBy ? { kind: 'skipped', because: this.stoppedBy } : { kind: 'cancelled' });
+  #finish(started: number): BuildSummary {
+    const { state } = this.#deps;
+    for (const key of this.#instances.keys()) {
+      if (!this.#outcomes.has(key)) this.#outcomes.set(key, this.#stoppedBy ? { kind: 'skipped', because: this.#stoppedBy } : { kind: 'cancelled' });
     }
-    const prune = this.options.targets.all && this.expansionComplete && !this.options.dryRun && ![...this.outcomes.values()].some((outcome) => outcome.kind === 'cancelled' || isFailure(outcome));
-    if (prune) for (const key of [...state.entries.keys()]) if (!this.instances.has(key as InstanceKey)) state.remove(key);
-    const frozenViolations = this.options.frozen ? lockDifferences(state) : [];
-    const lockWritten = !this.options.frozen && !this.options.dryRun ? state.flushLock() : false;
+    const counted = countOutcomes(this.#outcomes.values());
+    const complete = this.#options.targets.all && this.#expansionComplete && !this.#options.dryRun && counted.failed === 0 && counted.byKind.cancelled === 0;
+    if (complete) for (const key of [...state.entries.keys()]) if (!this.#instances.has(key)) state.remove(key);
+    const frozenViolations = this.#options.frozen ? lockDifferences(state) : [];
+    const lockWritten = !this.#options.frozen && !this.#options.dryRun ? state.flushLock() : false;
     state.saveCaches();
-    const counts = Object.fromEntries(OUTCOME_KINDS.map((kind) => [kind, 0])) as Record<Outcome['kind'], number>;
-    for (const outcome of this.outcomes.values()) counts[outcome.kind] += 1;
-    const summary: BuildSummary = { counts, wallMs: this.now() - this.started, tokensByStage: this.deps.tokensByStage(), tokensEstimated: this.deps.tokensEstimated ?? false, frozenViolations, lockWritten };
-    this.deps.emit({ kind: 'summary', summary });
+    const summary: BuildSummary = {
+      counts: counted.byKind,
+      failed: counted.failed,
+      wallMs: this.#now() - started,
+      usageByStage: this.#deps.usageByStage(),
+      tokensEstimated: this.#deps.tokensEstimated ?? false,
+      frozenViolations,
+      lockWritten,
+    };
+    this.#deps.emit({ kind: 'summary', summary });
     return summary;
   }
 }
 
-const OUTCOME_KINDS: readonly Outcome['kind'][] = ['fresh', 'built', 'would-build', 'failed-llm', 'failed-validation', 'failed-check', 'failed-error', 'internal-error', 'skipped', 'cancelled'];
+function internalError(instance: PlannedInstance, error: unknown): Outcome {
+  return { kind: 'internal-error', message: `internal error in awm while building ${instance.key}, please report: ${(error as Error).stack ?? String(error)}` };
+}
 
 /** Instances whose lock line would differ from the committed awm.lock. */
-function lockDifferences(state: ProjectState): string[] {
-  const differences: string[] = [];
-  for (const [key, entry] of state.entries) {
-    const committed = state.committedLock.get(key);
-    if (!committed) differences.push(`${key}: not in awm.lock`);
+function lockDifferences(state: ProjectState): FrozenViolation[] {
+  const differences: FrozenViolation[] = [];
+  for (const [instance, entry] of state.entries) {
+    const committed = state.committedLock.get(instance);
+    if (!committed) differences.push({ instance, change: 'added' });
     else if (serializeEntry(committed) !== serializeEntry(entry)) {
-      const changedOutputs = Object.keys({ ...committed.outputs, ...entry.outputs }).filter((name) => committed.outputs[name] !== entry.outputs[name]);
-      differences.push(committed.fingerprint !== entry.fingerprint ? `${key}: fingerprint differs from awm.lock` : `${key}: output${changedOutputs.length > 1 ? 's' : ''} ${changedOutputs.join(', ')} differ from awm.lock`);
+      const outputs = Object.keys({ ...committed.outputs, ...entry.outputs }).filter((name) => committed.outputs[name] !== entry.outputs[name]);
+      differences.push(committed.fingerprint !== entry.fingerprint ? { instance, change: 'fingerprint' } : { instance, change: 'outputs', outputs });
     }
   }
-  for (const key of state.committedLock.keys()) if (!state.entries.has(key)) differences.push(`${key}: would be removed from awm.lock`);
-  return differences.sort();
+  for (const instance of state.committedLock.keys()) if (!state.entries.has(instance)) differences.push({ instance, change: 'removed' });
+  return differences.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
 }

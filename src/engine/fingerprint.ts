@@ -1,8 +1,8 @@
 // A stage instance's fingerprint: everything that decides its outputs, hashed. Two builds with the
 // same fingerprint produce the same outputs (up to LLM sampling), so freshness is string equality.
 // The fields are in a fixed order and the hash is over canonical JSON.
-import type { Sha256 } from '../util/brand.js';
 import type { ModelSettings } from '../config/types.js';
+import { asFingerprintHash, type CodeHash, type FileHash, type FingerprintHash, type RequestHash } from '../util/brand.js';
 import { hashValue, shortHash } from '../util/hash.js';
 
 /** Bump when the shape or meaning of the fingerprint changes: every instance becomes stale. */
@@ -10,35 +10,33 @@ export const FINGERPRINT_FORMAT = 1;
 
 export interface FingerprintParts {
   /** SHA-256 of the stage's source file. */
-  readonly code: Sha256;
+  readonly code: CodeHash;
   /** Prompt name → SHA-256 of the rendered request text (not the template file). */
-  readonly prompts: Readonly<Record<string, Sha256>>;
+  readonly prompts: Readonly<Record<string, RequestHash>>;
   /** Model and sampling settings; null for stages that do not call the LLM. */
   readonly model: ModelSettings | null;
   /** The stage's params with defaults applied. */
   readonly params: Readonly<Record<string, unknown>>;
   /** The world clock, for stages that use it. */
-  readonly worldClock: string | null;
+  readonly world_clock: string | null;
   /** Input name → SHA-256 of exactly the content read (a whole file, or one row of it). */
-  readonly inputs: Readonly<Record<string, Sha256>>;
+  readonly inputs: Readonly<Record<string, FileHash>>;
 }
 
-/** The parts as awm.lock keeps them: hashes shortened, enough to say which part changed. */
-export interface LockedParts {
+/** The parts as awm.lock keeps them: hashes shortened to 16 digits, enough to say which part changed. */
+export type LockedParts = Omit<FingerprintParts, 'code' | 'prompts' | 'inputs'> & {
   readonly code: string;
   readonly prompts: Readonly<Record<string, string>>;
-  readonly model: ModelSettings | null;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly world_clock: string | null;
   readonly inputs: Readonly<Record<string, string>>;
-}
+};
 
 export interface Fingerprint {
-  readonly hash: Sha256;
+  readonly hash: FingerprintHash;
   readonly parts: FingerprintParts;
 }
 
 export function computeFingerprint(stage: string, parts: FingerprintParts): Fingerprint {
+  // The hashed object is the key format itself: its field names and their order are part of FINGERPRINT_FORMAT.
   const hash = hashValue({
     format: FINGERPRINT_FORMAT,
     stage,
@@ -46,10 +44,10 @@ export function computeFingerprint(stage: string, parts: FingerprintParts): Fing
     prompts: parts.prompts,
     model: parts.model,
     params: parts.params,
-    worldClock: parts.worldClock,
+    worldClock: parts.world_clock,
     inputs: parts.inputs,
   });
-  return { hash, parts };
+  return { hash: asFingerprintHash(hash), parts };
 }
 
 export function lockedParts(parts: FingerprintParts): LockedParts {
@@ -58,7 +56,7 @@ export function lockedParts(parts: FingerprintParts): LockedParts {
     prompts: mapValues(parts.prompts, shortHash),
     model: parts.model,
     params: parts.params,
-    world_clock: parts.worldClock,
+    world_clock: parts.world_clock,
     inputs: mapValues(parts.inputs, shortHash),
   };
 }

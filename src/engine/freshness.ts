@@ -1,77 +1,75 @@
 // Judges one instance against awm.lock: fresh, stale (its fingerprint changed), missing (never
 // built, or an output is gone), modified (an output was edited by hand) or blocked (something it
-// reads is not fresh yet). Says why in words, naming the changed file, prompt or param. Pure.
-import type { Sha256 } from '../util/brand.js';
+// reads is not fresh yet). Says why as data — the changed file, prompt, param, with its values —
+// which logging/describe.ts puts into words. Pure.
+import type { FileHash } from '../util/brand.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import type { FreshnessState, InputSource, Reason, SettingChange } from './events.js';
 import type { Fingerprint, LockedParts } from './fingerprint.js';
 import { lockedParts } from './fingerprint.js';
 import type { PlannedInstance } from './instance-plan.js';
 import type { LockEntry } from './lock-file.js';
-import { canonicalJson } from '../util/canonical-json.js';
-
-export type FreshnessState = 'fresh' | 'stale' | 'missing' | 'modified' | 'blocked';
 
 export interface Freshness {
   readonly state: FreshnessState;
-  readonly reasons: readonly string[];
+  readonly reasons: readonly Reason[];
 }
 
-export function judgeInstance(
-  instance: PlannedInstance,
-  fingerprint: Fingerprint,
-  entry: LockEntry | undefined,
-  outputHashes: Readonly<Record<string, Sha256 | null>>,
-): Freshness {
-  if (!entry) return { state: 'missing', reasons: ['never built (no entry in awm.lock)'] };
+export const NEVER_BUILT: Freshness = { state: 'missing', reasons: [{ code: 'never-built' }] };
+
+export function judgeInstance(instance: PlannedInstance, fingerprint: Fingerprint, entry: LockEntry | undefined, outputHashes: Readonly<Record<string, FileHash | null>>): Freshness {
+  if (!entry) return NEVER_BUILT;
   if (entry.fingerprint !== fingerprint.hash) {
     const reasons = explainChanges(instance, entry.parts, lockedParts(fingerprint.parts));
-    return { state: 'stale', reasons: reasons.length > 0 ? reasons : ['its fingerprint changed (fingerprint format or stage name)'] };
+    return { state: 'stale', reasons: reasons.length > 0 ? reasons : [{ code: 'fingerprint-format-changed' }] };
   }
   const missing = Object.entries(instance.outputs).filter(([name]) => outputHashes[name] === null || outputHashes[name] === undefined);
-  if (missing.length > 0) return { state: 'missing', reasons: missing.map(([name, path]) => `output "${name}" (${path}) does not exist`) };
+  if (missing.length > 0) return { state: 'missing', reasons: missing.map(([output, path]) => ({ code: 'output-missing', output, path })) };
   const modified = Object.entries(instance.outputs).filter(([name]) => outputHashes[name] !== entry.outputs[name]);
-  if (modified.length > 0) {
-    return { state: 'modified', reasons: modified.map(([name, path]) => `output "${name}" (${path}) differs from awm.lock (edited by hand?); a build regenerates it`) };
-  }
+  if (modified.length > 0) return { state: 'modified', reasons: modified.map(([output, path]) => ({ code: 'output-modified', output, path })) };
   return { state: 'fresh', reasons: [] };
 }
 
-/** Which recorded parts of the fingerprint differ, in words. */
-export function explainChanges(instance: PlannedInstance, before: LockedParts, after: LockedParts): string[] {
+/** Which recorded parts of the fingerprint differ. */
+export function explainChanges(instance: PlannedInstance, before: LockedParts, after: LockedParts): Reason[] {
   const stage = instance.stage.config;
-  const reasons: string[] = [];
-  if (before.code !== after.code) reasons.push(`code of stage "${stage.id}" changed (${stage.code})`);
-  for (const name of union(before.prompts, after.prompts)) {
-    const file = stage.prompts[name] ?? '?';
-    if (!(name in before.prompts)) reasons.push(`prompt "${name}" is new (${file})`);
-    else if (!(name in after.prompts)) reasons.push(`prompt "${name}" is no longer used`);
-    else if (before.prompts[name] !== after.prompts[name]) reasons.push(`prompt "${name}" renders a different request (${file})`);
+  const reasons: Reason[] = [];
+  if (before.code !== after.code) reasons.push({ code: 'code-changed', stage: stage.id, file: stage.code });
+  for (const prompt of union(before.prompts, after.prompts)) {
+    const file = stage.prompts[prompt] ?? '?';
+    if (!(prompt in before.prompts)) reasons.push({ code: 'prompt-new', prompt, file });
+    else if (!(prompt in after.prompts)) reasons.push({ code: 'prompt-unused', prompt });
+    else if (before.prompts[prompt] !== after.prompts[prompt]) reasons.push({ code: 'prompt-changed', prompt, file });
   }
-  if (canonicalJson(before.model) !== canonicalJson(after.model)) reasons.push(`model settings changed: ${describeDiff(before.model ?? {}, after.model ?? {})}`);
-  if (canonicalJson(before.params) !== canonicalJson(after.params)) reasons.push(`params changed: ${describeDiff(before.params, after.params)}`);
-  if (before.world_clock !== after.world_clock) reasons.push(`world clock changed: ${before.world_clock ?? 'unset'} → ${after.world_clock ?? 'unset'}`);
-  for (const name of union(before.inputs, after.inputs)) {
-    const input = instance.inputs.find((candidate) => candidate.name === name);
-    const what = input ? (input.kind === 'file' ? `file ${input.path}` : `${input.label}: ${input.path}${input.row ? ` row "${input.row}"` : ''}`) : name;
-    if (!(name in before.inputs)) reasons.push(`input "${name}" is new (${what})`);
-    else if (!(name in after.inputs)) reasons.push(`input "${name}" was removed`);
-    else if (before.inputs[name] !== after.inputs[name]) reasons.push(`input "${name}" changed (${what})`);
+  if (canonicalJson(before.model) !== canonicalJson(after.model)) reasons.push({ code: 'model-changed', changes: settingChanges(before.model ?? {}, after.model ?? {}) });
+  if (canonicalJson(before.params) !== canonicalJson(after.params)) reasons.push({ code: 'params-changed', changes: settingChanges(before.params, after.params) });
+  if (before.world_clock !== after.world_clock) reasons.push({ code: 'world-clock-changed', before: before.world_clock, after: after.world_clock });
+  for (const input of union(before.inputs, after.inputs)) {
+    const source = sourceOf(instance, input);
+    if (!(input in before.inputs)) reasons.push({ code: 'input-new', input, source });
+    else if (!(input in after.inputs)) reasons.push({ code: 'input-removed', input });
+    else if (before.inputs[input] !== after.inputs[input]) reasons.push({ code: 'input-changed', input, source });
   }
   return reasons;
 }
 
-function describeDiff(before: object, after: object): string {
+function sourceOf(instance: PlannedInstance, name: string): InputSource | null {
+  const input = instance.inputs.find((candidate) => candidate.name === name);
+  if (!input) return null;
+  return input.kind === 'file' ? { kind: 'file', path: input.path } : { kind: 'output', label: input.label, path: input.path, row: input.row };
+}
+
+function settingChanges(before: object, after: object): SettingChange[] {
   const a = before as Record<string, unknown>;
   const b = after as Record<string, unknown>;
-  const parts: string[] = [];
+  const changes: SettingChange[] = [];
   for (const key of union(a, b)) {
-    const was = JSON.stringify(a[key]);
-    const now = JSON.stringify(b[key]);
-    if (was === now) continue;
-    if (!(key in a)) parts.push(`${key} = ${now} (new)`);
-    else if (!(key in b)) parts.push(`${key} (removed, was ${was})`);
-    else parts.push(`${key} ${was} → ${now}`);
+    if (JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    if (!(key in a)) changes.push({ key, after: b[key] });
+    else if (!(key in b)) changes.push({ key, before: a[key] });
+    else changes.push({ key, before: a[key], after: b[key] });
   }
-  return parts.join(', ');
+  return changes;
 }
 
 function union(a: object, b: object): string[] {

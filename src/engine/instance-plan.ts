@@ -2,11 +2,10 @@
 // a per-task stage one per task of each scenario. Resolves each instance's inputs to the files
 // (or rows) it reads and the instances that produce them. Pure: the lists are passed in.
 import type { ScenarioId, StageId, TaskId } from '../util/brand.js';
-import type { InputRef, LoadedStage, PipelineConfig } from '../config/types.js';
+import type { InputRef, PipelineConfig } from '../config/types.js';
+import type { LoadedStage } from './stage-loader.js';
 import type { InstanceKey, InstanceRef } from './instance.js';
 import { expandPattern, instanceKey } from './instance.js';
-import type { Result } from '../util/result.js';
-import { err, ok } from '../util/result.js';
 
 export type ResolvedInput =
   | { readonly name: string; readonly kind: 'file'; readonly path: string }
@@ -75,35 +74,3 @@ function listProducerOf(config: PipelineConfig, stages: ReadonlyMap<StageId, Loa
   if (fanout === 'task' && config.tasks) return instanceKey({ stage: config.tasks.stage, scenario: ref.scenario, task: null });
   return null;
 }
-
-/** Path of the scenario list (global) or of one scenario's task list. */
-export function listPath(config: PipelineConfig, which: 'scenarios' | 'tasks', scenario: ScenarioId | null): string | null {
-  const source = config[which];
-  if (!source) return null;
-  const pattern = config.stages.get(source.stage)?.outputs[source.output];
-  return pattern === undefined ? null : expandPattern(pattern, { scenario, task: null });
-}
-
-const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
-
-/** Ids of a list output (a JSON array of objects with a string `id`), in file order. */
-export function parseIdList<T extends string>(text: string, path: string, brand: (id: string) => T): Result<T[], string> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return err(`${path} is not valid JSON (${(error as Error).message}); it should be an array of rows with an "id"`);
-  }
-  if (!Array.isArray(value)) return err(`${path} should be a JSON array of rows with an "id"`);
-  const ids: T[] = [];
-  const seen = new Set<string>();
-  for (const [index, row] of value.entries()) {
-    const id = (row as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string' || !ID_PATTERN.test(id)) return err(`${path}: row ${index} has no usable "id" (lower-case letters, digits, _ . -; got ${JSON.stringify(id)})`);
-    if (seen.has(id)) return err(`${path}: id "${id}" appears twice`);
-    seen.add(id);
-    ids.push(brand(id));
-  }
-  return ok(ids);
-}
-

@@ -1,7 +1,9 @@
 // A stage instance: one stage, for one scenario (or none, for a global stage), for one task (or
 // none). Its key is how users and awm.lock name it: `scenarios`, `online_bookstore:tasks`,
 // `online_bookstore:verifier[task_03]`.
-import type { ScenarioId, StageId, TaskId } from '../util/brand.js';
+import { asInstanceKey, type InstanceKey, type ScenarioId, type StageId, type TaskId } from '../util/brand.js';
+
+export type { InstanceKey } from '../util/brand.js';
 
 export interface InstanceRef {
   readonly stage: StageId;
@@ -9,11 +11,9 @@ export interface InstanceRef {
   readonly task: TaskId | null;
 }
 
-export type InstanceKey = string & { readonly __instanceKey: true };
-
 export function instanceKey(ref: InstanceRef): InstanceKey {
   const base = ref.scenario === null ? ref.stage : `${ref.scenario}:${ref.stage}`;
-  return (ref.task === null ? base : `${base}[${ref.task}]`) as InstanceKey;
+  return asInstanceKey(ref.task === null ? base : `${base}[${ref.task}]`);
 }
 
 /** Fills `{scenario}` and `{task}` in an output or input path pattern. */

@@ -1,7 +1,7 @@
 // awm.lock: per stage instance, its fingerprint and the hashes of its outputs. One JSON object per
 // line, sorted by instance key, no timestamps: it diffs line by line and merges cleanly in git
 // (adding a scenario adds lines; no trailing-comma churn).
-import type { Sha256 } from '../util/brand.js';
+import type { FileHash, FingerprintHash, InstanceKey } from '../util/brand.js';
 import type { LockedParts } from './fingerprint.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
@@ -11,17 +11,17 @@ export const LOCK_FORMAT = 1;
 const HEADER = { awm_lock: LOCK_FORMAT, about: 'pinned fingerprints and output hashes of every stage instance; written by `awm build`, checked by `awm check`' };
 
 export interface LockEntry {
-  readonly instance: string;
-  readonly fingerprint: Sha256;
+  readonly instance: InstanceKey;
+  readonly fingerprint: FingerprintHash;
   /** Output name → content hash. */
-  readonly outputs: Readonly<Record<string, Sha256>>;
+  readonly outputs: Readonly<Record<string, FileHash>>;
   readonly parts: LockedParts;
 }
 
-export type LockEntries = ReadonlyMap<string, LockEntry>;
+export type LockEntries = ReadonlyMap<InstanceKey, LockEntry>;
 
-export function parseLock(text: string, file: string): Result<Map<string, LockEntry>, string> {
-  const entries = new Map<string, LockEntry>();
+export function parseLock(text: string, file: string): Result<Map<InstanceKey, LockEntry>, string> {
+  const entries = new Map<InstanceKey, LockEntry>();
   const lines = text.split('\n');
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;

@@ -1,6 +1,7 @@
 // What model and sampling settings each LLM stage will send: they join its fingerprint, so status
 // and check must know them without calling anything.
-import type { LoadedStage, ModelSettings } from '../config/types.js';
+import type { ModelSettings } from '../config/types.js';
+import type { LoadedStage } from './stage-loader.js';
 import type { Llm } from '../llm/types.js';
 import type { Project } from './project.js';
 import type { Result } from '../util/result.js';

@@ -1,50 +1,67 @@
-// The build's memory: awm.lock (committed) plus local state under .awm/state (stat cache, render
-// memo, lock journal). Each built instance's entry is appended to the journal right after its
+// The build's memory: awm.lock (committed) plus the local state under .awm/state, which this class
+// alone reads and writes: the stat cache of content hashes, the render memo, the validation memo
+// and the lock journal. Each built instance's entry is appended to the journal right after its
 // outputs are in place; the journal is folded into awm.lock now and then and at the end, so a
 // build killed at any point loses no finished instance.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { DatabaseHasher } from './content-hasher.js';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ValidationMemo } from '../config/validation-memo.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
+import type { InstanceKey } from '../util/brand.js';
+import type { Result } from '../util/result.js';
+import { ok } from '../util/result.js';
 import { ContentHasher } from './content-hasher.js';
 import type { LockEntry } from './lock-file.js';
 import { parseLock, serializeEntry, serializeLock } from './lock-file.js';
 import { RenderMemo } from './render-memo.js';
-import type { Result } from '../util/result.js';
-import { ok } from '../util/result.js';
 
 export const LOCK_FILE = 'awm.lock';
 export const STATE_DIR = '.awm/state';
 
+const FILES = {
+  hashes: 'hashes.json',
+  renderMemo: 'render-memo.json',
+  validated: 'validated.json',
+  journal: 'lock-journal.jsonl',
+} as const;
+
+/** The validation memo, read before the pipeline loads (it decides whether ajv is needed at all). */
+export function readValidationMemo(root: string): ValidationMemo {
+  return new ValidationMemo(readJson(join(root, STATE_DIR, FILES.validated)));
+}
+
 export class ProjectState {
-  private journalSize = 0;
+  /** Whether the journal holds entries not yet folded into awm.lock. */
+  private journalPending = false;
   /** Whether entries differ from awm.lock on disk (skips serializing 7,000 lines on a no-op). */
   private lockDirty = false;
 
   private constructor(
     readonly root: string,
     /** awm.lock as committed (before this build). */
-    readonly committedLock: ReadonlyMap<string, LockEntry>,
+    readonly committedLock: ReadonlyMap<InstanceKey, LockEntry>,
     /** awm.lock + journal: what the lock says now. */
-    readonly entries: Map<string, LockEntry>,
+    readonly entries: Map<InstanceKey, LockEntry>,
     readonly hasher: ContentHasher,
     readonly memo: RenderMemo,
+    private readonly validated: ValidationMemo,
   ) {}
 
-  static open(root: string, hashDatabase: DatabaseHasher): Result<ProjectState, string> {
+  static open(root: string, validated: ValidationMemo): Result<ProjectState, string> {
     const lockPath = join(root, LOCK_FILE);
-    const committed = existsSync(lockPath) ? parseLock(readFileSync(lockPath, 'utf8'), LOCK_FILE) : ok(new Map<string, LockEntry>());
+    const committed = existsSync(lockPath) ? parseLock(readFileSync(lockPath, 'utf8'), LOCK_FILE) : ok(new Map<InstanceKey, LockEntry>());
     if (!committed.ok) return committed;
     const entries = new Map(committed.value);
-    const journal = readIfExists(join(root, STATE_DIR, 'lock-journal.jsonl'));
+    const journal = readIfExists(join(root, STATE_DIR, FILES.journal));
     if (journal) {
       // A half-written last line (killed mid-append) is ignored: that instance simply rebuilds.
       const replay = parseLock(journal.split('\n').filter(isCompleteJson).join('\n'), 'lock-journal');
       if (replay.ok) for (const [key, entry] of replay.value) entries.set(key, entry);
     }
-    const hasher = new ContentHasher(root, readJson(join(root, STATE_DIR, 'hashes.json')), hashDatabase);
-    const memo = new RenderMemo(readJson(join(root, STATE_DIR, 'render-memo.json')));
-    const state = new ProjectState(root, committed.value, entries, hasher, memo);
-    state.journalSize = journal ? 1 : 0;
+    const hasher = new ContentHasher(root, readJson(join(root, STATE_DIR, FILES.hashes)));
+    const memo = new RenderMemo(readJson(join(root, STATE_DIR, FILES.renderMemo)));
+    const state = new ProjectState(root, committed.value, entries, hasher, memo, validated);
+    state.journalPending = journal !== null;
     state.lockDirty = journal !== null;
     return ok(state);
   }
@@ -54,50 +71,45 @@ export class ProjectState {
     this.lockDirty = true;
     if (durable) {
       mkdirSync(join(this.root, STATE_DIR), { recursive: true });
-      appendFileSync(join(this.root, STATE_DIR, 'lock-journal.jsonl'), `${serializeEntry(entry)}\n`);
-      this.journalSize += 1;
+      appendFileSync(join(this.root, STATE_DIR, FILES.journal), `${serializeEntry(entry)}\n`);
+      this.journalPending = true;
     }
     this.entries.set(entry.instance, entry);
   }
 
-  remove(instance: string): void {
+  remove(instance: InstanceKey): void {
     if (this.entries.delete(instance)) this.lockDirty = true;
   }
 
-  /** Whether awm.lock on disk would change if written now. */
+  /** The text awm.lock would have if written now. */
   lockText(): string {
     return serializeLock(this.entries);
   }
 
-  /** Writes awm.lock (temp then rename) and clears the journal it now contains. */
+  /** Writes awm.lock (temp then rename) and clears the journal it now contains; true if the file changed. */
   flushLock(): boolean {
-    if (!this.lockDirty && this.journalSize === 0) return false;
+    if (!this.lockDirty && !this.journalPending) return false;
     this.lockDirty = false;
     const text = this.lockText();
     const path = join(this.root, LOCK_FILE);
     const changed = readIfExists(path) !== text;
-    if (changed) atomicWrite(path, text);
-    if (this.journalSize > 0) {
-      rmSync(join(this.root, STATE_DIR, 'lock-journal.jsonl'), { force: true });
-      this.journalSize = 0;
+    if (changed) atomicWriteFile(path, text);
+    if (this.journalPending) {
+      rmSync(join(this.root, STATE_DIR, FILES.journal), { force: true });
+      this.journalPending = false;
     }
     return changed;
   }
 
-  /** Persists the stat cache and render memo if they changed. */
+  /** Persists the stat cache and the render and validation memos, each only if it changed. */
   saveCaches(): void {
-    const hashes = this.hasher.takeSnapshot();
-    if (hashes) atomicWrite(join(this.root, STATE_DIR, 'hashes.json'), JSON.stringify(hashes));
-    const memo = this.memo.takeSnapshot();
-    if (memo) atomicWrite(join(this.root, STATE_DIR, 'render-memo.json'), JSON.stringify(memo));
+    const snapshots: [string, object | null][] = [
+      [FILES.hashes, this.hasher.takeSnapshot()],
+      [FILES.renderMemo, this.memo.takeSnapshot()],
+      [FILES.validated, this.validated.takeSnapshot()],
+    ];
+    for (const [file, snapshot] of snapshots) if (snapshot) atomicWriteFile(join(this.root, STATE_DIR, file), JSON.stringify(snapshot));
   }
-}
-
-export function atomicWrite(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
 }
 
 function readIfExists(path: string): string | null {
@@ -127,4 +139,3 @@ function isCompleteJson(line: string): boolean {
     return false;
   }
 }
-

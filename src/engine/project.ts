@@ -2,24 +2,20 @@
 // the local state. Every config problem comes back at once, formatted `file:line:col`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StageId } from '../util/brand.js';
-import { loadPipelineConfig, nodeProjectReader, sortDiagnostics, stagesStillCheckable } from '../config/load.js';
-import type { Diagnostic } from '../config/diagnostic.js';
-import { formatDiagnostic } from '../config/diagnostic.js';
-import type { FanoutContext } from './fanout.js';
-import type { FingerprintEnvironment, LoadedPrompt } from './compute-fingerprint.js';
-import { JsonFileCache } from './stage-context.js';
-import { sha256 } from '../util/hash.js';
-import type { LoadedStage, PipelineConfig } from '../config/types.js';
-import { atomicWrite, ProjectState, STATE_DIR } from './project-state.js';
+import { formatDiagnostics, sortDiagnostics, type Diagnostic } from '../config/diagnostic.js';
+import { PIPELINE_FILE, readPipeline } from '../config/load.js';
+import { stageOrder, upstreamStages } from '../config/stage-graph.js';
+import type { PipelineConfig } from '../config/types.js';
 import { parsePromptTemplate } from '../stage-api/prompt-template.js';
+import type { StageId } from '../util/brand.js';
+import { sha256 } from '../util/hash.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
-import { stageOrder, upstreamStages } from '../config/stage-graph.js';
-import { loadStages, nodeStageImporter } from './stage-loader.js';
-import { ValidationMemo } from '../config/validation-memo.js';
-
-export const PIPELINE_FILE = 'awm.pipeline.yaml';
+import type { FingerprintEnvironment, LoadedPrompt } from './compute-fingerprint.js';
+import type { FanoutContext } from './fanout.js';
+import { ProjectState, readValidationMemo } from './project-state.js';
+import { JsonFileCache } from './stage-context.js';
+import { loadStages, nodeStageImporter, type LoadedStage } from './stage-loader.js';
 
 export interface Project {
   readonly config: PipelineConfig;
@@ -35,22 +31,26 @@ export interface Project {
 }
 
 export async function openProject(root: string): Promise<Result<Project, string>> {
-  const validated = ValidationMemo.load(root, STATE_DIR);
-  const config = await loadPipelineConfig(root, PIPELINE_FILE, nodeProjectReader, validated);
-  if (!config.ok) return err(formatAll(await withStageProblems(root, config.error), root));
-  const loaded = await loadStages(config.value, nodeStageImporter, validated);
-  if (!loaded.ok) return err(formatAll(loaded.error, root));
-  const snapshot = validated.takeSnapshot();
-  if (snapshot) atomicWrite(join(root, STATE_DIR, 'validated.json'), JSON.stringify(snapshot));
+  const validated = readValidationMemo(root);
+  const reading = await readPipeline(root, PIPELINE_FILE, undefined, validated);
+  if (!reading.config) {
+    // The stages that can still be loaded have their params checked too: every problem in one go.
+    const stages = reading.checkable && reading.checkable.stages.size > 0 ? await loadStages(reading.checkable, nodeStageImporter, null) : null;
+    return err(formatProblems(sortDiagnostics([...reading.diagnostics, ...(stages && !stages.ok ? stages.error : [])]), root));
+  }
+  const config = reading.config;
+  const loaded = await loadStages(config, nodeStageImporter, validated);
+  if (!loaded.ok) return err(formatProblems(loaded.error, root));
   const stages = new Map(loaded.value.map((stage) => [stage.config.id, stage]));
   const prompts = loadPrompts(root, loaded.value);
   if (!prompts.ok) return prompts;
-  const state = ProjectState.open(root, async (path) => (await import('../sqlite/canonical-dump.js')).hashDatabaseFile(path) as never);
+  const state = ProjectState.open(root, validated);
   if (!state.ok) return state;
-  const order = stageOrder(config.value);
+  state.value.saveCaches();
+  const order = stageOrder(config);
   const upstreamCache = new Map<StageId, ReadonlySet<StageId>>();
   const project: Project = {
-    config: config.value,
+    config,
     stages,
     order,
     state: state.value,
@@ -58,31 +58,24 @@ export async function openProject(root: string): Promise<Result<Project, string>
     upstreamOf(stage) {
       let set = upstreamCache.get(stage);
       if (!set) {
-        set = upstreamStages(config.value, stage);
+        set = upstreamStages(config, stage);
         upstreamCache.set(stage, set);
       }
       return set;
     },
-    fanout: (wanted) => ({ config: config.value, stages, order, wanted }),
+    fanout: (wanted) => ({ config, stages, order, wanted }),
     fingerprintEnvironment: (modelFor) => ({
       root,
       hasher: state.value.hasher,
       memo: state.value.memo,
       jsonCache: new JsonFileCache(root),
-      worldClock: config.value.worldClock,
+      worldClock: config.worldClock,
+      worldClockInstant: config.worldClockInstant,
       prompts: (stage) => prompts.value.get(stage.config.id) ?? {},
       modelFor,
     }),
   };
   return ok(project);
-}
-
-/** Adds the param and stage-code problems of the stages that can still be loaded. */
-async function withStageProblems(root: string, diagnostics: readonly Diagnostic[]): Promise<Diagnostic[]> {
-  const partial = await stagesStillCheckable(root, PIPELINE_FILE);
-  if (!partial || partial.stages.size === 0) return [...diagnostics];
-  const stages = await loadStages(partial, nodeStageImporter, null);
-  return sortDiagnostics([...diagnostics, ...(stages.ok ? [] : stages.error)]);
 }
 
 function loadPrompts(root: string, stages: readonly LoadedStage[]): Result<Map<StageId, Record<string, LoadedPrompt>>, string> {
@@ -109,7 +102,7 @@ function loadPrompts(root: string, stages: readonly LoadedStage[]): Result<Map<S
   return ok(byStage);
 }
 
-function formatAll(diagnostics: readonly Diagnostic[], root: string): string {
+function formatProblems(diagnostics: readonly Diagnostic[], root: string): string {
   const texts = new Map<string, string | null>();
   const source = (file: string): string | null => {
     if (!texts.has(file)) {
@@ -122,7 +115,5 @@ function formatAll(diagnostics: readonly Diagnostic[], root: string): string {
     return texts.get(file) ?? null;
   };
   const count = diagnostics.length;
-  const body = diagnostics.map((diagnostic) => formatDiagnostic(diagnostic, source(diagnostic.file))).join('\n\n');
-  return `${body}\n\n${count} problem${count === 1 ? '' : 's'} in the pipeline; nothing was built.`;
+  return `${formatDiagnostics(diagnostics, source)}\n\n${count} problem${count === 1 ? '' : 's'} in the pipeline; nothing was built.`;
 }
-

@@ -2,9 +2,9 @@
 // requests a stage renders. Rendering is deterministic in those, so a no-op build need not read
 // any input or render any prompt. Local state (.awm/state), never in awm.lock: a template edit
 // that renders the same requests must leave the lock untouched.
-import type { Sha256 } from '../util/brand.js';
+import type { RequestHash } from '../util/brand.js';
 
-type PromptHashes = Readonly<Record<string, Sha256>>;
+type PromptHashes = Readonly<Record<string, RequestHash>>;
 
 const MAX_ENTRIES = 200_000;
 
@@ -17,13 +17,13 @@ export class RenderMemo {
     this.entries = new Map(typeof saved === 'object' && saved !== null ? Object.entries(saved as Record<string, PromptHashes>) : []);
   }
 
-  get(inputKey: Sha256): PromptHashes | undefined {
+  get(inputKey: string): PromptHashes | undefined {
     const value = this.entries.get(inputKey);
     if (value) this.touched.add(inputKey);
     return value;
   }
 
-  set(inputKey: Sha256, prompts: PromptHashes): void {
+  set(inputKey: string, prompts: PromptHashes): void {
     this.entries.set(inputKey, prompts);
     this.touched.add(inputKey);
     this.dirty = true;

@@ -1,14 +1,21 @@
-// StageInputs over the files an instance declared: parsed JSON (or the one row it selects), raw
-// text, or the path. Parsed files are shared between instances through a small cache.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// What a stage instance sees: its inputs read from disk, its prompts, its params and the world
+// clock (RenderContext); to run, also its requests as rendered, temp paths for its outputs, an LLM
+// session and its log (RunContext). Built here for the engine and for tests that run one stage, so
+// both give a stage the same context.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { LlmSession, StructuredRequest, StructuredResult } from '../llm/types.js';
+import type { PromptTemplate, RenderContext, RunContext, StageInputs, StageOutputs } from '../stage-api/stage.js';
+import { prettyJson } from '../util/canonical-json.js';
 import type { ResolvedInput } from './instance-plan.js';
-import type { StageInputs } from '../stage-api/stage.js';
 
 /** Parsed JSON by path, shared by every instance of one build (many stages read one file). */
 export class JsonFileCache {
   private readonly parsed = new Map<string, unknown>();
-  constructor(private readonly root: string, private readonly limit = 512) {}
+  constructor(
+    private readonly root: string,
+    private readonly limit = 512,
+  ) {}
 
   read(path: string): unknown {
     if (this.parsed.has(path)) return this.parsed.get(path);
@@ -22,6 +29,56 @@ export class JsonFileCache {
   forget(path: string): void {
     this.parsed.delete(path);
   }
+}
+
+/** Everything a render context is made of. */
+export interface StageContextParts<Params> {
+  readonly stage: string;
+  readonly scenario: string | null;
+  readonly task: string | null;
+  readonly params: Params;
+  /** The project root: input paths are relative to it. */
+  readonly root: string;
+  readonly inputs: readonly ResolvedInput[];
+  readonly jsonCache: JsonFileCache;
+  readonly prompts: Readonly<Record<string, PromptTemplate>>;
+  readonly worldClock: string;
+  readonly worldClockInstant: Date;
+}
+
+export function createRenderContext<Params>(parts: StageContextParts<Params>): RenderContext<Params> {
+  return {
+    stage: parts.stage,
+    scenario: parts.scenario,
+    task: parts.task,
+    params: parts.params,
+    inputs: createInputReader(parts.root, parts.inputs, parts.jsonCache),
+    prompts: parts.prompts,
+    worldClock: parts.worldClock,
+    worldClockInstant: parts.worldClockInstant,
+  };
+}
+
+export interface RunParts {
+  readonly requests: Readonly<Record<string, string>>;
+  /** Output name → path relative to the root (where the outputs go once the stage succeeded). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Where the outputs are written until then. */
+  readonly tempDir: string;
+  readonly llm: LlmSession;
+  log(line: string): void;
+  readonly signal: AbortSignal;
+}
+
+export function createRunContext<Params>(parts: StageContextParts<Params>, run: RunParts): RunContext<Params> {
+  return {
+    ...createRenderContext(parts),
+    requests: run.requests,
+    outputs: createOutputWriter(parts.root, run.outputs, run.tempDir),
+    llm: run.llm,
+    log: run.log,
+    signal: run.signal,
+  };
 }
 
 export function createInputReader(root: string, inputs: readonly ResolvedInput[], cache: JsonFileCache): StageInputs {
@@ -51,4 +108,66 @@ function selectRow(value: unknown, id: string, path: string): unknown {
   const row = Array.isArray(value) ? value.find((item) => (item as { id?: unknown } | null)?.id === id) : undefined;
   if (row === undefined) throw new Error(`${path} has no row with id "${id}"`);
   return row;
+}
+
+/** Where output `name` is written before it is moved into place (its extension kept: `.db` matters). */
+export function tempPathFor(tempDir: string, outputs: Readonly<Record<string, string>>, name: string): string {
+  return join(tempDir, `${name}${extname(outputs[name] ?? '')}`);
+}
+
+export function createOutputWriter(root: string, outputs: Readonly<Record<string, string>>, tempDir: string): StageOutputs {
+  const check = (name: string): void => {
+    if (!(name in outputs)) throw new Error(`stage wrote output "${name}", which it does not declare in awm.pipeline.yaml (declared: ${Object.keys(outputs).join(', ')})`);
+  };
+  return {
+    async writeJson(name, value) {
+      check(name);
+      writeFileSync(tempPathFor(tempDir, outputs, name), prettyJson(value));
+    },
+    async writeText(name, text) {
+      check(name);
+      writeFileSync(tempPathFor(tempDir, outputs, name), text);
+    },
+    pathFor(name) {
+      check(name);
+      return tempPathFor(tempDir, outputs, name);
+    },
+    previousJson<T>(name: string): T | null {
+      check(name);
+      const path = join(root, outputs[name] ?? '');
+      if (!existsSync(path)) return null;
+      try {
+        return JSON.parse(readFileSync(path, 'utf8')) as T;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** Every structured request's result, as the instance log records it. */
+export type RequestRecorder = (item: string | null, result: StructuredResult<unknown>) => void;
+
+/** The session the stage gets, reporting each structured request's attempts to the instance log. */
+export function recordingSession(inner: LlmSession, record: RequestRecorder): LlmSession {
+  return {
+    providerName: inner.providerName,
+    model: inner.model,
+    embeddingModel: inner.embeddingModel,
+    usage: () => inner.usage(),
+    embed: (texts, item) => inner.embed(texts, item),
+    async structured<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
+      const result = await inner.structured(request);
+      record(request.item ?? null, result as StructuredResult<unknown>);
+      return result;
+    },
+  };
+}
+
+/** The session of a stage that does not declare `usesLlm`: any use is a bug in the stage. */
+export function refusingSession(stage: string): LlmSession {
+  const refuse = (): never => {
+    throw new Error(`stage "${stage}" called the LLM but does not declare usesLlm: true`);
+  };
+  return { providerName: 'none', model: 'none', embeddingModel: 'none', usage: () => ({ promptTokens: 0, completionTokens: 0 }), embed: refuse, structured: refuse };
 }

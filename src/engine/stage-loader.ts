@@ -7,15 +7,24 @@ import { pathToFileURL } from 'node:url';
 import type { Ajv } from 'ajv';
 import { codeFileMissing } from '../config/check-source-files.js';
 import { createAjv } from '../config/schema.js';
-import { sortDiagnostics } from '../config/load.js';
-import type { Diagnostic } from '../config/diagnostic.js';
+import { sortDiagnostics, type Diagnostic } from '../config/diagnostic.js';
+import { asCodeHash, type CodeHash } from '../util/brand.js';
 import { sha256 } from '../util/hash.js';
-import type { LoadedStage, PipelineConfig, StageConfig } from '../config/types.js';
+import type { PipelineConfig, StageConfig } from '../config/types.js';
 import { err, ok, type Result } from '../util/result.js';
 import { schemaDiagnostics } from '../config/schema-diagnostics.js';
 import { locateStageModule, type CompiledFiles } from './stage-module-location.js';
 import type { StageDefinition } from '../stage-api/stage.js';
 import { ValidationMemo } from '../config/validation-memo.js';
+
+/** A stage with its module loaded and its params validated (defaults applied). */
+export interface LoadedStage {
+  readonly config: StageConfig;
+  readonly definition: StageDefinition<Record<string, unknown>>;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** SHA-256 of the stage's source file: its code version. */
+  readonly codeHash: CodeHash;
+}
 
 /** The file system and module system as the loader sees them (paths are absolute). */
 export interface StageImporter extends CompiledFiles {
@@ -50,7 +59,7 @@ async function loadStage(config: PipelineConfig, stage: StageConfig, importer: S
     err([{ file: config.file, position: config.positionOf(['stages', stage.id, 'code']), message, hint }]);
   const sourceBytes = await importer.readBytes(resolve(config.root, stage.code));
   if (sourceBytes === null) return atCode(...codeFileMissing(stage.id, stage.code, config.file));
-  const codeHash = sha256(sourceBytes);
+  const codeHash = asCodeHash(sha256(sourceBytes));
   const location = await locateStageModule(config.root, stage.code, codeHash, importer);
   if (location.kind === 'not-compiled') return atCode(`stage code ${stage.code} has not been compiled (${location.compiled} is missing)`, 'run `npm run build`');
   if (location.kind === 'outdated') return atCode(`stage code ${stage.code} has changed since it was compiled`, 'run `npm run build`');
@@ -120,6 +129,18 @@ async function checkParams(config: PipelineConfig, stage: StageConfig, definitio
     return ok(given);
   }
   return err(schemaDiagnostics(validate.errors ?? [], { file: config.file, basePath, positionOf: config.positionOf, rootSchema: schema }));
+}
+
+/**
+ * The params a stage gets for `given` outside a pipeline (a test running one stage, a tool): checked
+ * against the stage's schema exactly as the loader checks them, defaults filled in.
+ */
+export async function resolveStageParams(definition: StageDefinition<unknown>, given: Readonly<Record<string, unknown>>): Promise<Result<Record<string, unknown>, string[]>> {
+  const value = structuredClone(given) as Record<string, unknown>;
+  if (definition.params === undefined) return Object.keys(value).length === 0 ? ok(value) : err([`the stage takes no params (got ${Object.keys(value).join(', ')})`]);
+  const validate = (await createAjv({ useDefaults: true, strict: false })).compile(closeObject(definition.params));
+  if (validate(value)) return ok(value);
+  return err((validate.errors ?? []).map((error) => `${error.instancePath || '(params)'} ${error.message ?? 'is invalid'}`));
 }
 
 function closeObject(schema: object): object {

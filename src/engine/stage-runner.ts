@@ -1,20 +1,23 @@
-// Runs one stage instance: gives the stage its inputs, temp paths for its outputs and an LLM
-// session; on success hashes the outputs and renames them into place (each rename is atomic, so a
-// crash never leaves a half-written output). Writes the instance's log of attempts either way.
-// A failed instance never replaces good outputs: its best attempt goes to the log.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import type { Sha256 } from '../util/brand.js';
+// Runs one stage instance: renders its requests (once: what it sends is what its fingerprint
+// hashes), gives the stage its inputs, temp paths for its outputs and an LLM session; on success
+// hashes the outputs and renames them into place (each rename is atomic, so a crash never leaves a
+// half-written output). Writes the instance's log of attempts either way. A failed instance never
+// replaces good outputs: its best attempt goes to the log.
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { LlmSession, StructuredResult } from '../llm/types.js';
+import type { StageFailureKind, StageRunResult } from '../stage-api/stage.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
+import type { FileHash } from '../util/brand.js';
 import { prettyJson } from '../util/canonical-json.js';
+import { renderRequests, type FingerprintEnvironment, type PreparedFingerprint, type RenderedRequests } from './compute-fingerprint.js';
+import type { Outcome, Reason } from './events.js';
 import type { Fingerprint } from './fingerprint.js';
 import { lockedParts } from './fingerprint.js';
-import type { FingerprintEnvironment } from './compute-fingerprint.js';
-import { renderContext } from './compute-fingerprint.js';
 import type { PlannedInstance } from './instance-plan.js';
 import type { LockEntry } from './lock-file.js';
-import type { LlmSession, StructuredRequest, StructuredResult } from '../llm/types.js';
-import type { Outcome } from './events.js';
-import type { RunContext, StageOutputs, StageRunResult } from '../stage-api/stage.js';
+import { createRunContext, recordingSession, refusingSession, tempPathFor } from './stage-context.js';
 
 export interface StageRunEnvironment extends FingerprintEnvironment {
   readonly tempRoot: string;
@@ -24,20 +27,39 @@ export interface StageRunEnvironment extends FingerprintEnvironment {
   readonly signal: AbortSignal;
 }
 
+/** What the executor decided to run, and why. */
+export interface RunPlan {
+  readonly prepared: PreparedFingerprint;
+  /** The requests, when judging already rendered them; otherwise they are rendered here. */
+  readonly rendered: RenderedRequests | null;
+  readonly reasons: readonly Reason[];
+}
+
 export interface RunRecord {
   readonly outcome: Outcome;
   readonly entry: LockEntry | null;
 }
 
-export async function runStageInstance(env: StageRunEnvironment, instance: PlannedInstance, fingerprint: Fingerprint, reasons: readonly string[]): Promise<RunRecord> {
+const STAGE_FAILURE_KINDS = { llm: true, validation: true, check: true, error: true } as const satisfies Record<StageFailureKind, true>;
+
+export async function runStageInstance(env: StageRunEnvironment, instance: PlannedInstance, plan: RunPlan): Promise<RunRecord> {
+  let rendered = plan.rendered;
+  if (!rendered) {
+    const render = renderRequests(env, plan.prepared);
+    if (!render.ok) return { outcome: { kind: 'failed-inputs', problems: render.error }, entry: null };
+    rendered = render.value;
+  }
+  const { texts, fingerprint } = rendered;
   const started = Date.now();
-  const tempDir = join(env.tempRoot, `${process.pid}-${started}-${Math.random().toString(36).slice(2, 10)}`);
+  const tempDir = join(env.tempRoot, `${started}-${randomBytes(6).toString('hex')}`);
   mkdirSync(tempDir, { recursive: true });
-  const log = new InstanceLog(instance, fingerprint, reasons);
-  const session = instance.stage.definition.usesLlm ? recordingSession(env.openSession(instance), log) : refusingSession(instance);
+  const log = new InstanceLog(instance, fingerprint, plan.reasons);
+  const stageId = instance.stage.config.id;
+  const session = instance.stage.definition.usesLlm ? recordingSession(env.openSession(instance), (item, result) => log.record(item, result)) : refusingSession(stageId);
   try {
-    const outputs = outputWriter(env.root, instance, tempDir);
-    const context: RunContext = { ...renderContext(env, instance, env.prompts(instance.stage)), outputs, llm: session, log: (line) => log.lines.push(line), signal: env.signal };
+    const prompts = Object.fromEntries(Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]));
+    const parts = { stage: stageId, scenario: instance.ref.scenario, task: instance.ref.task, params: instance.stage.params, root: env.root, inputs: instance.inputs, jsonCache: env.jsonCache, prompts, worldClock: env.worldClock, worldClockInstant: env.worldClockInstant };
+    const context = createRunContext(parts, { requests: texts, outputs: instance.outputs, tempDir, llm: session, log: (line) => log.lines.push(line), signal: env.signal });
     let result: StageRunResult;
     try {
       result = await instance.stage.definition.run(context);
@@ -46,69 +68,36 @@ export async function runStageInstance(env: StageRunEnvironment, instance: Plann
       return { outcome: { kind: 'failed-error', message: firstLine(message), log: log.write(env, 'failed-error', { error: message }) }, entry: null };
     }
     if (result.status === 'failed') {
-      const kind = result.kind === 'llm' ? 'failed-llm' : result.kind === 'validation' ? 'failed-validation' : result.kind === 'check' ? 'failed-check' : 'failed-error';
+      // A stage written in JavaScript may name a kind the contract does not have: that is an error too.
+      const kind = `failed-${Object.hasOwn(STAGE_FAILURE_KINDS, result.kind) ? result.kind : 'error'}` as const;
       return { outcome: { kind, message: result.message, log: log.write(env, kind, { error: result.message, best_attempt: result.bestAttempt ?? null }) }, entry: null };
     }
-    const missing = Object.keys(instance.outputs).filter((name) => !existsSync(tempPathFor(tempDir, instance, name)));
+    const missing = Object.keys(instance.outputs).filter((name) => !existsSync(tempPathFor(tempDir, instance.outputs, name)));
     if (missing.length > 0) {
-      const message = `stage "${instance.stage.config.id}" finished without writing output${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')}`;
+      const message = `stage "${stageId}" finished without writing output${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')}`;
       return { outcome: { kind: 'failed-error', message, log: log.write(env, 'failed-error', { error: message }) }, entry: null };
     }
-    const outputHashes = await commitOutputs(env, instance, tempDir);
+    const outputHashes = commitOutputs(env, instance, tempDir);
     const warnings = result.warnings ?? [];
     log.write(env, 'built', { warnings });
     const entry: LockEntry = { instance: instance.key, fingerprint: fingerprint.hash, outputs: outputHashes, parts: lockedParts(fingerprint.parts) };
-    return { outcome: { kind: 'built', reasons, durationMs: Date.now() - started, warnings, llmRequests: log.requests, cachedRequests: log.cachedRequests }, entry };
+    return { outcome: { kind: 'built', reasons: plan.reasons, durationMs: Date.now() - started, warnings, llmRequests: log.requests, cachedRequests: log.cachedRequests }, entry };
   } finally {
     rmSync(tempDir, { recursive: true, force: true });
   }
 }
 
 /** Hash every output in its temp place, then rename each into place. */
-async function commitOutputs(env: StageRunEnvironment, instance: PlannedInstance, tempDir: string): Promise<Record<string, Sha256>> {
-  const hashes: Record<string, Sha256> = {};
-  for (const name of Object.keys(instance.outputs)) hashes[name] = await env.hasher.hashUncached(tempPathFor(tempDir, instance, name));
+function commitOutputs(env: StageRunEnvironment, instance: PlannedInstance, tempDir: string): Record<string, FileHash> {
+  const hashes: Record<string, FileHash> = {};
+  for (const name of Object.keys(instance.outputs)) hashes[name] = env.hasher.hashUncached(tempPathFor(tempDir, instance.outputs, name));
   for (const [name, path] of Object.entries(instance.outputs)) {
     mkdirSync(dirname(join(env.root, path)), { recursive: true });
-    renameSync(tempPathFor(tempDir, instance, name), join(env.root, path));
-    env.hasher.adopt(path, hashes[name] as Sha256);
+    renameSync(tempPathFor(tempDir, instance.outputs, name), join(env.root, path));
+    env.hasher.adopt(path, hashes[name]!);
     env.jsonCache.forget(path);
   }
   return hashes;
-}
-
-function tempPathFor(tempDir: string, instance: PlannedInstance, name: string): string {
-  return join(tempDir, `${name}${extname(instance.outputs[name] ?? '')}`);
-}
-
-function outputWriter(root: string, instance: PlannedInstance, tempDir: string): StageOutputs {
-  const check = (name: string): void => {
-    if (!(name in instance.outputs)) throw new Error(`stage wrote output "${name}", which it does not declare in awm.pipeline.yaml (declared: ${Object.keys(instance.outputs).join(', ')})`);
-  };
-  return {
-    async writeJson(name, value) {
-      check(name);
-      writeFileSync(tempPathFor(tempDir, instance, name), prettyJson(value));
-    },
-    async writeText(name, text) {
-      check(name);
-      writeFileSync(tempPathFor(tempDir, instance, name), text);
-    },
-    pathFor(name) {
-      check(name);
-      return tempPathFor(tempDir, instance, name);
-    },
-    previousJson<T>(name: string): T | null {
-      check(name);
-      const path = join(root, instance.outputs[name] ?? '');
-      if (!existsSync(path)) return null;
-      try {
-        return JSON.parse(readFileSync(path, 'utf8')) as T;
-      } catch {
-        return null;
-      }
-    },
-  };
 }
 
 /** Collects what the engine logs per instance: every structured request's attempts. */
@@ -118,7 +107,11 @@ class InstanceLog {
   requests = 0;
   cachedRequests = 0;
 
-  constructor(private readonly instance: PlannedInstance, private readonly fingerprint: Fingerprint, private readonly reasons: readonly string[]) {}
+  constructor(
+    private readonly instance: PlannedInstance,
+    private readonly fingerprint: Fingerprint,
+    private readonly reasons: readonly Reason[],
+  ) {}
 
   record(item: string | null, result: StructuredResult<unknown>): void {
     this.structuredRequests.push({ item, ok: result.ok, attempts: result.attempts });
@@ -135,35 +128,9 @@ class InstanceLog {
     const file = `${ref.stage}${ref.task ? `.${ref.task}` : ''}.json`;
     const path = join(env.artifactsDir, ...(ref.scenario ? [ref.scenario] : []), 'logs', file);
     const body = { instance: this.instance.key, outcome, fingerprint: this.fingerprint.hash, reasons: this.reasons, at: new Date().toISOString(), ...extra, requests: this.structuredRequests, log: this.lines };
-    const absolute = join(env.root, path);
-    mkdirSync(dirname(absolute), { recursive: true });
-    const temp = join(dirname(absolute), `.${basename(absolute)}.${process.pid}.tmp`);
-    writeFileSync(temp, prettyJson(body));
-    renameSync(temp, absolute);
+    atomicWriteFile(join(env.root, path), prettyJson(body));
     return path;
   }
-}
-
-function recordingSession(inner: LlmSession, log: InstanceLog): LlmSession {
-  return {
-    providerName: inner.providerName,
-    model: inner.model,
-    embeddingModel: inner.embeddingModel,
-    usage: () => inner.usage(),
-    embed: (texts, item) => inner.embed(texts, item),
-    async structured<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
-      const result = await inner.structured(request);
-      log.record(request.item ?? null, result as StructuredResult<unknown>);
-      return result;
-    },
-  };
-}
-
-function refusingSession(instance: PlannedInstance): LlmSession {
-  const refuse = (): never => {
-    throw new Error(`stage "${instance.stage.config.id}" called the LLM but does not declare usesLlm: true`);
-  };
-  return { providerName: 'none', model: 'none', embeddingModel: 'none', usage: () => ({ promptTokens: 0, completionTokens: 0 }), embed: refuse, structured: refuse };
 }
 
 function firstLine(text: string): string {

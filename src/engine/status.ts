@@ -1,12 +1,11 @@
 // `awm status` / `awm check`: judges every instance without building anything (and without the
 // LLM), expanding per-scenario stages over the scenario list as it is on disk now.
-import type { FanoutContext } from './fanout.js';
-import { globalInstances, isScenarioListProducer, isTaskListProducer, scenarioInstances, taskInstances } from './fanout.js';
+import type { InstanceKey } from '../util/brand.js';
+import { assessInstance } from './assess.js';
 import type { FingerprintEnvironment } from './compute-fingerprint.js';
-import { fingerprintInstance } from './compute-fingerprint.js';
-import type { FreshnessState } from './freshness.js';
-import { judgeInstance } from './freshness.js';
-import type { InstanceKey } from './instance.js';
+import type { FreshnessState, Reason } from './events.js';
+import type { FanoutContext, ListProblem } from './fanout.js';
+import { globalInstances, instancesRevealedBy } from './fanout.js';
 import type { PlannedInstance } from './instance-plan.js';
 import type { ProjectState } from './project-state.js';
 
@@ -16,25 +15,32 @@ export interface InstanceStatus {
   readonly scenario: string | null;
   readonly task: string | null;
   readonly state: FreshnessState;
-  readonly reasons: readonly string[];
+  readonly reasons: readonly Reason[];
 }
+
+/** Something that could not be judged: a list that cannot be read, so its fan-out is unknown. */
+export type StatusNote = { readonly code: 'list-unreadable' } & ListProblem;
 
 export interface StatusReport {
   readonly instances: readonly InstanceStatus[];
-  /** Things that could not be judged (e.g. no scenario list yet). */
-  readonly notes: readonly string[];
+  readonly notes: readonly StatusNote[];
 }
 
-export async function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvironment, state: ProjectState): Promise<StatusReport> {
+export function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvironment, state: ProjectState): StatusReport {
   const results = new Map<InstanceKey, InstanceStatus>();
-  const notes: string[] = [];
+  const notes: StatusNote[] = [];
   const queue: PlannedInstance[] = globalInstances(fanout);
   const seen = new Set<InstanceKey>(queue.map((instance) => instance.key));
   // Instances come in dependency order: globals, then per scenario, then per task.
   for (let index = 0; index < queue.length; index += 1) {
-    const instance = queue[index] as PlannedInstance;
-    results.set(instance.key, await judge(instance, env, state, results));
-    for (const next of expansions(fanout, instance, notes)) {
+    const instance = queue[index]!;
+    results.set(instance.key, judge(instance, env, state, results));
+    const revealed = instancesRevealedBy(fanout, instance);
+    if (!revealed.ok) {
+      notes.push({ code: 'list-unreadable', ...revealed.error });
+      continue;
+    }
+    for (const next of revealed.value.instances) {
       if (!seen.has(next.key)) {
         seen.add(next.key);
         queue.push(next);
@@ -46,31 +52,16 @@ export async function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvi
   return { instances, notes };
 }
 
-function expansions(fanout: FanoutContext, instance: PlannedInstance, notes: string[]): PlannedInstance[] {
-  if (isScenarioListProducer(fanout, instance.key)) {
-    const result = scenarioInstances(fanout);
-    if (result.ok) return result.value.instances;
-    notes.push(`per-scenario stages cannot be listed yet: ${result.error}`);
-  } else if (isTaskListProducer(fanout, instance) && instance.ref.scenario !== null) {
-    const result = taskInstances(fanout, instance.ref.scenario);
-    if (result.ok) return result.value;
-    notes.push(`per-task stages of ${instance.ref.scenario} cannot be listed yet: ${result.error}`);
-  }
-  return [];
-}
-
-async function judge(instance: PlannedInstance, env: FingerprintEnvironment, state: ProjectState, done: ReadonlyMap<InstanceKey, InstanceStatus>): Promise<InstanceStatus> {
+function judge(instance: PlannedInstance, env: FingerprintEnvironment, state: ProjectState, done: ReadonlyMap<InstanceKey, InstanceStatus>): InstanceStatus {
   const base = { instance: instance.key, stage: instance.ref.stage, scenario: instance.ref.scenario, task: instance.ref.task };
-  const entry = state.entries.get(instance.key);
   const upstream = instance.deps.map((dep) => done.get(dep)).filter((status): status is InstanceStatus => status !== undefined && status.state !== 'fresh');
-  const waits = upstream.map((status) => `waits for ${status.instance} (${status.state})`);
-  const fingerprint = await fingerprintInstance(env, instance);
-  if (!fingerprint.ok) {
-    if (!entry) return { ...base, state: 'missing', reasons: ['never built (no entry in awm.lock)', ...waits] };
-    return { ...base, state: 'blocked', reasons: [...waits, ...fingerprint.error] };
+  const waits: Reason[] = upstream.map((status) => ({ code: 'waits-for', instance: status.instance, state: status.state }));
+  const assessment = assessInstance(env, state, instance);
+  if (assessment.kind === 'inputs-unavailable') {
+    if (!state.entries.has(instance.key)) return { ...base, state: 'missing', reasons: [{ code: 'never-built' }, ...waits] };
+    return { ...base, state: 'blocked', reasons: [...waits, ...assessment.problems] };
   }
-  const hashes = await state.hasher.hashAll(instance.outputs);
-  const own = judgeInstance(instance, fingerprint.value, entry, hashes);
+  const own = assessment.freshness;
   if (own.state !== 'fresh') return { ...base, ...own };
   if (waits.length > 0) return { ...base, state: 'blocked', reasons: waits };
   return { ...base, state: 'fresh', reasons: [] };

@@ -2,12 +2,12 @@
 // writes, so the next plain build reuses what the forced one paid for.
 import { ok, type Result } from '../util/result.js';
 import type { ResponseCache } from './response-cache.js';
-import type { ChatAnswer, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
+import type { ChatAnswer, ChatRequest, LlmError, LlmNotice, LlmProvider, RequestTag } from './types.js';
 
 export interface CachingProviderOptions {
   readonly fresh: boolean;
   /** Told once if answers cannot be stored (disk full, no permission): the build goes on uncached. */
-  readonly onNotice: (message: string) => void;
+  readonly onNotice: (notice: LlmNotice) => void;
 }
 
 export class CachingProvider implements LlmProvider {
@@ -42,6 +42,6 @@ export class CachingProvider implements LlmProvider {
     const written = await this.#cache.write(request, answer);
     if (written.ok || this.#warnedAboutWrites) return;
     this.#warnedAboutWrites = true;
-    this.#options.onNotice(`LLM answers are not being cached: ${written.error}`);
+    this.#options.onNotice({ code: 'cache-not-writable', problem: written.error });
   }
 }

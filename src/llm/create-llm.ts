@@ -10,7 +10,7 @@ import type { LlmSettings } from '../config/types.js';
 import { CachingProvider } from './caching-provider.js';
 import { DemoProvider } from './demo-provider.js';
 import type { Embedder } from './embedder.js';
-import { HOW_TO_CONFIGURE, resolveLlmEnvironment, type Env, type LlmEnvironment } from './environment.js';
+import { resolveLlmEnvironment, type Env, type LlmEnvironment } from './environment.js';
 import { createLlmSession } from './session.js';
 import { chooseModel, environmentError } from './model-choice.js';
 import { createNgramEmbedder, NGRAM_EMBEDDING_MODEL } from './ngram-embedder.js';
@@ -22,7 +22,7 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-delay.js';
 import type { RetryOptions } from './call-with-retries.js';
 import { Semaphore } from '../util/semaphore.js';
 import { UsageTracker } from './usage-tracker.js';
-import type { Llm, LlmError, LlmProvider } from './types.js';
+import type { Llm, LlmError, LlmNotice, LlmProvider } from './types.js';
 
 export interface CreateLlmOptions {
   readonly settings: LlmSettings;
@@ -33,7 +33,7 @@ export interface CreateLlmOptions {
   /** Skip cache reads (answers are still written). */
   readonly fresh?: boolean;
   /** Things the user should know (offline provider, offline embeddings); the layer never prints. */
-  readonly onNotice: (message: string) => void;
+  readonly onNotice: (notice: LlmNotice) => void;
   /** Backoff timing between retries; tests make it tiny. */
   readonly backoff?: BackoffOptions;
 }
@@ -82,10 +82,7 @@ function createProvider(environment: LlmEnvironment, options: CreateLlmOptions, 
   const { chat } = environment;
   if (chat.kind === 'demo') {
     const folder = options.settings.demoResponses;
-    options.onNotice(
-      `offline demo provider: no LLM is configured, so answers come from the recorded example responses in ${folder} ` +
-        `(the bundled demo scenarios only). To use a real LLM, ${HOW_TO_CONFIGURE}.`,
-    );
+    options.onNotice({ code: 'offline-provider', folder });
     return new DemoProvider({ root: options.root, folder, embedder });
   }
   const cache = new ResponseCache(path.resolve(options.root, options.settings.cacheDir));
@@ -108,15 +105,10 @@ function createProvider(environment: LlmEnvironment, options: CreateLlmOptions, 
   return new CachingProvider(inner, cache, { fresh: options.fresh ?? false, onNotice: options.onNotice });
 }
 
-function createEmbedder(environment: LlmEnvironment, retry: RetryOptions, onNotice: (message: string) => void): Embedder {
+function createEmbedder(environment: LlmEnvironment, retry: RetryOptions, onNotice: (notice: LlmNotice) => void): Embedder {
   const endpoint = environment.embedding;
   if (endpoint === null) {
-    return createNgramEmbedder(() =>
-      onNotice(
-        `embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors (${NGRAM_EMBEDDING_MODEL}); ` +
-          'set EMBEDDING_OPENAI_API_KEY (and EMBEDDING_OPENAI_BASE_URL for another server) for real embeddings.',
-      ),
-    );
+    return createNgramEmbedder(() => onNotice({ code: 'offline-embeddings', model: NGRAM_EMBEDDING_MODEL }));
   }
   const usesOwnVariables = endpoint.keyVariable === 'EMBEDDING_OPENAI_API_KEY';
   return createOpenAiEmbedder({

@@ -26,19 +26,6 @@ export function ngramEmbedding(text: string, dimensions = DIMENSIONS): number[] 
   return length === 0 ? vector : vector.map((value) => value / length);
 }
 
-/** Cosine similarity of two vectors (for unit vectors, their dot product). */
-export function cosineSimilarity(left: readonly number[], right: readonly number[]): number {
-  let dot = 0;
-  let leftSquares = 0;
-  let rightSquares = 0;
-  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
-    dot += left[index]! * right[index]!;
-    leftSquares += left[index]! ** 2;
-    rightSquares += right[index]! ** 2;
-  }
-  return leftSquares === 0 || rightSquares === 0 ? 0 : dot / Math.sqrt(leftSquares * rightSquares);
-}
-
 /** `announce` is called once, on first use, so the build can say that vectors are offline. */
 export function createNgramEmbedder(announce: () => void): Embedder {
   let announced = false;

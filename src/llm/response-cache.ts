@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Sha256 } from '../util/brand.js';
+import { asRequestHash, type RequestHash } from '../util/brand.js';
 import { prettyJson, sortKeysDeep } from '../util/canonical-json.js';
 import { hashValue } from '../util/hash.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -21,8 +21,8 @@ interface CacheFile {
 }
 
 /** Exactly the fields that decide the answer; anything else a caller attached is left out. */
-export function cacheKeyOf(request: ChatRequest): Sha256 {
-  return hashValue(keyFields(request));
+export function cacheKeyOf(request: ChatRequest): RequestHash {
+  return asRequestHash(hashValue(keyFields(request)));
 }
 
 export class ResponseCache {
@@ -33,7 +33,7 @@ export class ResponseCache {
   }
 
   /** Two-level layout (`ab/abcd….json`) keeps folders small for 100,000 answers. */
-  pathOf(key: Sha256): string {
+  pathOf(key: RequestHash): string {
     return path.join(this.directory, key.slice(0, 2), `${key}.json`);
   }
 

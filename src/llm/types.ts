@@ -63,6 +63,15 @@ export interface LlmError {
   readonly message: string;
 }
 
+/** What the LLM layer tells the user (it never prints; the engine passes these to the loggers). */
+export type LlmNotice =
+  /** No LLM is configured: answers come from the recorded example responses in `folder`. */
+  | { readonly code: 'offline-provider'; readonly folder: string }
+  /** No embedding endpoint: similarity uses offline n-gram vectors of `model`. */
+  | { readonly code: 'offline-embeddings'; readonly model: string }
+  /** Answers cannot be stored (disk full, no permission): the build goes on uncached. */
+  | { readonly code: 'cache-not-writable'; readonly problem: string };
+
 export interface LlmProvider {
   /** e.g. `openai`, `azure`, `demo` — shown in the build's first line. */
   readonly name: string;

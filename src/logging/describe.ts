@@ -1,8 +1,107 @@
-// Words for events, shared by every logger. Each switch over an outcome ends in unreachable(), so
-// a new outcome kind fails to compile until it has words here.
-import type { BuildSummary, StageTokens } from '../engine/build-event.js';
-import type { Outcome } from '../engine/events.js';
+// Words for everything the engine reports as data: reasons, outcomes, notices, status notes and the
+// build summary. The only place these sentences are written; every switch ends in unreachable(),
+// so a new kind fails to compile until it has words here.
+import type { BuildSummary, FrozenViolation, InputSource, Notice, Outcome, Reason, SettingChange } from '../engine/events.js';
+import type { StatusNote } from '../engine/status.js';
+import { HOW_TO_CONFIGURE } from '../llm/environment.js';
+import type { StageUsage } from '../llm/types.js';
 import { unreachable } from '../util/result.js';
+
+export function describeReason(reason: Reason): string {
+  switch (reason.code) {
+    case 'never-built':
+      return 'never built (no entry in awm.lock)';
+    case 'fingerprint-format-changed':
+      return 'its fingerprint changed (fingerprint format or stage name)';
+    case 'output-missing':
+      return `output "${reason.output}" (${reason.path}) does not exist`;
+    case 'output-modified':
+      return `output "${reason.output}" (${reason.path}) differs from awm.lock (edited by hand?); a build regenerates it`;
+    case 'code-changed':
+      return `code of stage "${reason.stage}" changed (${reason.file})`;
+    case 'prompt-new':
+      return `prompt "${reason.prompt}" is new (${reason.file})`;
+    case 'prompt-unused':
+      return `prompt "${reason.prompt}" is no longer used`;
+    case 'prompt-changed':
+      return `prompt "${reason.prompt}" renders a different request (${reason.file})`;
+    case 'model-changed':
+      return `model settings changed: ${describeChanges(reason.changes)}`;
+    case 'params-changed':
+      return `params changed: ${describeChanges(reason.changes)}`;
+    case 'world-clock-changed':
+      return `world clock changed: ${reason.before ?? 'unset'} → ${reason.after ?? 'unset'}`;
+    case 'input-new':
+      return `input "${reason.input}" is new (${describeSource(reason.input, reason.source)})`;
+    case 'input-removed':
+      return `input "${reason.input}" was removed`;
+    case 'input-changed':
+      return `input "${reason.input}" changed (${describeSource(reason.input, reason.source)})`;
+    case 'forced':
+      return 'forced (--force)';
+    case 'waits-for':
+      return `waits for ${reason.instance} (${reason.state})`;
+    case 'runs-after':
+      return `runs after ${reason.instances.join(', ')}`;
+    case 'may-rebuild':
+      return `may rebuild if ${reason.instances.join(', ')} change${reason.instances.length > 1 ? '' : 's'} its outputs`;
+    case 'input-file-missing':
+      return `input "${reason.input}": file ${reason.path} does not exist`;
+    case 'input-not-built':
+      return `input "${reason.input}" (${reason.label}): ${reason.path} is not built yet`;
+    case 'input-row-missing':
+      return `input "${reason.input}" (${reason.label}): ${reason.path} has no row "${reason.row}"`;
+    case 'render-failed':
+      return `rendering the prompts of stage "${reason.stage}" failed: ${reason.error}`;
+    default:
+      return unreachable(reason, 'reason');
+  }
+}
+
+function describeSource(input: string, source: InputSource | null): string {
+  if (source === null) return input;
+  if (source.kind === 'file') return `file ${source.path}`;
+  return `${source.label}: ${source.path}${source.row ? ` row "${source.row}"` : ''}`;
+}
+
+function describeChanges(changes: readonly SettingChange[]): string {
+  return changes
+    .map((change) => {
+      if (!('before' in change)) return `${change.key} = ${JSON.stringify(change.after)} (new)`;
+      if (!('after' in change)) return `${change.key} (removed, was ${JSON.stringify(change.before)})`;
+      return `${change.key} ${JSON.stringify(change.before)} → ${JSON.stringify(change.after)}`;
+    })
+    .join(', ');
+}
+
+export function describeNotice(notice: Notice): string {
+  switch (notice.code) {
+    case 'build-lock-taken-over':
+      return `took over the build lock of pid ${notice.pid}, which is no longer running`;
+    case 'target-matches-no-scenario':
+      return `target "${notice.target}" matches no scenario (scenarios: ${notice.scenarios.join(', ') || 'none'})`;
+    case 'cannot-fan-out':
+      return `cannot fan out: ${notice.problem}`;
+    case 'offline-provider':
+      return (
+        `offline demo provider: no LLM is configured, so answers come from the recorded example responses in ${notice.folder} ` +
+        `(the bundled demo scenarios only). To use a real LLM, ${HOW_TO_CONFIGURE}.`
+      );
+    case 'offline-embeddings':
+      return (
+        `embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors (${notice.model}); ` +
+        'set EMBEDDING_OPENAI_API_KEY (and EMBEDDING_OPENAI_BASE_URL for another server) for real embeddings.'
+      );
+    case 'cache-not-writable':
+      return `LLM answers are not being cached: ${notice.problem}`;
+    default:
+      return unreachable(notice, 'notice');
+  }
+}
+
+export function describeStatusNote(note: StatusNote): string {
+  return note.list === 'scenarios' ? `per-scenario stages cannot be listed yet: ${note.problem}` : `per-task stages of ${note.scenario ?? '?'} cannot be listed yet: ${note.problem}`;
+}
 
 /** One line (or a few) for a finished instance; null where nothing is worth printing. */
 export function describeOutcome(instance: string, outcome: Outcome): string | null {
@@ -16,13 +115,15 @@ export function describeOutcome(instance: string, outcome: Outcome): string | nu
       return `✓ built ${instance} (${seconds(outcome.durationMs)}${llm})${warnings}`;
     }
     case 'would-build':
-      return `• would build ${instance}: ${outcome.reasons.join('; ')}`;
+      return `• would build ${instance}: ${outcome.reasons.map(describeReason).join('; ')}`;
     case 'failed-llm':
     case 'failed-validation':
     case 'failed-check':
-      return `✗ ${outcome.kind.replace('-', ' ')} ${instance}: ${outcome.message}\n    attempts logged in ${outcome.log}`;
+      return `✗ ${outcome.kind.replace('-', ' ')} ${instance}: ${outcome.message}${outcome.log ? `\n    attempts logged in ${outcome.log}` : ''}`;
     case 'failed-error':
       return `✗ failed ${instance}: ${outcome.message}${outcome.log ? `\n    log: ${outcome.log}` : ''}`;
+    case 'failed-inputs':
+      return `✗ failed ${instance}: ${outcome.problems.map(describeReason).join('; ')}`;
     case 'internal-error':
       return `✗ ${instance}: ${outcome.message}`;
     case 'skipped':
@@ -34,31 +135,48 @@ export function describeOutcome(instance: string, outcome: Outcome): string | nu
 
 export function describeSummary(summary: BuildSummary): string[] {
   const { counts } = summary;
-  const failed = counts['failed-llm'] + counts['failed-validation'] + counts['failed-check'] + counts['failed-error'] + counts['internal-error'];
-  const parts = [`built ${counts.built}`, `fresh ${counts.fresh}`, `failed ${failed}`, `skipped ${counts.skipped}`];
+  const parts = [`built ${counts.built}`, `fresh ${counts.fresh}`, `failed ${summary.failed}`, `skipped ${counts.skipped}`];
   if (counts['would-build'] > 0) parts.splice(0, 1, `would build ${counts['would-build']}`);
   if (counts.cancelled > 0) parts.push(`not started ${counts.cancelled} (interrupted)`);
   const lines = [`awm: ${parts.join(', ')} in ${seconds(summary.wallMs)}`];
-  const tokens = describeTokens(summary.tokensByStage);
+  const tokens = describeTokens(summary.usageByStage);
   if (tokens) lines.push(`awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — estimated (recorded answers, no LLM called)' : ''}`);
-  if (summary.frozenViolations.length > 0) {
-    lines.push(`awm: --frozen: awm.lock would change for ${summary.frozenViolations.length} instance${summary.frozenViolations.length > 1 ? 's' : ''} (the lock was not written):`);
-    for (const violation of summary.frozenViolations) lines.push(`  ${violation}`);
+  const violations = summary.frozenViolations;
+  if (violations.length > 0) {
+    lines.push(`awm: --frozen: awm.lock would change for ${violations.length} instance${violations.length > 1 ? 's' : ''} (the lock was not written):`);
+    for (const violation of violations) lines.push(`  ${describeFrozenViolation(violation)}`);
   }
   return lines;
 }
 
-function describeTokens(byStage: Readonly<Record<string, StageTokens>>): string | null {
-  const entries = Object.entries(byStage).filter(([, tokens]) => tokens.requests > 0);
-  if (entries.length === 0) return null;
+function describeFrozenViolation(violation: FrozenViolation): string {
+  switch (violation.change) {
+    case 'added':
+      return `${violation.instance}: not in awm.lock`;
+    case 'removed':
+      return `${violation.instance}: would be removed from awm.lock`;
+    case 'fingerprint':
+      return `${violation.instance}: fingerprint differs from awm.lock`;
+    case 'outputs':
+      return `${violation.instance}: output${violation.outputs.length > 1 ? 's' : ''} ${violation.outputs.join(', ')} differ from awm.lock`;
+    default:
+      return unreachable(violation, 'frozen violation');
+  }
+}
+
+/** Tokens per stage, counting answers from the cache at what they cost when first received. */
+function describeTokens(byStage: ReadonlyMap<string, StageUsage>): string | null {
+  const perStage: string[] = [];
   let total = 0;
-  const perStage = entries.map(([stage, tokens]) => {
-    const sum = tokens.promptTokens + tokens.completionTokens;
+  for (const [stage, usage] of byStage) {
+    const requests = usage.requests + usage.cachedRequests;
+    if (requests === 0) continue;
+    const sum = usage.promptTokens + usage.cachedPromptTokens + usage.completionTokens + usage.cachedCompletionTokens;
     total += sum;
-    const cached = tokens.cachedRequests > 0 ? `, ${tokens.cachedRequests}/${tokens.requests} requests from cache` : '';
-    return `${stage} ${sum.toLocaleString('en-US')}${cached}`;
-  });
-  return `${total.toLocaleString('en-US')} (${perStage.join('; ')})`;
+    const cached = usage.cachedRequests > 0 ? `, ${usage.cachedRequests}/${requests} requests from cache` : '';
+    perStage.push(`${stage} ${sum.toLocaleString('en-US')}${cached}`);
+  }
+  return perStage.length === 0 ? null : `${total.toLocaleString('en-US')} (${perStage.join('; ')})`;
 }
 
 export function seconds(ms: number): string {

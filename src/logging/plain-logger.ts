@@ -1,7 +1,7 @@
 // For logs and CI (not a terminal): one line per thing that happened, nothing redrawn.
-import type { BuildEvent } from '../engine/build-event.js';
+import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../util/result.js';
-import { describeOutcome, describeSummary } from './describe.js';
+import { describeNotice, describeOutcome, describeReason, describeSummary } from './describe.js';
 
 export type Write = (line: string) => void;
 
@@ -9,13 +9,13 @@ export function plainLogger(write: Write, options: { verbose: boolean } = { verb
   return (event) => {
     switch (event.kind) {
       case 'notice':
-        write(`awm: ${event.message}`);
+        write(`awm: ${describeNotice(event.notice)}`);
         return;
       case 'discovered':
         return;
       case 'started':
         // Why a rebuild happens is worth a line; "never built" on a first build is not.
-        if (options.verbose || !event.reasons.every((reason) => reason.startsWith('never built'))) write(`▶ ${event.instance}: ${event.reasons.join('; ')}`);
+        if (options.verbose || !event.reasons.every((reason) => reason.code === 'never-built')) write(`▶ ${event.instance}: ${event.reasons.map(describeReason).join('; ')}`);
         return;
       case 'finished': {
         const line = describeOutcome(event.instance, event.outcome);

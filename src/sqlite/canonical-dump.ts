@@ -8,8 +8,10 @@
 //   ["rows","books",2]                                                                  tables sorted by name
 //   ["i:1","t:\"Dune\"","r:9.5","b:00ff","n"]                                           rows sorted by their encoding
 import { createHash } from 'node:crypto';
-import Database from 'better-sqlite3';
-import { asSha256, type Sha256 } from '../util/brand.js';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+import { asFileHash, type FileHash } from '../util/brand.js';
+import { quoteIdentifier } from './identifiers.js';
 import { splitSql } from './sql-segments.js';
 
 interface SchemaObject {
@@ -32,13 +34,23 @@ export function canonicalDump(db: Database.Database): string {
 }
 
 /** SHA-256 (hex) of the canonical dump of the SQLite file at `path`, opened read-only. */
-export function hashDatabaseFile(path: string): Sha256 {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+export function hashDatabaseFile(path: string): FileHash {
+  const db = new (betterSqlite3())(path, { readonly: true, fileMustExist: true });
   try {
-    return asSha256(createHash('sha256').update(canonicalDump(db)).digest('hex'));
+    return asFileHash(createHash('sha256').update(canonicalDump(db)).digest('hex'));
   } finally {
     db.close();
   }
+}
+
+/**
+ * The driver, loaded on first use and synchronously: the engine hashes databases through this
+ * module, and a run with no database to hash (a no-op build) should not pay for loading it.
+ */
+let driver: typeof Database | null = null;
+function betterSqlite3(): typeof Database {
+  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return driver;
 }
 
 /** Every object but ANALYZE statistics, which describe the data rather than being data. */
@@ -59,7 +71,7 @@ function hasStoredRows(object: SchemaObject): boolean {
  * in an order SQLite does not promise. The hidden rowid is left out, since VACUUM may renumber it.
  */
 function tableRows(db: Database.Database, table: string): string[] {
-  const statement = db.prepare(`SELECT * FROM "${table.replace(/"/g, '""')}"`).raw(true).safeIntegers(true);
+  const statement = db.prepare(`SELECT * FROM ${quoteIdentifier(table)}`).raw(true).safeIntegers(true);
   const encoded = (statement.all() as unknown[][]).map((row) => JSON.stringify(row.map(encodeValue)));
   return encoded.sort(compareText);
 }

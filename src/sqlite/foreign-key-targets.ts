@@ -2,6 +2,7 @@
 // inserted with foreign keys on ("no such table", "foreign key mismatch"). The schema check finds
 // these up front, so the feedback names the cause rather than a hundred failing inserts later.
 import type Database from 'better-sqlite3';
+import { quoteIdentifier as quote, tableNames } from './identifiers.js';
 
 interface ForeignKeyRow {
   readonly id: number;
@@ -38,10 +39,6 @@ function targetProblem(db: Database.Database, key: readonly ForeignKeyRow[]): st
   return `references ${parent}(${columns.join(', ')}), which is neither its primary key nor UNIQUE (SQLite reports "foreign key mismatch" on insert)`;
 }
 
-function tableNames(db: Database.Database): string[] {
-  return db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-}
-
 function primaryKey(db: Database.Database, table: string): string[] {
   const columns = db.prepare(`PRAGMA table_info(${quote(table)})`).all() as { name: string; pk: number }[];
   return columns.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name);
@@ -63,8 +60,4 @@ function groupById(rows: readonly ForeignKeyRow[]): ForeignKeyRow[][] {
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   const lower = (columns: readonly string[]): string => columns.map((column) => column.toLowerCase()).sort().join('\u0000');
   return a.length === b.length && lower(a) === lower(b);
-}
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -4,6 +4,7 @@
 // statements without an explicit column list refused.
 import type Database from 'better-sqlite3';
 import { err, ok, type Result } from '../util/result.js';
+import { quoteIdentifier } from './identifiers.js';
 import { splitSql } from './sql-segments.js';
 import { findWallClockSql } from './wall-clock-sql.js';
 import { resolveWorldClock } from './time-placeholders.js';
@@ -91,10 +92,10 @@ export function signedInUserProblem(db: Database.Database): string | null {
     .pluck()
     .get() as string | undefined;
   if (table === undefined) return null;
-  const quoted = `"${table.replace(/"/g, '""')}"`;
+  const quoted = quoteIdentifier(table);
   const columns = db.prepare(`PRAGMA table_info(${quoted})`).all() as { name: string; pk: number }[];
   const key = columns.find((column) => column.name.toLowerCase() === 'id') ?? columns.find((column) => column.pk === 1);
-  const keyName = key ? `"${key.name.replace(/"/g, '""')}"` : 'rowid';
+  const keyName = key ? quoteIdentifier(key.name) : 'rowid';
   const found = db.prepare(`SELECT 1 FROM ${quoted} WHERE ${keyName} = 1`).get();
   return found === undefined ? `table ${table} has no row with id 1; user 1 is the signed-in user and must be inserted (first)` : null;
 }

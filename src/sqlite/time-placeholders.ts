@@ -11,13 +11,6 @@ const EXPRESSION = /^(now|today)((?:\s*[+-]\s*\d+\s*[a-z]+)*)$/;
 const OFFSET = /([+-])\s*(\d+)\s*([a-z]+)/g;
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
 
-/** Parses the pipeline's `world_clock` (an ISO 8601 instant); null when it is not one. */
-export function parseWorldClock(iso: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(iso)) return null;
-  const instant = new Date(iso);
-  return Number.isNaN(instant.getTime()) ? null : instant;
-}
-
 /** `YYYY-MM-DD HH:MM:SS` in UTC: the format SQLite's date functions read and write. */
 export function formatSqlTimestamp(instant: Date): string {
   return instant.toISOString().slice(0, 19).replace('T', ' ');

@@ -1,6 +1,7 @@
-// The stage plugin contract. A stage is one file in stages/: the params it accepts, the prompts it
-// renders (part of its fingerprint), and the work it does. The engine owns everything else:
-// fingerprints, temp-then-rename outputs, the lock, logs, progress.
+// The stage plugin contract. A stage is one file in stages/: the params it accepts, the requests
+// it renders (part of its fingerprint), and the work it does. The engine owns everything else:
+// fingerprints, temp-then-rename outputs, the lock, logs, progress. Most LLM stages are one request
+// → check → write and declare just that with llmStage (llm-stage.ts).
 import type { LlmSession } from '../llm/types.js';
 
 /** A prompt template loaded from prompts/. */
@@ -30,8 +31,10 @@ export interface RenderContext<Params = Record<string, unknown>> {
   readonly params: Params;
   readonly inputs: StageInputs;
   readonly prompts: Readonly<Record<string, PromptTemplate>>;
-  /** The pipeline's fixed "now" (ISO 8601), never the wall clock. */
+  /** The pipeline's fixed "now" as written (ISO 8601), never the wall clock. */
   readonly worldClock: string;
+  /** The same instant, parsed once by the engine. */
+  readonly worldClockInstant: Date;
 }
 
 export interface StageOutputs {
@@ -45,6 +48,11 @@ export interface StageOutputs {
 }
 
 export interface RunContext<Params = Record<string, unknown>> extends RenderContext<Params> {
+  /**
+   * What `render` returned for this instance, rendered once by the engine: the texts whose hashes
+   * are in the fingerprint. A stage sends these, so its fingerprint is what it sends.
+   */
+  readonly requests: Readonly<Record<string, string>>;
   readonly outputs: StageOutputs;
   /** Present for stages with `usesLlm: true`. */
   readonly llm: LlmSession;
@@ -53,12 +61,22 @@ export interface RunContext<Params = Record<string, unknown>> extends RenderCont
   readonly signal: AbortSignal;
 }
 
+/** How a stage says it failed. */
+export type StageFailureKind =
+  /** The LLM could not be reached or refused, after retries. */
+  | 'llm'
+  /** The answer never satisfied the stage's JSON Schema. */
+  | 'validation'
+  /** The answer kept failing the stage's local check. */
+  | 'check'
+  /** Anything else expected. */
+  | 'error';
+
 export type StageRunResult =
   | { readonly status: 'ok'; readonly warnings?: readonly string[] }
   | {
       readonly status: 'failed';
-      /** validation: the answer never satisfied the schema; check: the local check kept failing; error: anything else expected. */
-      readonly kind: 'llm' | 'validation' | 'check' | 'error';
+      readonly kind: StageFailureKind;
       readonly message: string;
       /** Written to the instance log for inspection; never put in place of real outputs. */
       readonly bestAttempt?: unknown;
@@ -73,7 +91,7 @@ export interface StageDefinition<Params = Record<string, unknown>> {
   readonly usesWorldClock?: boolean;
   /** JSON Schema of `params:` in awm.pipeline.yaml, with defaults. */
   readonly params?: object;
-  /** The request text the stage will send, as far as its inputs fix it: prompt name → text. Pure. */
+  /** The request texts the stage will send, as far as its inputs fix them: prompt name → text. Pure. */
   render?(context: RenderContext<Params>): Readonly<Record<string, string>>;
   run(context: RunContext<Params>): Promise<StageRunResult>;
 }

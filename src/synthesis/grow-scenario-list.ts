@@ -2,10 +2,9 @@
 // de-duplication pool accepts, until the target is reached or the request budget is spent. After
 // `stallIterations` requests without a new scenario the pool's limits are relaxed. The requests
 // themselves come from the stage (its prompt, schema and check); this file only decides.
-import type { ScenarioPool } from './scenario-pool.js';
+import { ok, type Result } from '../util/result.js';
 import type { ScenarioRow } from './artifacts.js';
-
-export type Step<T, F> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: F };
+import type { ScenarioPool } from './scenario-pool.js';
 
 export interface BatchRequest {
   /** The list so far: its length is the `N` of the request's item `generate-N`. */
@@ -21,8 +20,8 @@ export interface GenerationPlan<F> {
   readonly maxIterations: number;
   readonly stallIterations: number;
   readonly pool: ScenarioPool;
-  requestBatch(request: BatchRequest): Promise<Step<ScenarioRow[], F>>;
-  embed(rows: readonly ScenarioRow[], item: string): Promise<Step<number[][], F>>;
+  requestBatch(request: BatchRequest): Promise<Result<ScenarioRow[], F>>;
+  embed(rows: readonly ScenarioRow[], item: string): Promise<Result<number[][], F>>;
   log(line: string): void;
 }
 
@@ -35,7 +34,7 @@ export interface Generation<F> {
 export async function growScenarioList<F>(plan: GenerationPlan<F>, previous: readonly ScenarioRow[]): Promise<Generation<F>> {
   const rows = [...previous];
   const existing = await plan.embed(rows, 'embed-existing');
-  if (!existing.ok) return { rows, stopped: existing.failure };
+  if (!existing.ok) return { rows, stopped: existing.error };
   rows.forEach((row, index) => plan.pool.add(row, existing.value[index] ?? []));
   let tries = 0;
   let refused: string[] = [];
@@ -43,10 +42,10 @@ export async function growScenarioList<F>(plan: GenerationPlan<F>, previous: rea
     if (iteration > plan.maxIterations) return { rows, stopped: 'iterations' };
     if (tries > 0 && tries % plan.stallIterations === 0) relax(plan);
     const batch = await plan.requestBatch({ rows, tries, refused });
-    if (!batch.ok) return { rows, stopped: batch.failure };
+    if (!batch.ok) return { rows, stopped: batch.error };
     const before = rows.length;
     const kept = await keepDistinct(plan, batch.value, rows);
-    if (!kept.ok) return { rows, stopped: kept.failure };
+    if (!kept.ok) return { rows, stopped: kept.error };
     const grew = rows.length > before;
     tries = grew ? 0 : tries + 1;
     refused = grew ? kept.value : [...refused, ...kept.value];
@@ -61,7 +60,7 @@ function relax<F>(plan: GenerationPlan<F>): void {
 }
 
 /** Adds the candidates the pool accepts to `rows` (up to the target); returns the names refused. */
-async function keepDistinct<F>(plan: GenerationPlan<F>, candidates: readonly ScenarioRow[], rows: ScenarioRow[]): Promise<Step<string[], F>> {
+async function keepDistinct<F>(plan: GenerationPlan<F>, candidates: readonly ScenarioRow[], rows: ScenarioRow[]): Promise<Result<string[], F>> {
   const embedded = await plan.embed(candidates, `embed-${rows.length}`);
   if (!embedded.ok) return embedded;
   const refused: string[] = [];
@@ -77,5 +76,5 @@ async function keepDistinct<F>(plan: GenerationPlan<F>, candidates: readonly Sce
       plan.log(`refused "${candidate.name}": ${decision.reason}`);
     }
   });
-  return { ok: true, value: refused };
+  return ok(refused);
 }

@@ -2,6 +2,7 @@
 // its normalized name is taken, when its embedding is very close to a kept scenario's (cosine
 // above `reject`), or when it is close-ish (above `borderline`) and its category is already full.
 // When generation stalls, `relax` loosens both limits a little, as the reference's stall handling.
+import { cosineSimilarity } from '../util/cosine-similarity.js';
 
 export interface DedupThresholds {
   /** Cosine similarity above which a candidate is a duplicate (reference: 0.85). */
@@ -74,18 +75,4 @@ export class ScenarioPool {
     }
     return best;
   }
-}
-
-export function cosineSimilarity(left: readonly number[], right: readonly number[]): number {
-  let dot = 0;
-  let leftSquares = 0;
-  let rightSquares = 0;
-  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
-    const a = left[index] ?? 0;
-    const b = right[index] ?? 0;
-    dot += a * b;
-    leftSquares += a * a;
-    rightSquares += b * b;
-  }
-  return leftSquares === 0 || rightSquares === 0 ? 0 : dot / Math.sqrt(leftSquares * rightSquares);
 }

@@ -8,6 +8,7 @@ import type { Env } from '../../src/llm/environment.js';
 import type { MockLlmServer } from '../../src/testing/mock-llm-server.js';
 import type { Llm } from '../../src/llm/types.js';
 import type { LlmSettings } from '../../src/config/types.js';
+import { describeNotice } from '../../src/logging/describe.js';
 
 export function tempFolder(): { readonly dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'awm-llm-test-'));
@@ -45,7 +46,7 @@ export function llmForMock(
     env: options.env ?? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
     root,
     fresh: options.fresh ?? false,
-    onNotice: (message) => notices.push(message),
+    onNotice: (notice) => notices.push(describeNotice(notice)),
     backoff: { baseMs: 1, maxMs: 5 },
   });
   return { llm, notices };

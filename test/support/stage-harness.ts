@@ -1,12 +1,18 @@
-// Runs one stage the way the engine would, without the engine: inputs from temp files, outputs
-// into a temp folder, the stage's real prompt templates, params with the stage's defaults applied,
-// and whatever LlmSession the test brings (usually one talking to the mock LLM server).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Runs one stage the way the engine does, without a pipeline: the engine's own stage context
+// (input reader, output writer, render context), params checked and defaulted by the engine's own
+// param validation, the requests rendered once and given to `run`, outputs written to temp paths
+// and moved into place on success. Inputs come from the test (as JSON values or project files),
+// and the LlmSession is whatever the test brings (usually one talking to the mock LLM server).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { parsePromptTemplate } from '../../src/stage-api/prompt-template.js';
+import { basename, extname, join } from 'node:path';
+import { parseWorldClock } from '../../src/config/world-clock.js';
+import type { ResolvedInput } from '../../src/engine/instance-plan.js';
+import { createRenderContext, createRunContext, JsonFileCache, tempPathFor, type StageContextParts } from '../../src/engine/stage-context.js';
+import { resolveStageParams } from '../../src/engine/stage-loader.js';
 import type { LlmSession } from '../../src/llm/types.js';
-import type { PromptTemplate, RunContext, StageDefinition, StageInputs, StageOutputs, StageRunResult } from '../../src/stage-api/stage.js';
+import { parsePromptTemplate } from '../../src/stage-api/prompt-template.js';
+import type { PromptTemplate, StageDefinition, StageRunResult } from '../../src/stage-api/stage.js';
 import { PROJECT_ROOT } from './awm-samples.js';
 
 export interface HarnessOptions<Params> {
@@ -37,75 +43,54 @@ export interface HarnessRun {
 
 export async function runStage<Params>(definition: StageDefinition<Params>, options: HarnessOptions<Params>): Promise<HarnessRun> {
   const folder = mkdtempSync(join(tmpdir(), 'awm-stage-test-'));
-  mkdirSync(join(folder, 'inputs'));
-  mkdirSync(join(folder, 'outputs'));
-  const log: string[] = [];
-  const context: RunContext<Params> = {
+  for (const sub of ['inputs', 'outputs', 'tmp']) mkdirSync(join(folder, sub));
+  const params = await resolveStageParams(definition as StageDefinition<unknown>, options.params ?? {});
+  if (!params.ok) throw new Error(`the test gives the stage params it refuses: ${params.error.join('; ')}`);
+  const outputs = Object.fromEntries(Object.entries(options.outputs).map(([name, file]) => [name, join('outputs', file)]));
+  for (const [name, value] of Object.entries(options.previous ?? {})) writeFileSync(join(folder, outputs[name] ?? name), `${JSON.stringify(value, null, 2)}\n`);
+  const worldClock = options.worldClock ?? '2026-03-02T09:00:00Z';
+  const instant = parseWorldClock(worldClock);
+  if (instant === null) throw new Error(`the test's world clock "${worldClock}" is not an ISO 8601 instant`);
+  const parts: StageContextParts<Params> = {
     stage: options.stage,
     scenario: options.scenario ?? null,
     task: null,
-    params: withDefaults(definition, options.params ?? {}),
-    inputs: inputReader(folder, options.inputs ?? {}),
+    params: params.value as Params,
+    root: folder,
+    inputs: writeInputs(folder, options.inputs ?? {}),
+    jsonCache: new JsonFileCache(folder),
     prompts: loadPrompts(options.prompts ?? {}),
-    worldClock: options.worldClock ?? '2026-03-02T09:00:00Z',
-    outputs: outputWriter(folder, options.outputs, options.previous ?? {}),
-    llm: options.llm,
-    log: (line) => log.push(line),
-    signal: new AbortController().signal,
+    worldClock,
+    worldClockInstant: instant,
   };
+  const requests = definition.render ? definition.render(createRenderContext(parts)) : {};
+  const log: string[] = [];
+  const tempDir = join(folder, 'tmp');
+  const context = createRunContext(parts, { requests, outputs, tempDir, llm: options.llm, log: (line) => log.push(line), signal: new AbortController().signal });
   const result = await definition.run(context);
   const written: Record<string, unknown> = {};
   for (const [name, file] of Object.entries(options.outputs)) {
+    const temp = tempPathFor(tempDir, outputs, name);
+    if (!existsSync(temp)) continue;
     const path = join(folder, 'outputs', file);
-    if (existsSync(path)) written[name] = extname(file) === '.json' ? JSON.parse(readFileSync(path, 'utf8')) : path;
+    if (result.status === 'ok') renameSync(temp, path);
+    const at = result.status === 'ok' ? path : temp;
+    written[name] = extname(file) === '.json' ? JSON.parse(readFileSync(at, 'utf8')) : at;
   }
   return { result, written, log, folder, dispose: () => rmSync(folder, { recursive: true, force: true }) };
-}
-
-/** The params the engine would pass: the stage's declared defaults, then the test's values. */
-export function withDefaults<Params>(definition: StageDefinition<Params>, given: Partial<Params>): Params {
-  const properties = (definition.params as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties ?? {};
-  const defaults = Object.fromEntries(Object.entries(properties).flatMap(([name, schema]) => ('default' in schema ? [[name, schema.default]] : [])));
-  return { ...defaults, ...given } as Params;
 }
 
 function loadPrompts(files: Readonly<Record<string, string>>): Record<string, PromptTemplate> {
   return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, parsePromptTemplate(file, readFileSync(join(PROJECT_ROOT, file), 'utf8'))]));
 }
 
-function inputReader(folder: string, inputs: Readonly<Record<string, unknown>>): StageInputs {
-  const paths = new Map<string, string>();
-  for (const [name, value] of Object.entries(inputs)) {
+/** Each input as a file under `inputs/`: a JSON value written out, or a project file copied in. */
+function writeInputs(folder: string, inputs: Readonly<Record<string, unknown>>): ResolvedInput[] {
+  return Object.entries(inputs).map(([name, value]) => {
     const file = (value as { file?: unknown } | null)?.file;
-    if (typeof file === 'string') paths.set(name, join(PROJECT_ROOT, file));
-    else {
-      const path = join(folder, 'inputs', `${name}.json`);
-      writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
-      paths.set(name, path);
-    }
-  }
-  const find = (name: string): string => {
-    const path = paths.get(name);
-    if (path === undefined) throw new Error(`the stage asked for input "${name}", which the test did not give`);
-    return path;
-  };
-  return {
-    json: <T>(name: string) => JSON.parse(readFileSync(find(name), 'utf8')) as T,
-    text: (name) => readFileSync(find(name), 'utf8'),
-    path: find,
-  };
-}
-
-function outputWriter(folder: string, outputs: Readonly<Record<string, string>>, previous: Readonly<Record<string, unknown>>): StageOutputs {
-  const pathOf = (name: string): string => {
-    const file = outputs[name];
-    if (file === undefined) throw new Error(`the stage wrote output "${name}", which the test did not declare`);
-    return join(folder, 'outputs', file);
-  };
-  return {
-    writeJson: async (name, value) => writeFileSync(pathOf(name), `${JSON.stringify(value, null, 2)}\n`),
-    writeText: async (name, text) => writeFileSync(pathOf(name), text),
-    pathFor: pathOf,
-    previousJson: <T>(name: string) => (name in previous ? (previous[name] as T) : null),
-  };
+    const path = typeof file === 'string' ? join('inputs', `${name}-${basename(file)}`) : join('inputs', `${name}.json`);
+    if (typeof file === 'string') copyFileSync(join(PROJECT_ROOT, file), join(folder, path));
+    else writeFileSync(join(folder, path), `${JSON.stringify(value, null, 2)}\n`);
+    return { name, kind: 'file', path };
+  });
 }

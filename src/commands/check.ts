@@ -1,0 +1,18 @@
+// `awm check`: for CI. Exits 1, listing every reason, unless every instance is fresh; never builds
+// and never calls an LLM.
+import { describeStatus } from '../logging/status-format.js';
+import type { CliIo, CommandRequest } from './command.js';
+import { statusReport } from './status.js';
+
+export async function run(request: CommandRequest, io: CliIo): Promise<number> {
+  const report = await statusReport(request.root, [], io);
+  if (typeof report === 'number') return report;
+  const notFresh = report.instances.filter((instance) => instance.state !== 'fresh');
+  if (notFresh.length === 0 && report.notes.length === 0) {
+    io.stdout.write(`awm check: all ${report.instances.length} instances are fresh\n`);
+    return 0;
+  }
+  io.stdout.write(describeStatus(report, true));
+  io.stdout.write(`awm check: ${notFresh.length} of ${report.instances.length} instances are not fresh; run \`awm build\` and commit awm.lock\n`);
+  return 1;
+}
