@@ -2,10 +2,11 @@
 // gives it the process as a CliIo and one interrupt signal, and returns its exit code. Each
 // command loads when it runs, so `awm --help` starts fast.
 import { parseArgs } from 'node:util';
-import { COMMANDS, GLOBAL_OPTIONS, type CliIo } from './commands/command.js';
+import { COMMANDS, GLOBAL_OPTIONS } from './commands/command.js';
+import type { CliIo } from './commands/io.js';
 import { listenForInterrupt } from './commands/interrupt.js';
 
-export type { CliIo } from './commands/command.js';
+export type { CliIo } from './commands/io.js';
 
 export const USAGE = `awm — synthesize executable tool-use environments for agents, as an incremental build
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asStageId, type StageId } from '../src/util/brand.js';
 import type { Fanout, InputRef } from '../src/config/types.js';
-import { dependants, downstreamStages, findCycles, stageDependencies, stageOrder, topologicalOrder, upstreamStages, type StageGraphInput } from '../src/config/stage-graph.js';
+import { findCycles, stageDependencies, stageOrder, topologicalOrder, upstreamStages, type StageGraphInput } from '../src/config/stage-graph.js';
 
 /** `[name, fanout, stages it reads]` in file order; the scenario list is `scenarios.list`, the task list `tasks.tasks`. */
 function graph(stages: readonly (readonly [string, Fanout, readonly string[]])[], lists = true): StageGraphInput {
@@ -36,17 +36,9 @@ test('dependencies: the list stages a fan-out needs, then the inputs, without re
   assert.equal(stageDependencies(graph([['a', 'scenario', []]], false), asStageId('a')), [], 'no list declared: no implicit dependency');
 });
 
-test('dependants are the direct readers, in file order', () => {
-  assert.equal(dependants(demo, asStageId('scenario')), ids(['tasks', 'schema']));
-  assert.equal(dependants(demo, asStageId('scenarios')), ids(['scenario', 'tasks', 'schema', 'verify']));
-  assert.equal(dependants(demo, asStageId('verify')), []);
-});
-
-test('upstream and downstream closures, in file order, without the starting stages', () => {
+test('upstream closures, in file order, without the starting stages', () => {
   assert.equal([...upstreamStages(demo, asStageId('verify'))], ids(['scenarios', 'scenario', 'tasks', 'schema']));
   assert.equal([...upstreamStages(demo, asStageId('scenarios'))], []);
-  assert.equal([...downstreamStages(demo, asStageId('tasks'))], ids(['schema', 'verify']));
-  assert.equal([...downstreamStages(demo, ids(['scenario', 'tasks']))], ids(['schema', 'verify']));
 });
 
 test('topological order keeps file order among stages ready together', () => {

@@ -1,7 +1,7 @@
 // `awm check`: for CI. Exits 1, listing every reason, unless every instance is fresh; never builds
 // and never calls an LLM.
 import { describeStatus } from '../logging/status-format.js';
-import type { CliIo, CommandRequest } from './command.js';
+import type { CliIo, CommandRequest } from './io.js';
 import { statusReport } from './status.js';
 
 export async function run(request: CommandRequest, io: CliIo): Promise<number> {

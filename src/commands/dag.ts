@@ -1,7 +1,7 @@
 // `awm dag`: the stage graph as Mermaid or Graphviz DOT.
 import type { Project } from '../engine/project.js';
 import type { StageId } from '../util/brand.js';
-import type { CliIo, CommandRequest } from './command.js';
+import type { CliIo, CommandRequest } from './io.js';
 import { openProjectOrReport } from './open-project.js';
 
 export async function run(request: CommandRequest, io: CliIo): Promise<number> {

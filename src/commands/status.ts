@@ -4,7 +4,7 @@ import { createModelResolver } from '../engine/model-resolver.js';
 import { evaluateStatus, type StatusReport } from '../engine/status.js';
 import { parseTargets } from '../engine/targets.js';
 import { describeStatus, statusJson } from '../logging/status-format.js';
-import type { CliIo, CommandRequest } from './command.js';
+import type { CliIo, CommandRequest } from './io.js';
 import { openProjectOrReport } from './open-project.js';
 
 export async function run(request: CommandRequest, io: CliIo): Promise<number> {

@@ -9,8 +9,8 @@ import type { BuildEvent } from '../engine/events.js';
 import { openProject, type Project } from '../engine/project.js';
 import { Watcher } from '../engine/watcher.js';
 import { chooseLogger } from '../logging/choose-logger.js';
-import { buildProject, type BuildCommandOptions } from './build.js';
-import type { CliIo } from './command.js';
+import { buildProject, type BuildCommandOptions } from './build-project.js';
+import type { CliIo } from './io.js';
 
 export const DEBOUNCE_MS = 300;
 

@@ -3,6 +3,7 @@
 // the good parts and every problem is reported in one go.
 import { asStageId, type StageId } from '../util/brand.js';
 import type { Fanout, InputRef, ListSource, LlmSettings, ModelSettings } from './types.js';
+import { isRecord } from '../util/is-record.js';
 
 export interface StageDraft {
   readonly id: StageId;
@@ -130,10 +131,6 @@ function withoutRejected(raw: unknown, invalidValues: readonly (readonly string[
     if (typeof parent === 'object' && parent !== null) (parent as Record<string, unknown>)[path[path.length - 1]!] = rejected;
   }
   return copy;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function record(value: unknown): Record<string, unknown> {

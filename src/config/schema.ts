@@ -21,11 +21,6 @@ export async function createAjv(options: Options = {}): Promise<Ajv> {
   return ajv;
 }
 
-/** The pipeline file's JSON Schema (read once: it is part of awm, not of the user's project). */
-export async function pipelineSchema(): Promise<object> {
-  return (await pipelineValidator()).schema;
-}
-
 export interface StructureCheck {
   readonly diagnostics: Diagnostic[];
   /** Paths of values the schema rejected (not missing or unknown keys): later checks skip them. */

@@ -39,18 +39,6 @@ export function dependencyMap(graph: StageGraphInput): Map<StageId, StageId[]> {
   return new Map([...graph.stages.keys()].map((stage) => [stage, stageDependencies(graph, stage)]));
 }
 
-/** The stages that read `stage` directly, in file order. */
-export function dependants(graph: StageGraphInput, stage: StageId): StageId[] {
-  return [...dependencyMap(graph)].filter(([, needs]) => needs.includes(stage)).map(([reader]) => reader);
-}
-
-/** Everything downstream of `stages` (not including them), in file order: what a failure must skip. */
-export function downstreamStages(graph: StageGraphInput, stages: StageId | Iterable<StageId>): ReadonlySet<StageId> {
-  const dependencies = dependencyMap(graph);
-  const readersOf = (stage: StageId) => [...dependencies].filter(([, needs]) => needs.includes(stage)).map(([reader]) => reader);
-  return closure(graph, typeof stages === 'string' ? [stages] : stages, readersOf);
-}
-
 /** Everything upstream of `stages` (not including them), in file order: what a target needs built. */
 export function upstreamStages(graph: StageGraphInput, stages: StageId | Iterable<StageId>): ReadonlySet<StageId> {
   const dependencies = dependencyMap(graph);

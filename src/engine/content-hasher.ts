@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { hashDatabaseFile } from '../sqlite/canonical-dump.js';
 import { asFileHash, type FileHash } from '../util/brand.js';
 import { hashValue, sha256 } from '../util/hash.js';
+import { isRecord } from '../util/is-record.js';
 
 interface CacheEntry {
   readonly size: number;
@@ -153,8 +154,3 @@ function statOrNull(path: string): Stats | null {
   const stats = statSync(path, { throwIfNoEntry: false });
   return stats?.isFile() ? stats : null;
 }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-

@@ -29,22 +29,6 @@ export class UsageTracker {
     return new Map(this.#byStage);
   }
 
-  /** All stages together. */
-  total(): StageUsage {
-    let sum = EMPTY;
-    for (const usage of this.#byStage.values()) {
-      sum = {
-        promptTokens: sum.promptTokens + usage.promptTokens,
-        completionTokens: sum.completionTokens + usage.completionTokens,
-        requests: sum.requests + usage.requests,
-        cachedRequests: sum.cachedRequests + usage.cachedRequests,
-        cachedPromptTokens: sum.cachedPromptTokens + usage.cachedPromptTokens,
-        cachedCompletionTokens: sum.cachedCompletionTokens + usage.cachedCompletionTokens,
-        failedRequests: sum.failedRequests + usage.failedRequests,
-      };
-    }
-    return sum;
-  }
 }
 
 function add(usage: StageUsage, event: UsageEvent): StageUsage {

@@ -25,11 +25,6 @@ export function parsePromptTemplate(file: string, text: string): ParsedPromptTem
   };
 }
 
-/** The placeholder names a template uses, in order of first use (comments ignored). */
-export function promptPlaceholders(text: string): string[] {
-  return [...parsePromptTemplate('', text).placeholders];
-}
-
 function templateSegments(text: string): Segment[] {
   const segments: Segment[] = [];
   let last = 0;

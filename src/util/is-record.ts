@@ -1,0 +1,4 @@
+// The one test for "a plain JSON object" (not null, not an array), used when reading untyped JSON.
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
