@@ -20,22 +20,71 @@ const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'awm-bench-'));
 const STAGES = [
   { id: 'scenario', reads: { row: 'scenarios.list[{scenario}]' }, out: { scenario: 'scenario.json' }, bytes: 1_500 },
   { id: 'tasks', reads: { scenario: 'scenario.scenario' }, out: { tasks: 'tasks.json' }, bytes: 2_500, prompt: true },
-  { id: 'schema', reads: { scenario: 'scenario.scenario', tasks: 'tasks.tasks' }, out: { schema: 'schema.json' }, bytes: 14_000, prompt: true },
-  { id: 'sample', reads: { tasks: 'tasks.tasks', schema: 'schema.schema' }, out: { sample: 'sample.json', seed_db: 'seed.db' }, bytes: 33_000, prompt: true },
-  { id: 'spec', reads: { tasks: 'tasks.tasks', schema: 'schema.schema' }, out: { spec: 'spec.json' }, bytes: 28_000, prompt: true },
-  { id: 'env', reads: { spec: 'spec.spec', schema: 'schema.schema' }, out: { env: 'env.json' }, bytes: 55_000, prompt: true },
-  { id: 'verifiers', reads: { tasks: 'tasks.tasks', seed: 'sample.seed_db' }, out: { verifiers: 'verifiers.json' }, bytes: 125_000, prompt: true },
+  {
+    id: 'schema',
+    reads: { scenario: 'scenario.scenario', tasks: 'tasks.tasks' },
+    out: { schema: 'schema.json' },
+    bytes: 14_000,
+    prompt: true,
+  },
+  {
+    id: 'sample',
+    reads: { tasks: 'tasks.tasks', schema: 'schema.schema' },
+    out: { sample: 'sample.json', seed_db: 'seed.db' },
+    bytes: 33_000,
+    prompt: true,
+  },
+  {
+    id: 'spec',
+    reads: { tasks: 'tasks.tasks', schema: 'schema.schema' },
+    out: { spec: 'spec.json' },
+    bytes: 28_000,
+    prompt: true,
+  },
+  {
+    id: 'env',
+    reads: { spec: 'spec.spec', schema: 'schema.schema' },
+    out: { env: 'env.json' },
+    bytes: 55_000,
+    prompt: true,
+  },
+  {
+    id: 'verifiers',
+    reads: { tasks: 'tasks.tasks', seed: 'sample.seed_db' },
+    out: { verifiers: 'verifiers.json' },
+    bytes: 125_000,
+    prompt: true,
+  },
 ];
 
 function pipelineYaml() {
-  const lines = ['version: 1', 'world_clock: "2026-03-02T09:00:00Z"', 'scenarios:', '  from: scenarios.list', 'stages:',
-    '  scenarios:', '    code: stages/list.mjs', '    inputs:', '      names: file:data/names.json', '    outputs:', '      list: artifacts/scenarios.json'];
+  const lines = [
+    'version: 1',
+    'world_clock: "2026-03-02T09:00:00Z"',
+    'scenarios:',
+    '  from: scenarios.list',
+    'stages:',
+    '  scenarios:',
+    '    code: stages/list.mjs',
+    '    inputs:',
+    '      names: file:data/names.json',
+    '    outputs:',
+    '      list: artifacts/scenarios.json',
+  ];
   for (const stage of STAGES) {
     lines.push(`  ${stage.id}:`, '    foreach: scenario', '    code: stages/fake.mjs');
     if (stage.prompt) lines.push('    prompts:', `      main: prompts/${stage.id}.md`);
     lines.push('    inputs:', ...Object.entries(stage.reads).map(([name, ref]) => `      ${name}: ${ref}`));
-    lines.push('    outputs:', ...Object.entries(stage.out).map(([name, file]) => `      ${name}: artifacts/{scenario}/${file}`));
-    lines.push('    params:', `      bytes: ${stage.bytes}`, `      outputs: [${Object.keys(stage.out).join(', ')}]`, `      first_input: ${Object.keys(stage.reads)[0]}`);
+    lines.push(
+      '    outputs:',
+      ...Object.entries(stage.out).map(([name, file]) => `      ${name}: artifacts/{scenario}/${file}`),
+    );
+    lines.push(
+      '    params:',
+      `      bytes: ${stage.bytes}`,
+      `      outputs: [${Object.keys(stage.out).join(', ')}]`,
+      `      first_input: ${Object.keys(stage.reads)[0]}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -73,7 +122,12 @@ async function setUp() {
   await fs.outputFile(path.join(dir, 'awm.pipeline.yaml'), pipelineYaml());
   await fs.outputFile(path.join(dir, 'stages/list.mjs'), LIST_STAGE);
   await fs.outputFile(path.join(dir, 'stages/fake.mjs'), FAKE_STAGE);
-  for (const stage of STAGES) if (stage.prompt) await fs.outputFile(path.join(dir, `prompts/${stage.id}.md`), `Do the ${stage.id} work for {{scenario}}.\nInput begins: {{first_input}}\n`);
+  for (const stage of STAGES)
+    if (stage.prompt)
+      await fs.outputFile(
+        path.join(dir, `prompts/${stage.id}.md`),
+        `Do the ${stage.id} work for {{scenario}}.\nInput begins: {{first_input}}\n`,
+      );
   const names = Array.from({ length: scenarios }, (_, index) => `scenario_${String(index).padStart(5, '0')}`);
   await fs.outputJson(path.join(dir, 'data/names.json'), names);
   const { default: Database } = await import(path.join(repo, 'node_modules', 'better-sqlite3', 'lib', 'index.js'));
@@ -86,7 +140,11 @@ async function setUp() {
 
 async function timed(args) {
   const start = performance.now();
-  const result = await $({ cwd: dir, nothrow: true, env: { ...process.env, CI: '1', AWM_BENCH_TEMPLATE_DB: path.join(dir, 'template.db') } })`node ${bin} ${args}`;
+  const result = await $({
+    cwd: dir,
+    nothrow: true,
+    env: { ...process.env, CI: '1', AWM_BENCH_TEMPLATE_DB: path.join(dir, 'template.db') },
+  })`node ${bin} ${args}`;
   const ms = performance.now() - start;
   if (result.exitCode !== 0) throw new Error(`awm ${args.join(' ')} failed:\n${result.stderr}${result.stdout}`);
   return { ms, stdout: result.stdout };
@@ -97,7 +155,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 await setUp();
 const instances = scenarios * STAGES.length;
 const first = await timed(['build', '--jobs', '8']);
-console.log(`first build: ${instances + 1} instances in ${Math.round(first.ms)} ms (${first.stdout.trim().split('\n').at(-1)})`);
+console.log(
+  `first build: ${instances + 1} instances in ${Math.round(first.ms)} ms (${first.stdout.trim().split('\n').at(-1)})`,
+);
 await timed(['build']); // settles the stat cache (files written in the same instant are re-hashed once)
 const help = [];
 const build = [];
@@ -110,7 +170,11 @@ for (let run = 0; run < runs; run += 1) {
   status.push((await timed(['status'])).ms);
 }
 console.log(`node startup baseline (awm --help) median_ms=${Math.round(median(help))}`);
-console.log(`noop-build instances=${instances} median_ms=${Math.round(median(build))} (${(median(build) / median(help)).toFixed(1)}x the --help baseline)`);
-console.log(`status instances=${instances} median_ms=${Math.round(median(status))} (${(median(status) / median(help)).toFixed(1)}x the --help baseline)`);
+console.log(
+  `noop-build instances=${instances} median_ms=${Math.round(median(build))} (${(median(build) / median(help)).toFixed(1)}x the --help baseline)`,
+);
+console.log(
+  `status instances=${instances} median_ms=${Math.round(median(status))} (${(median(status) / median(help)).toFixed(1)}x the --help baseline)`,
+);
 if (!argv.keep) await fs.remove(dir);
 else console.log(`project kept in ${dir}`);

@@ -10,13 +10,19 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { startMockLlmServer, mockStep } = await import(new URL('../dist/src/testing/mock-llm-server.js', import.meta.url).href).catch(() => {
+const { startMockLlmServer, mockStep } = await import(
+  new URL('../dist/src/testing/mock-llm-server.js', import.meta.url).href
+).catch(() => {
   process.stderr.write('mock-llm: dist/src/testing/mock-llm-server.js is missing; run `npm run build` first.\n');
   process.exit(2);
 });
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '8787' }, answer: { type: 'string' }, fault: { type: 'string', multiple: true, default: [] } },
+  options: {
+    port: { type: 'string', default: '8787' },
+    answer: { type: 'string' },
+    fault: { type: 'string', multiple: true, default: [] },
+  },
 });
 
 const answerText = values.answer ? readFileSync(values.answer, 'utf8') : '{}';

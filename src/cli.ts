@@ -79,7 +79,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return name === undefined && !values['help'] ? 2 : 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) return usageError(io, `unknown command "${name}". Commands: ${COMMANDS.map((candidate) => candidate.name).join(', ')}.`);
+  if (!command)
+    return usageError(
+      io,
+      `unknown command "${name}". Commands: ${COMMANDS.map((candidate) => candidate.name).join(', ')}.`,
+    );
   const misplaced = Object.keys(values).find((option) => !(option in GLOBAL_OPTIONS) && !(option in command.options));
   if (misplaced) return usageError(io, `--${misplaced} is not an option of \`awm ${name}\``);
   const { resolve } = await import('node:path');

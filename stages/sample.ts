@@ -44,18 +44,33 @@ export const sampleAnswerSchema = {
 } as const;
 
 /** Runs the inserts; passes when few enough fail and user 1 exists (if there is a users table). */
-export function checkSample(schema: SchemaAnswer, sample: SampleAnswer, clock: Date, maxErrorRatio: number): CheckOutcome {
+export function checkSample(
+  schema: SchemaAnswer,
+  sample: SampleAnswer,
+  clock: Date,
+  maxErrorRatio: number,
+): CheckOutcome {
   const build = buildSeedDatabase(schema, sample, clock);
   try {
     const total = build.statements.length;
-    if (total === 0) return { ok: false, errors: ['there are no INSERT statements; give every table the rows the tasks need'], score: 2 };
+    if (total === 0)
+      return {
+        ok: false,
+        errors: ['there are no INSERT statements; give every table the rows the tasks need'],
+        score: 2,
+      };
     const failed = build.statements.filter((statement) => statement.error !== null);
     const ratio = failed.length / total;
     const userProblems = build.signedInUserProblem === null ? [] : [build.signedInUserProblem];
     const described = failed.map(describeStatement);
-    if (ratio <= maxErrorRatio && userProblems.length === 0) return { ok: true, warnings: [...described, ...emptyTableWarnings(build.db)] };
+    if (ratio <= maxErrorRatio && userProblems.length === 0)
+      return { ok: true, warnings: [...described, ...emptyTableWarnings(build.db)] };
     const summary = `${failed.length} of ${total} statements fail (${percent(ratio)}; at most ${percent(maxErrorRatio)} may)`;
-    return { ok: false, errors: capErrors([summary, ...userProblems, ...described]), score: ratio + userProblems.length };
+    return {
+      ok: false,
+      errors: capErrors([summary, ...userProblems, ...described]),
+      score: ratio + userProblems.length,
+    };
   } finally {
     build.db.close();
   }
@@ -66,7 +81,9 @@ function describeStatement(outcome: StatementOutcome): string {
 }
 
 function emptyTableWarnings(db: Database.Database): string[] {
-  const empty = tableNames(db).filter((table) => db.prepare(`SELECT 1 FROM ${quoteIdentifier(table)} LIMIT 1`).get() === undefined);
+  const empty = tableNames(db).filter(
+    (table) => db.prepare(`SELECT 1 FROM ${quoteIdentifier(table)} LIMIT 1`).get() === undefined,
+  );
   return empty.length === 0 ? [] : [`tables without rows: ${empty.join(', ')}`];
 }
 
@@ -74,7 +91,13 @@ export default llmStage<SampleParams, SampleAnswer>({
   description: 'Asks for sample rows that make every task solvable, and builds the seed database',
   usesWorldClock: true,
   params: {
-    max_error_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Share of statements that may fail' },
+    max_error_ratio: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.1,
+      description: 'Share of statements that may fail',
+    },
   },
   prompt(context) {
     const scenario = readScenario(context.inputs);
@@ -92,7 +115,8 @@ export default llmStage<SampleParams, SampleAnswer>({
     ];
   },
   answer: sampleAnswerSchema,
-  check: (answer, context) => checkSample(readSchema(context.inputs), answer, context.worldClockInstant, context.params.max_error_ratio),
+  check: (answer, context) =>
+    checkSample(readSchema(context.inputs), answer, context.worldClockInstant, context.params.max_error_ratio),
   failure: 'no sample data that loads into the schema',
   async write(answer, context) {
     const seedPath = context.outputs.pathFor('seed_db');

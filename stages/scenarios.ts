@@ -21,10 +21,15 @@ import {
 import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 import { capErrors } from '../src/synthesis/feedback-text.js';
 import { growScenarioList, type BatchRequest } from '../src/synthesis/grow-scenario-list.js';
-import { focusGroups, formatCategoryGroups, pickFewShot, type ClassifiedSeed, type Suitability } from '../src/synthesis/scenario-focus.js';
+import {
+  focusGroups,
+  formatCategoryGroups,
+  pickFewShot,
+  type ClassifiedSeed,
+  type Suitability,
+} from '../src/synthesis/scenario-focus.js';
 import { scenarioId } from '../src/synthesis/scenario-id.js';
 import { ScenarioPool } from '../src/synthesis/scenario-pool.js';
-
 
 export interface ScenariosParams {
   readonly target: number;
@@ -44,7 +49,12 @@ export interface Seed {
 }
 
 export interface ClassifyAnswer {
-  readonly classifications: readonly { name: string; categories: string[]; suitability: Suitability; features: string[] }[];
+  readonly classifications: readonly {
+    name: string;
+    categories: string[];
+    suitability: Suitability;
+    features: string[];
+  }[];
 }
 
 export interface GenerateAnswer {
@@ -127,14 +137,18 @@ export function checkGenerated(answer: GenerateAnswer): CheckOutcome {
     seen.add(id);
     const words = scenario.description.trim().split(/\s+/).length;
     if (words < MIN_DESCRIPTION_WORDS) {
-      errors.push(`the description of "${scenario.name}" has ${words} words; write at least ${MIN_DESCRIPTION_WORDS} (entities, workflows, what users do)`);
+      errors.push(
+        `the description of "${scenario.name}" has ${words} words; write at least ${MIN_DESCRIPTION_WORDS} (entities, workflows, what users do)`,
+      );
     }
   }
   return errors.length === 0 ? { ok: true } : { ok: false, errors, score: errors.length };
 }
 
 export function readSeeds(value: unknown): Seed[] {
-  const valid = Array.isArray(value) && value.every((seed) => typeof seed?.name === 'string' && typeof seed?.description === 'string');
+  const valid =
+    Array.isArray(value) &&
+    value.every((seed) => typeof seed?.name === 'string' && typeof seed?.description === 'string');
   if (!valid) throw new Error('the seed file is not a JSON array of { "name", "description" } objects');
   return (value as Seed[]).map(({ name, description }) => ({ name, description }));
 }
@@ -144,7 +158,10 @@ export function readPreviousList(value: unknown): ScenarioRow[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
     (row): row is ScenarioRow =>
-      typeof row?.id === 'string' && typeof row.name === 'string' && typeof row.category === 'string' && typeof row.description === 'string',
+      typeof row?.id === 'string' &&
+      typeof row.name === 'string' &&
+      typeof row.category === 'string' &&
+      typeof row.description === 'string',
   );
 }
 
@@ -184,18 +201,49 @@ export default defineStage<ScenariosParams>({
     additionalProperties: false,
     properties: {
       target: { type: 'integer', minimum: 1, default: 3, description: 'Scenarios in the list' },
-      batch_size: { type: 'integer', minimum: 1, maximum: 50, default: 10, description: 'Scenarios asked for per request, at most' },
+      batch_size: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 50,
+        default: 10,
+        description: 'Scenarios asked for per request, at most',
+      },
       few_shot: { type: 'integer', minimum: 0, default: 8, description: 'Seed examples shown per request' },
-      similarity_reject: { type: 'number', minimum: 0, maximum: 1, default: 0.85, description: 'Cosine similarity above which a candidate is a duplicate' },
-      similarity_borderline: { type: 'number', minimum: 0, maximum: 1, default: 0.75, description: 'Above this, a candidate is refused when its category is full' },
-      category_cap: { type: 'integer', minimum: 1, default: 80, description: 'Scenarios per category before borderline candidates are refused' },
+      similarity_reject: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        default: 0.85,
+        description: 'Cosine similarity above which a candidate is a duplicate',
+      },
+      similarity_borderline: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        default: 0.75,
+        description: 'Above this, a candidate is refused when its category is full',
+      },
+      category_cap: {
+        type: 'integer',
+        minimum: 1,
+        default: 80,
+        description: 'Scenarios per category before borderline candidates are refused',
+      },
       max_iterations: { type: 'integer', minimum: 1, default: 1000, description: 'Generation requests at most' },
-      stall_iterations: { type: 'integer', minimum: 1, default: 10, description: 'Requests without progress before the limits are relaxed' },
+      stall_iterations: {
+        type: 'integer',
+        minimum: 1,
+        default: 10,
+        description: 'Requests without progress before the limits are relaxed',
+      },
       max_attempts: { ...maxAttemptsParam(), description: 'Attempts per request, repairs included' },
     },
   },
   render(context) {
-    return { classify: renderClassify(context, readSeeds(context.inputs.json('seeds'))), generate: generateTemplateText(context) };
+    return {
+      classify: renderClassify(context, readSeeds(context.inputs.json('seeds'))),
+      generate: generateTemplateText(context),
+    };
   },
   async run(context) {
     const target = context.params.target;
@@ -214,7 +262,10 @@ export default defineStage<ScenariosParams>({
   },
 });
 
-async function classifySeeds(context: RunContext<ScenariosParams>, seeds: readonly Seed[]): Promise<Result<ClassifiedSeed[], StageRunResult>> {
+async function classifySeeds(
+  context: RunContext<ScenariosParams>,
+  seeds: readonly Seed[],
+): Promise<Result<ClassifiedSeed[], StageRunResult>> {
   const result = await context.llm.structured<ClassifyAnswer>({
     item: 'classify',
     // The request the engine rendered (and fingerprinted) from `render` below.
@@ -228,7 +279,12 @@ async function classifySeeds(context: RunContext<ScenariosParams>, seeds: readon
   const byId = new Map(result.value.classifications.map((entry) => [scenarioId(entry.name) as string, entry]));
   const classifiedSeeds = seeds.map((seed) => {
     const entry = byId.get(scenarioId(seed.name));
-    return { ...seed, categories: entry?.categories ?? [], suitability: entry?.suitability ?? 'medium', features: entry?.features ?? [] };
+    return {
+      ...seed,
+      categories: entry?.categories ?? [],
+      suitability: entry?.suitability ?? 'medium',
+      features: entry?.features ?? [],
+    };
   });
   return ok(classifiedSeeds);
 }
@@ -251,7 +307,11 @@ async function generateMissing(
   previous: readonly ScenarioRow[],
 ): Promise<{ rows: ScenarioRow[]; stopped: StageRunResult | null }> {
   const { params } = context;
-  const pool = new ScenarioPool({ reject: params.similarity_reject, borderline: params.similarity_borderline, categoryCap: params.category_cap });
+  const pool = new ScenarioPool({
+    reject: params.similarity_reject,
+    borderline: params.similarity_borderline,
+    categoryCap: params.category_cap,
+  });
   for (const seed of seeds) pool.reserve(scenarioId(seed.name), seed.name);
   const generation = await growScenarioList<StageRunResult>(
     {
@@ -269,14 +329,20 @@ async function generateMissing(
   return { rows: generation.rows, stopped };
 }
 
-async function requestBatch(context: RunContext<ScenariosParams>, classified: readonly ClassifiedSeed[], request: BatchRequest): Promise<Result<ScenarioRow[], StageRunResult>> {
+async function requestBatch(
+  context: RunContext<ScenariosParams>,
+  classified: readonly ClassifiedSeed[],
+  request: BatchRequest,
+): Promise<Result<ScenarioRow[], StageRunResult>> {
   const { params } = context;
   const { rows, tries, refused } = request;
   const rotation = rows.length + tries;
   const prompt = renderGenerate(context, {
     count: String(Math.min(params.batch_size, params.target - rows.length)),
     examples: pickFewShot(classified, params.few_shot, rotation).map(formatExample).join('\n'),
-    focus_categories: focusGroups(rotation).map((group) => `- ${group.category}: ${group.covers}`).join('\n'),
+    focus_categories: focusGroups(rotation)
+      .map((group) => `- ${group.category}: ${group.covers}`)
+      .join('\n'),
     avoid: formatAvoid(rows, refused),
   });
   const result = await context.llm.structured<GenerateAnswer>({
@@ -308,10 +374,18 @@ function formatAvoid(rows: readonly ScenarioRow[], refused: readonly string[]): 
   return names.length === 0 ? '(none yet)' : names.map((name) => `- ${name}`).join('\n');
 }
 
-async function embedRows(context: RunContext<ScenariosParams>, rows: readonly ScenarioRow[], item: string): Promise<Result<number[][], StageRunResult>> {
+async function embedRows(
+  context: RunContext<ScenariosParams>,
+  rows: readonly ScenarioRow[],
+  item: string,
+): Promise<Result<number[][], StageRunResult>> {
   if (rows.length === 0) return ok([]);
   const texts = rows.map((row) => `${row.name} (${row.category}): ${row.description}`);
   const result = await context.llm.embed(texts, item);
   if (result.ok) return ok(result.value);
-  return err({ status: 'failed', kind: 'llm', message: `embedding scenarios for de-duplication failed: ${result.error.message}` });
+  return err({
+    status: 'failed',
+    kind: 'llm',
+    message: `embedding scenarios for de-duplication failed: ${result.error.message}`,
+  });
 }

@@ -61,11 +61,24 @@ function describeProblem(problem: { table: string; statement: string; error: str
 export default llmStage<SchemaParams, SchemaAnswer>({
   description: "Asks for the scenario's SQLite schema and runs it in a fresh database",
   params: {
-    max_error_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Share of tables that may fail' },
+    max_error_ratio: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.1,
+      description: 'Share of tables that may fail',
+    },
   },
   prompt(context) {
     const scenario = readScenario(context.inputs);
-    return ['schema', { scenario_name: scenario.name, scenario_description: scenario.description, tasks: formatTasks(readTasks(context.inputs)) }];
+    return [
+      'schema',
+      {
+        scenario_name: scenario.name,
+        scenario_description: scenario.description,
+        tasks: formatTasks(readTasks(context.inputs)),
+      },
+    ];
   },
   answer: schemaAnswerSchema,
   check: (answer, context) => checkSchema(answer, context.params.max_error_ratio),

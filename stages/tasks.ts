@@ -60,7 +60,11 @@ function kindMixProblems(answer: TasksAnswer, count: number): string[] {
 /** `task_00`, `task_01`, …: zero-padded so ids sort in answer order. */
 export function taskRows(answer: TasksAnswer): TaskRow[] {
   const width = Math.max(2, String(answer.tasks.length - 1).length);
-  return answer.tasks.map((task, index) => ({ id: `task_${String(index).padStart(width, '0')}`, kind: task.kind, text: task.task }));
+  return answer.tasks.map((task, index) => ({
+    id: `task_${String(index).padStart(width, '0')}`,
+    kind: task.kind,
+    text: task.task,
+  }));
 }
 
 export default llmStage<TasksParams, TasksAnswer>({
@@ -70,7 +74,10 @@ export default llmStage<TasksParams, TasksAnswer>({
   },
   prompt(context) {
     const scenario = readScenario(context.inputs);
-    return ['tasks', { scenario_name: scenario.name, scenario_description: scenario.description, count: String(context.params.count) }];
+    return [
+      'tasks',
+      { scenario_name: scenario.name, scenario_description: scenario.description, count: String(context.params.count) },
+    ];
   },
   answer: tasksAnswerSchema,
   check: (answer, context) => checkTasks(answer, context.params.count),

@@ -12,46 +12,93 @@ function withStages(...lines: string[]): string {
 }
 
 test('an unknown stage is named, with a did-you-mean and the known stages', async () => {
-  const diagnostics = await diagnosticsFor(withStages('  schema:', '    foreach: scenario', '    code: stages/tasks.mjs', '    inputs:', '      tasks: taks.tasks', '      other: zebra.list', '    outputs:', '      schema: artifacts/{scenario}/schema.json'));
+  const diagnostics = await diagnosticsFor(
+    withStages(
+      '  schema:',
+      '    foreach: scenario',
+      '    code: stages/tasks.mjs',
+      '    inputs:',
+      '      tasks: taks.tasks',
+      '      other: zebra.list',
+      '    outputs:',
+      '      schema: artifacts/{scenario}/schema.json',
+    ),
+  );
   assert.equal(messages(diagnostics), [
     'awm.pipeline.yaml:23:14: stage "schema" reads "taks.tasks", but there is no stage "taks"',
     'awm.pipeline.yaml:24:14: stage "schema" reads "zebra.list", but there is no stage "zebra"',
   ]);
-  assert.equal(hints(diagnostics), ['did you mean "tasks"? Stages: scenarios, tasks, schema', 'Stages: scenarios, tasks, schema']);
+  assert.equal(hints(diagnostics), [
+    'did you mean "tasks"? Stages: scenarios, tasks, schema',
+    'Stages: scenarios, tasks, schema',
+  ]);
 });
 
 test('an unknown output of a known stage lists its outputs', async () => {
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 15), '      row: scenarios.lists[{scenario}]', ...basePipeline.slice(16)));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:16:12: stage "tasks" reads "scenarios.lists[{scenario}]", but stage "scenarios" has no output "lists"']);
+  const diagnostics = await diagnosticsFor(
+    yaml(...basePipeline.slice(0, 15), '      row: scenarios.lists[{scenario}]', ...basePipeline.slice(16)),
+  );
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:16:12: stage "tasks" reads "scenarios.lists[{scenario}]", but stage "scenarios" has no output "lists"',
+  ]);
   assert.equal(hints(diagnostics), ['did you mean "list"? Outputs of "scenarios": list']);
 });
 
 test('scenarios.from naming an unknown stage', async () => {
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 3), '  from: scenario.list', ...basePipeline.slice(4)));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:4:9: "scenarios.from" names "scenario.list", but there is no stage "scenario"']);
+  const diagnostics = await diagnosticsFor(
+    yaml(...basePipeline.slice(0, 3), '  from: scenario.list', ...basePipeline.slice(4)),
+  );
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:4:9: "scenarios.from" names "scenario.list", but there is no stage "scenario"',
+  ]);
   assert.equal(hints(diagnostics), ['did you mean "scenarios"? Stages: scenarios, tasks, verify']);
 });
 
 test('a cycle is named in full, at its first stage in file order', async () => {
-  const stage = (name: string, reads: string) => [`  ${name}:`, '    foreach: scenario', '    code: stages/tasks.mjs', '    inputs:', `      x: ${reads}.out`, '    outputs:', `      out: artifacts/{scenario}/${name}.json`];
+  const stage = (name: string, reads: string) => [
+    `  ${name}:`,
+    '    foreach: scenario',
+    '    code: stages/tasks.mjs',
+    '    inputs:',
+    `      x: ${reads}.out`,
+    '    outputs:',
+    `      out: artifacts/{scenario}/${name}.json`,
+  ];
   const diagnostics = await diagnosticsFor(withStages(...stage('a', 'c'), ...stage('b', 'a'), ...stage('c', 'b')));
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:19:3: stage "a" depends on itself: a → b → c → a']);
-  assert.equal(hints(diagnostics), ['in "a → b", b reads an output of a (a stage with foreach also reads the stage that writes its list); remove one of these reads to break the cycle']);
+  assert.equal(hints(diagnostics), [
+    'in "a → b", b reads an output of a (a stage with foreach also reads the stage that writes its list); remove one of these reads to break the cycle',
+  ]);
 });
 
 test('a stage reading its own output is a cycle too', async () => {
-  const diagnostics = await diagnosticsFor(withStages('  a:', '    foreach: scenario', '    code: stages/tasks.mjs', '    inputs:', '      me: a.out', '    outputs:', '      out: artifacts/{scenario}/a.json'));
+  const diagnostics = await diagnosticsFor(
+    withStages(
+      '  a:',
+      '    foreach: scenario',
+      '    code: stages/tasks.mjs',
+      '    inputs:',
+      '      me: a.out',
+      '    outputs:',
+      '      out: artifacts/{scenario}/a.json',
+    ),
+  );
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:19:3: stage "a" depends on itself: a → a']);
 });
 
 test('a cycle through the scenario list is found', async () => {
   // The list's stage reads a per-scenario stage, which needs the list: two problems, both reported.
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 9), '    inputs:', '      all: tasks.tasks', ...basePipeline.slice(9)));
+  const diagnostics = await diagnosticsFor(
+    yaml(...basePipeline.slice(0, 9), '    inputs:', '      all: tasks.tasks', ...basePipeline.slice(9)),
+  );
   assert.equal(messages(diagnostics), [
     'awm.pipeline.yaml:8:3: stage "scenarios" depends on itself: scenarios → tasks → scenarios',
     'awm.pipeline.yaml:11:12: stage "scenarios" runs once (global) but reads "tasks.tasks", which stage "tasks" writes per scenario',
   ]);
-  assert.equal(hints(diagnostics)[1], 'a global stage cannot read per-scenario outputs; add "foreach: scenario" to "scenarios", or read a global output');
+  assert.equal(
+    hints(diagnostics)[1],
+    'a global stage cannot read per-scenario outputs; add "foreach: scenario" to "scenarios", or read a global output',
+  );
 });
 
 test('missing code, prompt and input files are reported; per-scenario file inputs are not checked', async () => {
@@ -84,7 +131,9 @@ test('missing code, prompt and input files are reported; per-scenario file input
 });
 
 test('an output whose path the schema rejects is reported once, not again where it is read', async () => {
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 17), '      tasks: /tmp/tasks.json', ...basePipeline.slice(18)));
+  const diagnostics = await diagnosticsFor(
+    yaml(...basePipeline.slice(0, 17), '      tasks: /tmp/tasks.json', ...basePipeline.slice(18)),
+  );
   assert.equal(messages(diagnostics), [
     'awm.pipeline.yaml:18:14: output "tasks" of stage "tasks" must be a relative path inside the project (no leading / and no ..), e.g. artifacts/{scenario}/tasks.json (got "/tmp/tasks.json")',
   ]);
@@ -148,13 +197,31 @@ test('reading outputs that cannot exist for the reader', async () => {
 });
 
 test('selecting a row of an output that is not JSON', async () => {
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 18), '      db: artifacts/{scenario}/seed.db', ...basePipeline.slice(18, 22), '      task: tasks.db[{task}]', ...basePipeline.slice(23)));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:24:13: "tasks.db[{task}]" selects a row, but output "db" of stage "tasks" is "artifacts/{scenario}/seed.db", not a .json file']);
+  const diagnostics = await diagnosticsFor(
+    yaml(
+      ...basePipeline.slice(0, 18),
+      '      db: artifacts/{scenario}/seed.db',
+      ...basePipeline.slice(18, 22),
+      '      task: tasks.db[{task}]',
+      ...basePipeline.slice(23),
+    ),
+  );
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:24:13: "tasks.db[{task}]" selects a row, but output "db" of stage "tasks" is "artifacts/{scenario}/seed.db", not a .json file',
+  ]);
   assert.equal(hints(diagnostics), ['rows can only be selected from a JSON list; read "tasks.db" whole']);
 });
 
 test('fanning out without a list to fan out over', async () => {
-  const pipeline = yaml(...basePipeline.slice(0, 2), ...basePipeline.slice(6, 18), '  per_task:', '    foreach: task', '    code: stages/tasks.mjs', '    outputs:', '      out: artifacts/{scenario}/{task}.json');
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 2),
+    ...basePipeline.slice(6, 18),
+    '  per_task:',
+    '    foreach: task',
+    '    code: stages/tasks.mjs',
+    '    outputs:',
+    '      out: artifacts/{scenario}/{task}.json',
+  );
   const diagnostics = await diagnosticsFor(pipeline);
   assert.equal(messages(diagnostics), [
     'awm.pipeline.yaml:9:14: stage "tasks" runs per scenario, but the pipeline has no scenario list',
@@ -167,20 +234,46 @@ test('fanning out without a list to fan out over', async () => {
 });
 
 test('list sources must have the right fan-out and be JSON', async () => {
-  const pipeline = yaml('version: 1', 'world_clock: 2026-03-02T09:00:00Z', 'scenarios:', '  from: tasks.tasks', 'tasks:', '  from: scenarios.list', ...basePipeline.slice(6, 10), '      list: artifacts/scenarios.yaml', ...basePipeline.slice(11, 18));
+  const pipeline = yaml(
+    'version: 1',
+    'world_clock: 2026-03-02T09:00:00Z',
+    'scenarios:',
+    '  from: tasks.tasks',
+    'tasks:',
+    '  from: scenarios.list',
+    ...basePipeline.slice(6, 10),
+    '      list: artifacts/scenarios.yaml',
+    ...basePipeline.slice(11, 18),
+  );
   const diagnostics = await diagnosticsFor(pipeline);
   assert.equal(messages(diagnostics), [
     'awm.pipeline.yaml:4:9: the scenario list must come from a global stage, but stage "tasks" runs per scenario',
     'awm.pipeline.yaml:6:9: the task list must come from a per-scenario stage, but stage "scenarios" runs once (global)',
     'awm.pipeline.yaml:16:12: "scenarios.list[{scenario}]" selects a row, but output "list" of stage "scenarios" is "artifacts/scenarios.yaml", not a .json file',
   ]);
-  assert.equal(hints(diagnostics).slice(0, 2), ['point "scenarios.from" at an output of a stage without "foreach"', 'point "tasks.from" at an output of a stage with "foreach: scenario"']);
+  assert.equal(hints(diagnostics).slice(0, 2), [
+    'point "scenarios.from" at an output of a stage without "foreach"',
+    'point "tasks.from" at an output of a stage with "foreach: scenario"',
+  ]);
 });
 
 test('a list source that is not a JSON file', async () => {
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 10), '      list: artifacts/scenarios.txt', '      rows: artifacts/rows.json', ...basePipeline.slice(11, 15), '      row: scenarios.rows[{scenario}]', ...basePipeline.slice(16)));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:4:9: the scenario list must be a JSON file, but output "list" of stage "scenarios" is "artifacts/scenarios.txt"']);
-  assert.equal(hints(diagnostics), ['point "scenarios.from" at an output whose path ends in .json (a JSON array of rows with a string "id")']);
+  const diagnostics = await diagnosticsFor(
+    yaml(
+      ...basePipeline.slice(0, 10),
+      '      list: artifacts/scenarios.txt',
+      '      rows: artifacts/rows.json',
+      ...basePipeline.slice(11, 15),
+      '      row: scenarios.rows[{scenario}]',
+      ...basePipeline.slice(16),
+    ),
+  );
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:4:9: the scenario list must be a JSON file, but output "list" of stage "scenarios" is "artifacts/scenarios.txt"',
+  ]);
+  assert.equal(hints(diagnostics), [
+    'point "scenarios.from" at an output whose path ends in .json (a JSON array of rows with a string "id")',
+  ]);
 });
 
 test('output placeholders must fit the fan-out', async () => {
@@ -212,13 +305,23 @@ test('output placeholders must fit the fan-out', async () => {
 });
 
 test('file inputs may use {scenario} only, and only in stages with foreach', async () => {
-  const pipeline = yaml(...basePipeline.slice(0, 9), '    inputs:', '      seeds: file:data/{scenario}.json', ...basePipeline.slice(9, 16), '      notes: file:data/{task}.md', ...basePipeline.slice(16));
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 9),
+    '    inputs:',
+    '      seeds: file:data/{scenario}.json',
+    ...basePipeline.slice(9, 16),
+    '      notes: file:data/{task}.md',
+    ...basePipeline.slice(16),
+  );
   const diagnostics = await diagnosticsFor(pipeline);
   assert.equal(messages(diagnostics), [
     'awm.pipeline.yaml:11:14: input "seeds" of stage "scenarios" uses {scenario}, but stage "scenarios" runs once (global)',
     'awm.pipeline.yaml:19:14: input "notes" of stage "tasks" uses placeholder {task}, which file inputs do not support',
   ]);
-  assert.equal(hints(diagnostics), ['remove {scenario}, or add "foreach: scenario" to "scenarios"', 'Allowed here: {scenario}']);
+  assert.equal(hints(diagnostics), [
+    'remove {scenario}, or add "foreach: scenario" to "scenarios"',
+    'Allowed here: {scenario}',
+  ]);
 });
 
 test.run();

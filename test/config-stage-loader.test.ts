@@ -14,11 +14,23 @@ import { hints, messages, removeProjects, stubStage, writeProject, yaml } from '
 
 test.after(removeProjects);
 
-const countParams = { type: 'object', properties: { count: { type: 'integer', minimum: 1, default: 10 }, style: { type: 'string', default: 'plain' } } };
+const countParams = {
+  type: 'object',
+  properties: { count: { type: 'integer', minimum: 1, default: 10 }, style: { type: 'string', default: 'plain' } },
+};
 
 /** A pipeline of one global stage `tasks` with `code` and the given params lines. */
 function onePipeline(code: string, ...paramLines: string[]): string {
-  return yaml('version: 1', 'world_clock: 2026-03-02T09:00:00Z', 'stages:', '  tasks:', `    code: ${code}`, '    outputs:', '      tasks: artifacts/tasks.json', ...paramLines);
+  return yaml(
+    'version: 1',
+    'world_clock: 2026-03-02T09:00:00Z',
+    'stages:',
+    '  tasks:',
+    `    code: ${code}`,
+    '    outputs:',
+    '      tasks: artifacts/tasks.json',
+    ...paramLines,
+  );
 }
 
 async function load(files: Record<string, string>): Promise<{ stages: LoadedStage[]; diagnostics: Diagnostic[] }> {
@@ -31,7 +43,10 @@ async function load(files: Record<string, string>): Promise<{ stages: LoadedStag
 
 test('an .mjs stage loads with its params defaults applied and its source hashed', async () => {
   const source = stubStage(countParams);
-  const { stages, diagnostics } = await load({ 'stages/tasks.mjs': source, 'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      count: 3') });
+  const { stages, diagnostics } = await load({
+    'stages/tasks.mjs': source,
+    'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      count: 3'),
+  });
   assert.equal(messages(diagnostics), []);
   assert.is(stages.length, 1);
   assert.equal(stages[0]!.params, { count: 3, style: 'plain' });
@@ -41,25 +56,48 @@ test('an .mjs stage loads with its params defaults applied and its source hashed
 });
 
 test('a bad param type is reported at the param, with what was found', async () => {
-  const { diagnostics } = await load({ 'stages/tasks.mjs': stubStage(countParams), 'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      count: ten', '      style: 3') });
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:9:14: param "count" of stage "tasks" must be an integer (got "ten")', 'awm.pipeline.yaml:10:14: param "style" of stage "tasks" must be a string (got 3)']);
+  const { diagnostics } = await load({
+    'stages/tasks.mjs': stubStage(countParams),
+    'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      count: ten', '      style: 3'),
+  });
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:9:14: param "count" of stage "tasks" must be an integer (got "ten")',
+    'awm.pipeline.yaml:10:14: param "style" of stage "tasks" must be a string (got 3)',
+  ]);
 });
 
 test('an unknown param is an error even when the schema does not forbid extra keys', async () => {
-  const { diagnostics } = await load({ 'stages/tasks.mjs': stubStage(countParams), 'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      cuont: 3') });
+  const { diagnostics } = await load({
+    'stages/tasks.mjs': stubStage(countParams),
+    'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      cuont: 3'),
+  });
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:9:7: unknown param "cuont" of stage "tasks"']);
   assert.equal(hints(diagnostics), ['did you mean "count"? Params of "tasks": count, style']);
 });
 
 test('params given to a stage that declares none', async () => {
-  const { diagnostics } = await load({ 'stages/tasks.mjs': stubStage(), 'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      count: 3') });
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:8:5: stage "tasks" takes no params, but the pipeline gives "count"']);
-  assert.equal(hints(diagnostics), [`remove "params:", or declare them in stages/tasks.mjs (params: { type: 'object', properties: { … } })`]);
+  const { diagnostics } = await load({
+    'stages/tasks.mjs': stubStage(),
+    'awm.pipeline.yaml': onePipeline('stages/tasks.mjs', '    params:', '      count: 3'),
+  });
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:8:5: stage "tasks" takes no params, but the pipeline gives "count"',
+  ]);
+  assert.equal(hints(diagnostics), [
+    `remove "params:", or declare them in stages/tasks.mjs (params: { type: 'object', properties: { … } })`,
+  ]);
 });
 
 test('a required param that is missing is reported at the stage', async () => {
-  const required = { type: 'object', required: ['count'], properties: { count: { type: 'integer', description: 'How many tasks to write.' } } };
-  const { diagnostics } = await load({ 'stages/tasks.mjs': stubStage(required), 'awm.pipeline.yaml': onePipeline('stages/tasks.mjs') });
+  const required = {
+    type: 'object',
+    required: ['count'],
+    properties: { count: { type: 'integer', description: 'How many tasks to write.' } },
+  };
+  const { diagnostics } = await load({
+    'stages/tasks.mjs': stubStage(required),
+    'awm.pipeline.yaml': onePipeline('stages/tasks.mjs'),
+  });
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:4:3: missing required param "count" of stage "tasks"']);
   assert.equal(hints(diagnostics), ['add "count". How many tasks to write.']);
 });
@@ -102,29 +140,56 @@ test('a .ts stage runs from dist/, and must be compiled and current', async () =
   const pipeline = onePipeline('stages/tasks.ts');
   const source = 'export default {};\n';
   const missing = await load({ 'awm.pipeline.yaml': pipeline, 'stages/tasks.ts': source });
-  assert.equal(messages(missing.diagnostics), ['awm.pipeline.yaml:5:11: stage code stages/tasks.ts has not been compiled (dist/stages/tasks.js is missing)']);
+  assert.equal(messages(missing.diagnostics), [
+    'awm.pipeline.yaml:5:11: stage code stages/tasks.ts has not been compiled (dist/stages/tasks.js is missing)',
+  ]);
   assert.equal(hints(missing.diagnostics), ['run `npm run build`']);
 
-  const root = writeProject({ 'package.json': '{ "type": "module" }\n', 'awm.pipeline.yaml': pipeline, 'stages/tasks.ts': source, 'dist/stages/tasks.js': stubStage() });
+  const root = writeProject({
+    'package.json': '{ "type": "module" }\n',
+    'awm.pipeline.yaml': pipeline,
+    'stages/tasks.ts': source,
+    'dist/stages/tasks.js': stubStage(),
+  });
   const config = await loadPipelineConfig(root);
   assert.ok(config.ok);
   if (!config.ok) return;
   const current = await loadStages(config.value);
   assert.ok(current.ok, 'compiled after the source was written');
-  if (current.ok) assert.is(current.value[0]!.codeHash, createHash('sha256').update(source).digest('hex'), 'the hash is of the .ts source');
+  if (current.ok)
+    assert.is(
+      current.value[0]!.codeHash,
+      createHash('sha256').update(source).digest('hex'),
+      'the hash is of the .ts source',
+    );
 
   utimesSync(join(root, 'dist/stages/tasks.js'), new Date(1_000_000), new Date(1_000_000));
   const outdated = await loadStages(config.value);
-  assert.equal(outdated.ok ? [] : messages(outdated.error), ['awm.pipeline.yaml:5:11: stage code stages/tasks.ts has changed since it was compiled']);
+  assert.equal(outdated.ok ? [] : messages(outdated.error), [
+    'awm.pipeline.yaml:5:11: stage code stages/tasks.ts has changed since it was compiled',
+  ]);
 });
 
 test('an older compiled file is current when tsc build info holds the source hash', async () => {
   // tsc --incremental does not re-emit an unchanged file after a checkout or a touch.
   const source = 'export default {};\n';
   const hash = createHash('sha256').update(source).digest('hex');
-  const buildInfo = (pending: number[]) => JSON.stringify({ fileNames: ['../lib.d.ts', '../stages/tasks.ts'], fileInfos: ['x', { version: hash }], affectedFilesPendingEmit: pending });
-  const files = { 'package.json': '{ "type": "module" }\n', 'awm.pipeline.yaml': onePipeline('stages/tasks.ts'), 'stages/tasks.ts': source, 'dist/stages/tasks.js': stubStage() };
-  for (const [pending, expected] of [[[], []], [[2], ['awm.pipeline.yaml:5:11: stage code stages/tasks.ts has changed since it was compiled']]] as const) {
+  const buildInfo = (pending: number[]) =>
+    JSON.stringify({
+      fileNames: ['../lib.d.ts', '../stages/tasks.ts'],
+      fileInfos: ['x', { version: hash }],
+      affectedFilesPendingEmit: pending,
+    });
+  const files = {
+    'package.json': '{ "type": "module" }\n',
+    'awm.pipeline.yaml': onePipeline('stages/tasks.ts'),
+    'stages/tasks.ts': source,
+    'dist/stages/tasks.js': stubStage(),
+  };
+  for (const [pending, expected] of [
+    [[], []],
+    [[2], ['awm.pipeline.yaml:5:11: stage code stages/tasks.ts has changed since it was compiled']],
+  ] as const) {
     const root = writeProject({ ...files, 'dist/.tsbuildinfo': buildInfo([...pending]) });
     utimesSync(join(root, 'dist/stages/tasks.js'), new Date(1_000_000), new Date(1_000_000));
     const config = await loadPipelineConfig(root);
@@ -147,21 +212,42 @@ test('problems of several stages come back together, sorted', async () => {
     '    code: stages/b.mjs',
     '    outputs: { out: artifacts/b.json }',
   );
-  const { diagnostics } = await load({ 'awm.pipeline.yaml': pipeline, 'stages/a.mjs': stubStage(countParams), 'stages/b.mjs': 'export {};\n' });
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:7:22: param "count" of stage "a" must be at least 1 (got -1)', 'awm.pipeline.yaml:9:11: stage code stages/b.mjs has no default export']);
+  const { diagnostics } = await load({
+    'awm.pipeline.yaml': pipeline,
+    'stages/a.mjs': stubStage(countParams),
+    'stages/b.mjs': 'export {};\n',
+  });
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:7:22: param "count" of stage "a" must be at least 1 (got -1)',
+    'awm.pipeline.yaml:9:11: stage code stages/b.mjs has no default export',
+  ]);
 });
 
 test('the real pipeline loads its stages from .mjs stand-ins, params intact', async () => {
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-  const text = readFileSync(join(repoRoot, 'awm.pipeline.yaml'), 'utf8').replace(/code: stages\/(\w+)\.ts/g, 'code: stages/$1.mjs');
+  const text = readFileSync(join(repoRoot, 'awm.pipeline.yaml'), 'utf8').replace(
+    /code: stages\/(\w+)\.ts/g,
+    'code: stages/$1.mjs',
+  );
   const files: Record<string, string> = { 'awm.pipeline.yaml': text, 'data/seed-scenarios.json': '[]\n' };
-  for (const match of text.matchAll(/code: (stages\/\w+\.mjs)/g)) files[match[1]!] = stubStage({ type: 'object', properties: { target: { type: 'integer' }, count: { type: 'integer' } } });
+  for (const match of text.matchAll(/code: (stages\/\w+\.mjs)/g))
+    files[match[1]!] = stubStage({
+      type: 'object',
+      properties: { target: { type: 'integer' }, count: { type: 'integer' } },
+    });
   for (const match of text.matchAll(/: (prompts\/[\w-]+\.md)/g)) files[match[1]!] = 'prompt\n';
   const { stages, diagnostics } = await load(files);
   assert.equal(messages(diagnostics), []);
   assert.equal(
     stages.map((stage) => [stage.config.id, stage.params]),
-    [['scenarios', { target: 3 }], ['scenario', {}], ['tasks', { count: 10 }], ['schema', {}], ['sample', {}], ['spec', {}]],
+    [
+      ['scenarios', { target: 3 }],
+      ['scenario', {}],
+      ['tasks', { count: 10 }],
+      ['schema', {}],
+      ['sample', {}],
+      ['spec', {}],
+    ],
   );
 });
 

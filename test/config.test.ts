@@ -8,7 +8,17 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { formatDiagnostics } from '../src/config/diagnostic.js';
 import { loadPipelineConfig } from '../src/config/load.js';
-import { basePipeline, configFor, diagnosticsFor, hints, messages, removeProjects, stubStage, writeProject, yaml } from './fixtures/config/project.js';
+import {
+  basePipeline,
+  configFor,
+  diagnosticsFor,
+  hints,
+  messages,
+  removeProjects,
+  stubStage,
+  writeProject,
+  yaml,
+} from './fixtures/config/project.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,7 +29,16 @@ test('a valid pipeline loads with defaults applied', async () => {
   assert.equal([...config.stages.keys()], ['scenarios', 'tasks', 'verify']);
   assert.equal(config.artifactsDir, 'artifacts');
   assert.equal(config.worldClock, '2026-03-02T09:00:00Z');
-  assert.equal(config.llm, { model: null, temperature: null, maxTokens: null, concurrency: 64, timeoutMs: 300_000, retries: 5, demoResponses: 'demo/recorded-responses', cacheDir: '.awm/cache/llm' });
+  assert.equal(config.llm, {
+    model: null,
+    temperature: null,
+    maxTokens: null,
+    concurrency: 64,
+    timeoutMs: 300_000,
+    retries: 5,
+    demoResponses: 'demo/recorded-responses',
+    cacheDir: '.awm/cache/llm',
+  });
   assert.equal(config.scenarios, { stage: 'scenarios', output: 'list' });
   assert.equal(config.tasks, { stage: 'tasks', output: 'tasks' });
   const verify = config.stages.get('verify' as never)!;
@@ -47,15 +66,30 @@ test('llm settings and per-stage overrides are read', async () => {
     ...basePipeline.slice(11),
   );
   const config = await configFor(pipeline);
-  assert.equal(config.llm, { model: 'gpt-4.1', temperature: 0.5, maxTokens: 2000, concurrency: 8, timeoutMs: 30_000, retries: 0, demoResponses: 'demo/recorded-responses', cacheDir: '.awm/cache/llm' });
+  assert.equal(config.llm, {
+    model: 'gpt-4.1',
+    temperature: 0.5,
+    maxTokens: 2000,
+    concurrency: 8,
+    timeoutMs: 30_000,
+    retries: 0,
+    demoResponses: 'demo/recorded-responses',
+    cacheDir: '.awm/cache/llm',
+  });
   assert.equal(config.stages.get('scenarios' as never)!.llm, { model: 'small', temperature: 0 });
   assert.equal(config.stages.get('tasks' as never)!.llm, {});
 });
 
 test('a YAML syntax error is reported with its line and column', async () => {
-  const diagnostics = await diagnosticsFor(yaml('version: 1', 'world_clock: 2026-03-02T09:00:00Z', 'stages:', '  a:', '    code: [stages/a.mjs', '  b: 1'));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:6:3: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]']);
-  assert.equal(hints(diagnostics), ['check the indentation and that each key is followed by ": "; quote values that contain ": " or start with a special character']);
+  const diagnostics = await diagnosticsFor(
+    yaml('version: 1', 'world_clock: 2026-03-02T09:00:00Z', 'stages:', '  a:', '    code: [stages/a.mjs', '  b: 1'),
+  );
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:6:3: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+  ]);
+  assert.equal(hints(diagnostics), [
+    'check the indentation and that each key is followed by ": "; quote values that contain ": " or start with a special character',
+  ]);
 });
 
 test('a duplicate key is a YAML error with its own hint', async () => {
@@ -67,19 +101,36 @@ test('a duplicate key is a YAML error with its own hint', async () => {
 test('a missing pipeline file says where awm looked', async () => {
   const root = writeProject({});
   const result = await loadPipelineConfig(root);
-  assert.equal(result.ok ? [] : messages(result.error), [`awm.pipeline.yaml: there is no awm.pipeline.yaml in ${root}`]);
+  assert.equal(result.ok ? [] : messages(result.error), [
+    `awm.pipeline.yaml: there is no awm.pipeline.yaml in ${root}`,
+  ]);
 });
 
 test('required top-level keys are named, with what they are for', async () => {
   const diagnostics = await diagnosticsFor(yaml('version: 1'));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml: missing required top-level key "world_clock"', 'awm.pipeline.yaml: missing required top-level key "stages"']);
-  assert.equal(hints(diagnostics)[1], 'add "stages". The stages, by name, in the order they are usually read. Each stage is one module in stages/.');
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml: missing required top-level key "world_clock"',
+    'awm.pipeline.yaml: missing required top-level key "stages"',
+  ]);
+  assert.equal(
+    hints(diagnostics)[1],
+    'add "stages". The stages, by name, in the order they are usually read. Each stage is one module in stages/.',
+  );
 });
 
 test('unknown keys are errors, with a did-you-mean and the allowed keys', async () => {
-  const pipeline = yaml(...basePipeline.slice(0, 9), '    prompt:', '      x: prompts/x.md', ...basePipeline.slice(9), 'stage: {}');
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 9),
+    '    prompt:',
+    '      x: prompts/x.md',
+    ...basePipeline.slice(9),
+    'stage: {}',
+  );
   const diagnostics = await diagnosticsFor(pipeline);
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:10:5: unknown key "prompt" in stage "scenarios"', 'awm.pipeline.yaml:28:1: unknown top-level key "stage"']);
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:10:5: unknown key "prompt" in stage "scenarios"',
+    'awm.pipeline.yaml:28:1: unknown top-level key "stage"',
+  ]);
   assert.equal(hints(diagnostics), [
     'did you mean "prompts"? Allowed keys: foreach, code, prompts, inputs, outputs, params, llm',
     'did you mean "stages"? Allowed top-level keys: version, world_clock, artifacts_dir, llm, scenarios, tasks, stages',
@@ -87,9 +138,13 @@ test('unknown keys are errors, with a did-you-mean and the allowed keys', async 
 });
 
 test('an unknown key with nothing close lists the allowed keys only', async () => {
-  const diagnostics = await diagnosticsFor(yaml(...basePipeline.slice(0, 2), 'llm:', '  provider: openai', ...basePipeline.slice(2)));
+  const diagnostics = await diagnosticsFor(
+    yaml(...basePipeline.slice(0, 2), 'llm:', '  provider: openai', ...basePipeline.slice(2)),
+  );
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:4:3: unknown key "provider" in "llm"']);
-  assert.equal(hints(diagnostics), ['Allowed keys: model, temperature, max_tokens, concurrency, timeout_s, retries, demo_responses, cache_dir']);
+  assert.equal(hints(diagnostics), [
+    'Allowed keys: model, temperature, max_tokens, concurrency, timeout_s, retries, demo_responses, cache_dir',
+  ]);
 });
 
 test('wrong types and values say what was expected and what was found', async () => {
@@ -118,8 +173,12 @@ test('wrong types and values say what was expected and what was found', async ()
 });
 
 test('a calendar-impossible world clock is caught', async () => {
-  const diagnostics = await diagnosticsFor(yaml('version: 1', 'world_clock: 2026-02-30T09:00:00+01:00', ...basePipeline.slice(2)));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:2:14: "world_clock" must be a real date and time (got "2026-02-30T09:00:00+01:00")']);
+  const diagnostics = await diagnosticsFor(
+    yaml('version: 1', 'world_clock: 2026-02-30T09:00:00+01:00', ...basePipeline.slice(2)),
+  );
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:2:14: "world_clock" must be a real date and time (got "2026-02-30T09:00:00+01:00")',
+  ]);
 });
 
 test('names, input refs, code and output paths must be well-formed', async () => {
@@ -143,22 +202,42 @@ test('names, input refs, code and output paths must be well-formed', async () =>
     'awm.pipeline.yaml:14:7: output name "Out" of stage "Fetch-Data" must start with a lower-case letter and contain only lower-case letters, digits and underscores',
     'awm.pipeline.yaml:14:12: output "Out" of stage "Fetch-Data" must be a relative path inside the project (no leading / and no ..), e.g. artifacts/{scenario}/tasks.json (got "../outside.json")',
   ]);
-  assert.equal(hints(diagnostics)[2], 'to read a project file, write "file:seeds.json". Stages: Fetch-Data, scenarios, tasks, verify');
+  assert.equal(
+    hints(diagnostics)[2],
+    'to read a project file, write "file:seeds.json". Stages: Fetch-Data, scenarios, tasks, verify',
+  );
 });
 
 test('x- keys are free for YAML anchors, and merge keys share settings', async () => {
-  const config = await configFor(yaml(...basePipeline.slice(0, 2), 'x-defaults: &defaults', '  code: stages/tasks.mjs', ...basePipeline.slice(2, 12), '    <<: *defaults', ...basePipeline.slice(12, 13), ...basePipeline.slice(14)));
+  const config = await configFor(
+    yaml(
+      ...basePipeline.slice(0, 2),
+      'x-defaults: &defaults',
+      '  code: stages/tasks.mjs',
+      ...basePipeline.slice(2, 12),
+      '    <<: *defaults',
+      ...basePipeline.slice(12, 13),
+      ...basePipeline.slice(14),
+    ),
+  );
   assert.is(config.stages.get('tasks' as never)!.code, 'stages/tasks.mjs');
 });
 
 test('an empty pipeline file and empty sections', async () => {
-  assert.equal(messages(await diagnosticsFor('# nothing yet\n')), ['awm.pipeline.yaml: the pipeline file must be a mapping (got an empty value)']);
-  assert.equal(messages(await diagnosticsFor(yaml(...basePipeline.slice(0, 2), 'stages: {}'))), ['awm.pipeline.yaml:3:1: "stages" must not be empty']);
+  assert.equal(messages(await diagnosticsFor('# nothing yet\n')), [
+    'awm.pipeline.yaml: the pipeline file must be a mapping (got an empty value)',
+  ]);
+  assert.equal(messages(await diagnosticsFor(yaml(...basePipeline.slice(0, 2), 'stages: {}'))), [
+    'awm.pipeline.yaml:3:1: "stages" must not be empty',
+  ]);
 });
 
 test('a stage without code or outputs is reported at the stage', async () => {
   const diagnostics = await diagnosticsFor(yaml(...basePipeline, '  empty:', '    foreach: scenario'));
-  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:26:3: missing required key "code" in stage "empty"', 'awm.pipeline.yaml:26:3: missing required key "outputs" in stage "empty"']);
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:26:3: missing required key "code" in stage "empty"',
+    'awm.pipeline.yaml:26:3: missing required key "outputs" in stage "empty"',
+  ]);
 });
 
 test('many problems of every kind come back at once, sorted by position', async () => {
@@ -201,12 +280,15 @@ test('formatDiagnostics underlines each problem and adds its hint', async () => 
 
 test('the real awm.pipeline.yaml loads cleanly when the files it names exist', async () => {
   const text = readFileSync(join(repoRoot, 'awm.pipeline.yaml'), 'utf8');
-  const raw = parse(text) as { stages: Record<string, { code: string; prompts?: Record<string, string>; inputs?: Record<string, string> }> };
+  const raw = parse(text) as {
+    stages: Record<string, { code: string; prompts?: Record<string, string>; inputs?: Record<string, string> }>;
+  };
   const files: Record<string, string> = { 'awm.pipeline.yaml': text };
   for (const stage of Object.values(raw.stages)) {
     files[stage.code] = stubStage();
     for (const prompt of Object.values(stage.prompts ?? {})) files[prompt] = 'prompt\n';
-    for (const input of Object.values(stage.inputs ?? {})) if (input.startsWith('file:')) files[input.slice(5)] = '[]\n';
+    for (const input of Object.values(stage.inputs ?? {}))
+      if (input.startsWith('file:')) files[input.slice(5)] = '[]\n';
   }
   const root = writeProject(files);
   copyFileSync(join(repoRoot, 'awm.pipeline.schema.json'), join(root, 'awm.pipeline.schema.json'));

@@ -32,7 +32,11 @@ Demo.after(() => clone.remove());
 Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, offline', async () => {
   const lock = clone.read('awm.lock');
   const result = await clone.run(['build', '--frozen']);
-  assert.is(result.code, 0, `${result.stdout}\n${result.stderr}\n(if stage code, prompts or recorded responses changed on purpose, run \`npx awm build\` and commit awm.lock)`);
+  assert.is(
+    result.code,
+    0,
+    `${result.stdout}\n${result.stderr}\n(if stage code, prompts or recorded responses changed on purpose, run \`npx awm build\` and commit awm.lock)`,
+  );
   assert.match(result.stdout.split('\n')[0] ?? '', /offline demo provider/);
   assert.match(result.stdout, /built 16, fresh 0, failed 0, skipped 0/);
   assert.is(clone.read('awm.lock'), lock);
@@ -70,4 +74,3 @@ Demo('each demo scenario has 10 tasks and a seed database with user 1', async ()
 });
 
 Demo.run();
-

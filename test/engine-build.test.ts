@@ -84,61 +84,71 @@ Build('a failed rebuild keeps the good outputs of the last build', async () => {
   assert.is(project.read('out/beta/greeting.txt'), 'Hello beta!\n');
 });
 
-Build('--frozen passes when a fresh build reproduces awm.lock and fails, naming instances, when it would change it', async () => {
-  await project.run(['build']);
-  const lock = project.read('awm.lock');
-  // A fresh clone: no outputs, no local state, only the committed lock.
-  const clone = new TempProject({ ...greetingFiles(), 'awm.lock': lock });
-  try {
-    const frozen = await clone.run(['build', '--frozen']);
-    assert.is(frozen.code, 0, frozen.stdout + frozen.stderr);
-    assert.is(clone.read('awm.lock'), lock);
-    clone.write('prompts/greeting.md', 'Howdy {{name}}\n');
-    const changed = await clone.run(['build', '--frozen']);
-    assert.is(changed.code, 1);
-    assert.match(changed.stdout, /--frozen: awm\.lock would change for 9 instances/);
-    assert.match(changed.stdout, /alpha:greet: fingerprint differs from awm\.lock/);
-    assert.is(clone.read('awm.lock'), lock);
-  } finally {
-    clone.remove();
-  }
-});
+Build(
+  '--frozen passes when a fresh build reproduces awm.lock and fails, naming instances, when it would change it',
+  async () => {
+    await project.run(['build']);
+    const lock = project.read('awm.lock');
+    // A fresh clone: no outputs, no local state, only the committed lock.
+    const clone = new TempProject({ ...greetingFiles(), 'awm.lock': lock });
+    try {
+      const frozen = await clone.run(['build', '--frozen']);
+      assert.is(frozen.code, 0, frozen.stdout + frozen.stderr);
+      assert.is(clone.read('awm.lock'), lock);
+      clone.write('prompts/greeting.md', 'Howdy {{name}}\n');
+      const changed = await clone.run(['build', '--frozen']);
+      assert.is(changed.code, 1);
+      assert.match(changed.stdout, /--frozen: awm\.lock would change for 9 instances/);
+      assert.match(changed.stdout, /alpha:greet: fingerprint differs from awm\.lock/);
+      assert.is(clone.read('awm.lock'), lock);
+    } finally {
+      clone.remove();
+    }
+  },
+);
 
-Build('awm.lock is sorted JSON lines without timestamps; rebuilding in another order gives the same bytes', async () => {
-  await project.run(['build', '--jobs', '1']);
-  const lock = project.read('awm.lock');
-  const lines = lock.trim().split('\n');
-  assert.is(lines.length, 11);
-  const keys = lines.slice(1).map((line) => (JSON.parse(line) as { instance: string }).instance);
-  assert.equal(keys, [...keys].sort());
-  assert.not.match(lock, /20\d\d-\d\d-\d\dT/);
-  const again = new TempProject(greetingFiles());
-  try {
-    await again.run(['build', '--jobs', '8']);
-    assert.is(again.read('awm.lock'), lock);
-  } finally {
-    again.remove();
-  }
-});
+Build(
+  'awm.lock is sorted JSON lines without timestamps; rebuilding in another order gives the same bytes',
+  async () => {
+    await project.run(['build', '--jobs', '1']);
+    const lock = project.read('awm.lock');
+    const lines = lock.trim().split('\n');
+    assert.is(lines.length, 11);
+    const keys = lines.slice(1).map((line) => (JSON.parse(line) as { instance: string }).instance);
+    assert.equal(keys, [...keys].sort());
+    assert.not.match(lock, /20\d\d-\d\d-\d\dT/);
+    const again = new TempProject(greetingFiles());
+    try {
+      await again.run(['build', '--jobs', '8']);
+      assert.is(again.read('awm.lock'), lock);
+    } finally {
+      again.remove();
+    }
+  },
+);
 
-Build('a build killed with SIGKILL mid-way resumes without redoing finished work or leaving corrupt files', async () => {
-  project.write('data/names.json', JSON.stringify(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']));
-  const child = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '150' });
-  await waitForOutput(child, /✓ built a2:greet/);
-  child.kill('SIGKILL');
-  await exited(child);
-  const done = readdirSync(join(project.dir, 'out')).filter((name) => name !== 'scenarios.json');
-  const resumed = await project.run(['build']);
-  assert.is(resumed.code, 0, resumed.stderr);
-  // Greetings that finished before the kill are not built again.
-  assert.not.match(resumed.stdout, /built a1:greet/);
-  assert.not.match(resumed.stdout, /built a2:greet/);
-  assert.match(resumed.stdout, /built a6:greet/);
-  assert.ok(done.length >= 2);
-  for (const name of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6']) assert.is(project.read(`out/${name}/greeting.txt`), `Hello ${name}!\n`);
-  assert.is((await project.run(['check'])).code, 0);
-  assert.not.ok(project.exists('.awm/build.pid'));
-});
+Build(
+  'a build killed with SIGKILL mid-way resumes without redoing finished work or leaving corrupt files',
+  async () => {
+    project.write('data/names.json', JSON.stringify(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']));
+    const child = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '150' });
+    await waitForOutput(child, /✓ built a2:greet/);
+    child.kill('SIGKILL');
+    await exited(child);
+    const done = readdirSync(join(project.dir, 'out')).filter((name) => name !== 'scenarios.json');
+    const resumed = await project.run(['build']);
+    assert.is(resumed.code, 0, resumed.stderr);
+    // Greetings that finished before the kill are not built again.
+    assert.not.match(resumed.stdout, /built a1:greet/);
+    assert.not.match(resumed.stdout, /built a2:greet/);
+    assert.match(resumed.stdout, /built a6:greet/);
+    assert.ok(done.length >= 2);
+    for (const name of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'])
+      assert.is(project.read(`out/${name}/greeting.txt`), `Hello ${name}!\n`);
+    assert.is((await project.run(['check'])).code, 0);
+    assert.not.ok(project.exists('.awm/build.pid'));
+  },
+);
 
 Build('Ctrl-C lets running instances finish, starts nothing new, keeps what finished, and exits 130', async () => {
   const child = project.spawn(['build', '--jobs', '1'], { AWM_TEST_DELAY_MS: '300' });
@@ -167,7 +177,10 @@ Build('a second build in the same folder refuses clearly while the first runs', 
 
 Build('a build lock left by a dead process is taken over', async () => {
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  project.write('.awm/build.pid', JSON.stringify({ pid: Number(dead.stdout), startedAt: '2026-01-01T00:00:00Z', command: 'awm build' }));
+  project.write(
+    '.awm/build.pid',
+    JSON.stringify({ pid: Number(dead.stdout), startedAt: '2026-01-01T00:00:00Z', command: 'awm build' }),
+  );
   const result = await project.run(['build']);
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stdout, new RegExp(`took over the build lock of pid ${dead.stdout}, which is no longer running`));
@@ -190,7 +203,13 @@ Build('watch mode rebuilds what a prompt edit made stale, and says why', async (
 });
 
 Build('problems in the pipeline file and in stage params are all reported in one go', async () => {
-  project.write('awm.pipeline.yaml', project.read('awm.pipeline.yaml').replace('punctuation: "!"', 'punctuation: 3').replace('greeting: greet.greeting', 'greeting: gret.greeting'));
+  project.write(
+    'awm.pipeline.yaml',
+    project
+      .read('awm.pipeline.yaml')
+      .replace('punctuation: "!"', 'punctuation: 3')
+      .replace('greeting: greet.greeting', 'greeting: gret.greeting'),
+  );
   const result = await project.run(['build']);
   assert.is(result.code, 2);
   const lines = result.stderr.split('\n').filter((line) => line.startsWith('awm.pipeline.yaml:'));

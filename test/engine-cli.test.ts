@@ -35,7 +35,10 @@ Cli('a folder without awm.pipeline.yaml says where it looked and what to do', as
   try {
     const result = await empty.run(['status']);
     assert.is(result.code, 2);
-    assert.match(result.stderr, /awm\.pipeline\.yaml: there is no awm\.pipeline\.yaml in .*\n {2}hint: run awm in the project folder/);
+    assert.match(
+      result.stderr,
+      /awm\.pipeline\.yaml: there is no awm\.pipeline\.yaml in .*\n {2}hint: run awm in the project folder/,
+    );
   } finally {
     empty.remove();
   }
@@ -44,8 +47,13 @@ Cli('a folder without awm.pipeline.yaml says where it looked and what to do', as
 Cli('status takes targets like build does', async () => {
   await project.run(['build']);
   project.write('prompts/greeting.md', 'Hey {{name}}\n');
-  const status = (await project.json(['status', 'beta', '--json'])) as { instances: { instance: string; state: string }[] };
-  assert.equal(status.instances.map((entry) => `${entry.instance} ${entry.state}`), ['list fresh', 'beta:greet stale', 'beta:shout blocked', 'beta:measure blocked']);
+  const status = (await project.json(['status', 'beta', '--json'])) as {
+    instances: { instance: string; state: string }[];
+  };
+  assert.equal(
+    status.instances.map((entry) => `${entry.instance} ${entry.state}`),
+    ['list fresh', 'beta:greet stale', 'beta:shout blocked', 'beta:measure blocked'],
+  );
 });
 
 Cli('-C runs in another folder', async () => {
@@ -60,12 +68,18 @@ Cli('watch mode reports a broken pipeline file, keeps watching, and builds once 
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {
     await waitForOutput(child, /watching \d+ sources/);
-    writeFileSync(join(project.dir, 'awm.pipeline.yaml'), GREETING_PIPELINE.replace('foreach: scenario', 'foreach: scenarioz'));
+    writeFileSync(
+      join(project.dir, 'awm.pipeline.yaml'),
+      GREETING_PIPELINE.replace('foreach: scenario', 'foreach: scenarioz'),
+    );
     await waitForOutput(child, /awm\.pipeline\.yaml changed; rebuilding/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.match(stderr, /awm\.pipeline\.yaml:\d+:\d+: .*foreach/);
     const rebuilt = waitForOutput(child, /built 9, fresh 1/);
-    writeFileSync(join(project.dir, 'awm.pipeline.yaml'), GREETING_PIPELINE.replace('punctuation: "!"', 'punctuation: "."'));
+    writeFileSync(
+      join(project.dir, 'awm.pipeline.yaml'),
+      GREETING_PIPELINE.replace('punctuation: "!"', 'punctuation: "."'),
+    );
     await rebuilt;
     assert.is(project.read('out/gamma/greeting.txt'), 'Hello gamma.\n');
   } finally {

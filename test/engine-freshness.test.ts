@@ -5,7 +5,13 @@ import { TempProject } from './support/cli-rig.js';
 import { greetingFiles } from './support/greeting-fixture.js';
 
 interface StatusJson {
-  instances: { instance: string; stage: string; scenario: string | null; state: string; reasons: { code: string; message: string }[] }[];
+  instances: {
+    instance: string;
+    stage: string;
+    scenario: string | null;
+    state: string;
+    reasons: { code: string; message: string }[];
+  }[];
 }
 
 const Freshness = suite('engine: fresh and stale');
@@ -23,7 +29,11 @@ async function status(): Promise<StatusJson> {
 }
 
 function notFresh(report: StatusJson): Record<string, string> {
-  return Object.fromEntries(report.instances.filter((i) => i.state !== 'fresh').map((i) => [i.instance, `${i.state}: ${i.reasons.map((reason) => reason.message).join(' | ')}`]));
+  return Object.fromEntries(
+    report.instances
+      .filter((i) => i.state !== 'fresh')
+      .map((i) => [i.instance, `${i.state}: ${i.reasons.map((reason) => reason.message).join(' | ')}`]),
+  );
 }
 
 Freshness('a first build builds every instance; a second does nothing', async () => {
@@ -40,12 +50,22 @@ Freshness('a first build builds every instance; a second does nothing', async ()
   assert.match(check.stdout, /all 10 instances are fresh/);
 });
 
-Freshness('status --json reports each instance with stage, scenario (null when global), state and reasons', async () => {
-  const report = await status();
-  const list = report.instances.find((i) => i.stage === 'list');
-  assert.equal(list, { instance: 'list', stage: 'list', scenario: null, task: null, state: 'fresh', reasons: [] } as never);
-  assert.ok(report.instances.some((i) => i.instance === 'gamma:measure' && i.scenario === 'gamma'));
-});
+Freshness(
+  'status --json reports each instance with stage, scenario (null when global), state and reasons',
+  async () => {
+    const report = await status();
+    const list = report.instances.find((i) => i.stage === 'list');
+    assert.equal(list, {
+      instance: 'list',
+      stage: 'list',
+      scenario: null,
+      task: null,
+      state: 'fresh',
+      reasons: [],
+    } as never);
+    assert.ok(report.instances.some((i) => i.instance === 'gamma:measure' && i.scenario === 'gamma'));
+  },
+);
 
 Freshness('a prompt edit makes exactly the instances that render it stale, naming the prompt', async () => {
   project.write('prompts/greeting.md', 'Good morning {{name}}\n');
@@ -63,7 +83,10 @@ Freshness('a prompt edit makes exactly the instances that render it stale, namin
   });
   const check = await project.run(['check']);
   assert.is(check.code, 1);
-  assert.match(check.stdout, /alpha:greet\s+stale\s+prompt "greeting" renders a different request \(prompts\/greeting\.md\)/);
+  assert.match(
+    check.stdout,
+    /alpha:greet\s+stale\s+prompt "greeting" renders a different request \(prompts\/greeting\.md\)/,
+  );
   const build = await project.run(['build']);
   assert.is(build.code, 0);
   assert.match(build.stdout, /built 9, fresh 1/);
@@ -87,18 +110,30 @@ Freshness('a param change names the param with its old and new value', async () 
 
 Freshness('validation remembered from earlier runs never hides a new problem in the pipeline file', async () => {
   assert.ok(project.exists('.awm/state/validated.json'));
-  project.write('awm.pipeline.yaml', project.read('awm.pipeline.yaml').replace('punctuation: "!"', 'punctuation: 3').replace('foreach: scenario', 'foreach: scenarios'));
+  project.write(
+    'awm.pipeline.yaml',
+    project
+      .read('awm.pipeline.yaml')
+      .replace('punctuation: "!"', 'punctuation: 3')
+      .replace('foreach: scenario', 'foreach: scenarios'),
+  );
   const result = await project.run(['status']);
   assert.is(result.code, 2);
   assert.match(result.stderr, /awm\.pipeline\.yaml:\d+:\d+: .*foreach/);
-  project.write('awm.pipeline.yaml', project.read('awm.pipeline.yaml').replace('foreach: scenarios', 'foreach: scenario'));
+  project.write(
+    'awm.pipeline.yaml',
+    project.read('awm.pipeline.yaml').replace('foreach: scenarios', 'foreach: scenario'),
+  );
   const params = await project.run(['status']);
   assert.is(params.code, 2);
   assert.match(params.stderr, /param "punctuation" of stage "greet" must be a string \(got 3\)/);
 });
 
 Freshness('a stage code change names the stage file', async () => {
-  project.write('stages/shout.mjs', project.read('stages/shout.mjs').replace("'upper-cases the greeting'", "'upper-cases the greeting, loudly'"));
+  project.write(
+    'stages/shout.mjs',
+    project.read('stages/shout.mjs').replace("'upper-cases the greeting'", "'upper-cases the greeting, loudly'"),
+  );
   const report = notFresh(await status());
   assert.is(report['beta:shout'], 'stale: code of stage "shout" changed (stages/shout.mjs)');
   assert.is(report['beta:greet'], undefined);

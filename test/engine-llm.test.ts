@@ -71,7 +71,10 @@ EngineLlm('a schema-violating answer is fed back and repaired; both attempts are
   assert.match(mock.chatRequests[1]?.text ?? '', /\/lines: must be array/);
   assert.equal(JSON.parse(project.read('out/poem.json')), { lines: ['waves fold', 'into salt'] });
   const log = JSON.parse(project.read('artifacts/logs/poem.json')) as { requests: { attempts: { stage: string }[] }[] };
-  assert.equal(log.requests[0]?.attempts.map((attempt) => attempt.stage), ['validation', 'passed']);
+  assert.equal(
+    log.requests[0]?.attempts.map((attempt) => attempt.stage),
+    ['validation', 'passed'],
+  );
 });
 
 EngineLlm('a rebuild is answered from the response cache; --fresh asks again', async () => {
@@ -91,26 +94,37 @@ EngineLlm('the model that answers is part of the fingerprint: the demo provider 
   await project.run(['build'], env());
   const configured = (await project.json(['status', '--json'], env())) as { instances: { state: string }[] };
   assert.is(configured.instances[0]?.state, 'fresh');
-  const offline = (await project.json(['status', '--json'])) as { instances: { state: string; reasons: { code: string; message: string }[] }[] };
+  const offline = (await project.json(['status', '--json'])) as {
+    instances: { state: string; reasons: { code: string; message: string }[] }[];
+  };
   assert.is(offline.instances[0]?.state, 'stale');
-  assert.match(offline.instances[0]?.reasons[0]?.message ?? '', /^model settings changed: model "gpt-test" → "awm-demo-recorded"/);
+  assert.match(
+    offline.instances[0]?.reasons[0]?.message ?? '',
+    /^model settings changed: model "gpt-test" → "awm-demo-recorded"/,
+  );
 });
 
-EngineLlm('an answer that never validates fails the instance, keeps nothing in place, and logs the attempts', async () => {
-  await project.run(['build'], env());
-  const good = project.read('out/poem.json');
-  project.write('data/topic.txt', 'the desert\n');
-  mock.push(mockStep.json({ lines: [] }), mockStep.json({ lines: 'sand' }));
-  const build = await project.run(['build'], env());
-  assert.is(build.code, 1);
-  assert.match(build.stdout, /✗ failed validation poem: /);
-  assert.match(build.stdout, /attempts logged in artifacts\/logs\/poem\.json/);
-  assert.is(project.read('out/poem.json'), good);
-  const log = JSON.parse(project.read('artifacts/logs/poem.json')) as { outcome: string; requests: { attempts: unknown[] }[] };
-  assert.is(log.outcome, 'failed-validation');
-  assert.is(log.requests[0]?.attempts.length, 2);
-  assert.is((await project.run(['check'], env())).code, 1);
-});
+EngineLlm(
+  'an answer that never validates fails the instance, keeps nothing in place, and logs the attempts',
+  async () => {
+    await project.run(['build'], env());
+    const good = project.read('out/poem.json');
+    project.write('data/topic.txt', 'the desert\n');
+    mock.push(mockStep.json({ lines: [] }), mockStep.json({ lines: 'sand' }));
+    const build = await project.run(['build'], env());
+    assert.is(build.code, 1);
+    assert.match(build.stdout, /✗ failed validation poem: /);
+    assert.match(build.stdout, /attempts logged in artifacts\/logs\/poem\.json/);
+    assert.is(project.read('out/poem.json'), good);
+    const log = JSON.parse(project.read('artifacts/logs/poem.json')) as {
+      outcome: string;
+      requests: { attempts: unknown[] }[];
+    };
+    assert.is(log.outcome, 'failed-validation');
+    assert.is(log.requests[0]?.attempts.length, 2);
+    assert.is((await project.run(['check'], env())).code, 1);
+  },
+);
 
 EngineLlm('an auth failure is reported once, clearly, and not retried', async () => {
   mock.push(mockStep.unauthorized());

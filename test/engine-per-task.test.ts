@@ -66,8 +66,15 @@ PerTask('one instance per task of each scenario, reading only its own row', asyn
   const build = await project.run(['build']);
   assert.is(build.code, 0, build.stderr + build.stdout);
   assert.match(build.stdout, /built 7, fresh 0/);
-  assert.equal(JSON.parse(project.read('out/beta/ticks/t2.json')), { task: 't2', scenario: 'beta', text: 'beta item 2', done: true });
-  const status = (await project.json(['status', '--json'])) as { instances: { instance: string; task: string | null }[] };
+  assert.equal(JSON.parse(project.read('out/beta/ticks/t2.json')), {
+    task: 't2',
+    scenario: 'beta',
+    text: 'beta item 2',
+    done: true,
+  });
+  const status = (await project.json(['status', '--json'])) as {
+    instances: { instance: string; task: string | null }[];
+  };
   assert.ok(status.instances.some((entry) => entry.instance === 'alpha:tick[t1]' && entry.task === 't1'));
 });
 

@@ -64,12 +64,24 @@ function importsOf(file: string): Import[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
-      const allTypes = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named !== null && named.length > 0 && named.every((element) => element.isTypeOnly)));
+      const named =
+        clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
+      const allTypes =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            named !== null &&
+            named.length > 0 &&
+            named.every((element) => element.isTypeOnly)));
       add(node.moduleSpecifier.text, allTypes);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       add(node.arguments[0].text, false);
     }
     ts.forEachChild(node, visit);
@@ -103,8 +115,12 @@ test('imports run one way between subsystems, and stages import only the stage A
     const allowed = ALLOWED[source]?.[target];
     const files = ONLY_FILES[source]?.[target];
     const ok = allowed === 'any' || (allowed === 'types' && typeOnly);
-    if (!ok) forbidden.push(`${from} imports '${specifier}': ${source} → ${target}${allowed === 'types' ? ' (only types may be imported)' : ''} is not allowed`);
-    else if (files && !files.includes(to)) forbidden.push(`${from} imports '${specifier}': ${source} may use only ${files.join(', ')} of ${target}`);
+    if (!ok)
+      forbidden.push(
+        `${from} imports '${specifier}': ${source} → ${target}${allowed === 'types' ? ' (only types may be imported)' : ''} is not allowed`,
+      );
+    else if (files && !files.includes(to))
+      forbidden.push(`${from} imports '${specifier}': ${source} may use only ${files.join(', ')} of ${target}`);
   }
   assert.equal(forbidden, []);
 });
@@ -132,7 +148,13 @@ test('no import cycles, type-only imports included', () => {
 test('only cli.ts touches process', () => {
   const offenders = files
     .map((file) => relative(REPO_ROOT, file))
-    .filter((file) => !PROCESS_ALLOWED.includes(file) && /(?<![\w.])process\.(?!env\b)|(?<![\w.])process\.env\b/.test(withoutComments(readFileSync(join(REPO_ROOT, file), 'utf8'))));
+    .filter(
+      (file) =>
+        !PROCESS_ALLOWED.includes(file) &&
+        /(?<![\w.])process\.(?!env\b)|(?<![\w.])process\.env\b/.test(
+          withoutComments(readFileSync(join(REPO_ROOT, file), 'utf8')),
+        ),
+    );
   assert.equal(offenders, []);
 });
 

@@ -11,7 +11,9 @@ test('never more requests in flight than llm.concurrency', async () => {
     const { llm } = llmForMock(server, folder.dir, { settings: { concurrency: 3 } });
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        llm.session('tasks', `scenario_${index}`, {}).structured({ messages: [{ role: 'user', content: `tasks for ${index}` }], schema: TASKS_SCHEMA }),
+        llm
+          .session('tasks', `scenario_${index}`, {})
+          .structured({ messages: [{ role: 'user', content: `tasks for ${index}` }], schema: TASKS_SCHEMA }),
       ),
     );
     assert.ok(results.every((result) => result.ok));

@@ -19,7 +19,12 @@ function demoProject(files: Record<string, string>): { llm: Llm; notices: string
   }
   const notices: string[] = [];
   // PATH only: no LLM variables, so the demo provider is chosen.
-  const llm = createLlm({ settings: testSettings(), env: { PATH: '/usr/bin' }, root: folder.dir, onNotice: (notice) => notices.push(describeNotice(notice)) });
+  const llm = createLlm({
+    settings: testSettings(),
+    env: { PATH: '/usr/bin' },
+    root: folder.dir,
+    onNotice: (notice) => notices.push(describeNotice(notice)),
+  });
   return { llm, notices, remove: folder.remove };
 }
 
@@ -34,7 +39,10 @@ test('the demo provider announces itself first and answers by stage and scenario
     ]);
     const session = project.llm.session('tasks', 'online_bookstore', {});
     assert.is(session.model, 'awm-demo-recorded');
-    const result = await session.structured({ messages: [{ role: 'user', content: 'any prompt text at all' }], schema: TASKS_SCHEMA });
+    const result = await session.structured({
+      messages: [{ role: 'user', content: 'any prompt text at all' }],
+      schema: TASKS_SCHEMA,
+    });
     assert.ok(result.ok);
     if (result.ok) assert.equal(result.value, { tasks: ['Find a book.'] });
     // ceil(22 chars / 4) = 6 prompt tokens; ceil(28 / 4) = 7 completion tokens.
@@ -45,10 +53,15 @@ test('the demo provider announces itself first and answers by stage and scenario
 });
 
 test('global stages and items map to _global/<stage>.<item>.json', async () => {
-  assert.is(recordedAnswerPath(FOLDER, { stage: 'scenarios', scenario: null, item: 'generate-0' }), 'demo/recorded-responses/_global/scenarios.generate-0.json');
+  assert.is(
+    recordedAnswerPath(FOLDER, { stage: 'scenarios', scenario: null, item: 'generate-0' }),
+    'demo/recorded-responses/_global/scenarios.generate-0.json',
+  );
   const project = demoProject({ '_global/scenarios.classify.json': '{"tasks": ["classified"]}' });
   try {
-    const result = await project.llm.session('scenarios', null, {}).structured({ item: 'classify', messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
+    const result = await project.llm
+      .session('scenarios', null, {})
+      .structured({ item: 'classify', messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
     assert.ok(result.ok);
   } finally {
     project.remove();
@@ -58,10 +71,15 @@ test('global stages and items map to _global/<stage>.<item>.json', async () => {
 test('every attempt gets the same recorded text', async () => {
   const project = demoProject({ 'shop/tasks.json': '{"tasks": []}' });
   try {
-    const result = await project.llm.session('tasks', 'shop', {}).structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA, maxAttempts: 3 });
+    const result = await project.llm
+      .session('tasks', 'shop', {})
+      .structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA, maxAttempts: 3 });
     if (result.ok) throw new Error('expected failure: the recorded answer breaks minItems');
     assert.is(result.failure, 'validation');
-    assert.equal(result.attempts.map((attempt) => attempt.answer), ['{"tasks": []}', '{"tasks": []}', '{"tasks": []}']);
+    assert.equal(
+      result.attempts.map((attempt) => attempt.answer),
+      ['{"tasks": []}', '{"tasks": []}', '{"tasks": []}'],
+    );
   } finally {
     project.remove();
   }
@@ -70,7 +88,9 @@ test('every attempt gets the same recorded text', async () => {
 test('a request with no recorded answer names the missing file and how to configure a real LLM', async () => {
   const project = demoProject({});
   try {
-    const result = await project.llm.session('tasks', 'pet_grooming', {}).structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
+    const result = await project.llm
+      .session('tasks', 'pet_grooming', {})
+      .structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
     if (result.ok) throw new Error('expected failure');
     assert.is(result.failure, 'llm');
     assert.is(
@@ -89,7 +109,9 @@ test('a request with no recorded answer names the missing file and how to config
 test('a tag that would climb out of the folder is refused', async () => {
   const project = demoProject({});
   try {
-    const result = await project.llm.session('tasks', '..', {}).structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
+    const result = await project.llm
+      .session('tasks', '..', {})
+      .structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
     if (result.ok) throw new Error('expected failure');
     assert.match(result.message, /is not a usable file name/);
   } finally {

@@ -7,12 +7,23 @@ test('embeddings go to the EMBEDDING_OPENAI_* endpoint with EMBEDDING_MODEL, in 
   const server = await startMockLlmServer({ embed: (texts) => texts.map((text) => [text.length, 1]) });
   const folder = tempFolder();
   try {
-    const env = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', EMBEDDING_OPENAI_BASE_URL: server.url, EMBEDDING_OPENAI_API_KEY: 'emb-key', EMBEDDING_MODEL: 'embed-small' };
+    const env = {
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      EMBEDDING_OPENAI_BASE_URL: server.url,
+      EMBEDDING_OPENAI_API_KEY: 'emb-key',
+      EMBEDDING_MODEL: 'embed-small',
+    };
     const { llm, notices } = llmForMock(server, folder.dir, { env });
     const session = llm.session('scenarios', null, {});
     assert.is(session.embeddingModel, 'embed-small');
     const result = await session.embed(['a', 'bbb']);
-    assert.equal(result, { ok: true, value: [[1, 1], [3, 1]] });
+    assert.equal(result, {
+      ok: true,
+      value: [
+        [1, 1],
+        [3, 1],
+      ],
+    });
     const request = server.requests[0]!;
     assert.is(request.path, '/v1/embeddings');
     assert.is(request.headers['authorization'], 'Bearer emb-key');
@@ -34,7 +45,10 @@ test('a custom chat server without an embedding endpoint falls back to n-gram ve
     assert.ok(result.ok);
     assert.is(server.requests.length, 0);
     assert.is(notices.length, 1);
-    assert.match(notices[0]!, /^embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors/);
+    assert.match(
+      notices[0]!,
+      /^embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors/,
+    );
   } finally {
     await server.close();
     folder.remove();

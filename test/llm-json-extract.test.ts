@@ -47,7 +47,10 @@ test('smart quotes around keys become plain quotes; smart quotes inside strings 
 });
 
 test('a // inside a string is text, not a comment', () => {
-  assert.equal(extracted('{"url": "https://example.com/a",}'), { value: { url: 'https://example.com/a' }, repairs: ['removed trailing commas'] });
+  assert.equal(extracted('{"url": "https://example.com/a",}'), {
+    value: { url: 'https://example.com/a' },
+    repairs: ['removed trailing commas'],
+  });
 });
 
 test('raw line breaks inside strings are escaped', () => {

@@ -11,10 +11,18 @@ import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture
 
 const ANSWER = { tasks: ['Find the cheapest book.'] };
 
-async function build(server: MockLlmServer, root: string, prompt: string, options: { fresh?: boolean; stage?: string } = {}) {
+async function build(
+  server: MockLlmServer,
+  root: string,
+  prompt: string,
+  options: { fresh?: boolean; stage?: string } = {},
+) {
   const { llm } = llmForMock(server, root, { fresh: options.fresh ?? false });
   const session = llm.session(options.stage ?? 'tasks', 'online_bookstore', {});
-  const result: StructuredResult<unknown> = await session.structured({ messages: [{ role: 'user', content: prompt }], schema: TASKS_SCHEMA });
+  const result: StructuredResult<unknown> = await session.structured({
+    messages: [{ role: 'user', content: prompt }],
+    schema: TASKS_SCHEMA,
+  });
   await llm.close();
   return { result, usage: llm.usageByStage(), sessionUsage: session.usage() };
 }
@@ -101,7 +109,13 @@ test('errors are never cached', async () => {
 test('files sit under <cacheDir>/<first two hex>/<key>.json with no temp files left', async () => {
   await withServer(async (server, root) => {
     await build(server, root, 'List tasks as JSON.');
-    const key = cacheKeyOf({ model: 'gpt-test', messages: [{ role: 'user', content: 'List tasks as JSON.' }], temperature: 0.5, max_tokens: 1000, json: true });
+    const key = cacheKeyOf({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'List tasks as JSON.' }],
+      temperature: 0.5,
+      max_tokens: 1000,
+      json: true,
+    });
     const folder = join(root, '.awm/cache/llm', key.slice(0, 2));
     assert.ok(existsSync(join(folder, `${key}.json`)));
     assert.equal(readdirSync(folder), [`${key}.json`]);

@@ -27,10 +27,22 @@ test('absent or unreadable headers give null; huge waits are capped at five minu
 
 test('backoff doubles per retry, jitters between half and all of it, and is capped', () => {
   const options = { baseMs: 100, maxMs: 1000 };
-  assert.is(backoffMs(1, options, () => 1), 100);
-  assert.is(backoffMs(1, options, () => 0), 50);
-  assert.is(backoffMs(3, options, () => 1), 400);
-  assert.is(backoffMs(10, options, () => 1), 1000);
+  assert.is(
+    backoffMs(1, options, () => 1),
+    100,
+  );
+  assert.is(
+    backoffMs(1, options, () => 0),
+    50,
+  );
+  assert.is(
+    backoffMs(3, options, () => 1),
+    400,
+  );
+  assert.is(
+    backoffMs(10, options, () => 1),
+    1000,
+  );
 });
 
 test.run();

@@ -19,7 +19,13 @@ const SCHEMA = {
 };
 
 test('every error is one line with a JSON pointer', () => {
-  const value = { tables: [{ name: 'a', ddl: 'x' }, { name: 'b', ddl: 'y' }, { name: 'c', ddl: 3, kind: 'index', extra: 1 }] };
+  const value = {
+    tables: [
+      { name: 'a', ddl: 'x' },
+      { name: 'b', ddl: 'y' },
+      { name: 'c', ddl: 3, kind: 'index', extra: 1 },
+    ],
+  };
   assert.equal(schemaErrors(SCHEMA, value), [
     "/tables/2: must NOT have additional properties ('extra')",
     '/tables/2/ddl: must be string',

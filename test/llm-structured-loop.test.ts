@@ -22,7 +22,9 @@ async function loop(
   const folder = tempFolder();
   try {
     const { llm } = llmForMock(server, folder.dir);
-    const result = await llm.session('tasks', 'online_bookstore', {}).structured<Tasks>({ messages: PROMPT, schema: TASKS_SCHEMA, ...request });
+    const result = await llm
+      .session('tasks', 'online_bookstore', {})
+      .structured<Tasks>({ messages: PROMPT, schema: TASKS_SCHEMA, ...request });
     return { result, sent: server.chatRequests.map((recorded) => (recorded.body as { messages: unknown[] }).messages) };
   } finally {
     await server.close();
@@ -60,11 +62,18 @@ test('a schema violation is sent back: original messages, the previous answer, t
       ].join('\n'),
     },
   ]);
-  if (result.ok) assert.equal(result.attempts.map((attempt) => attempt.stage), ['validation', 'passed']);
+  if (result.ok)
+    assert.equal(
+      result.attempts.map((attempt) => attempt.stage),
+      ['validation', 'passed'],
+    );
 });
 
 test('a cut-off answer is not repaired: it is reported with its finish reason and asked for again', async () => {
-  const { result, sent } = await loop([mockStep.truncated({ tasks: ['a', 'b', 'c'] }), mockStep.json({ tasks: ['a'] })]);
+  const { result, sent } = await loop([
+    mockStep.truncated({ tasks: ['a', 'b', 'c'] }),
+    mockStep.json({ tasks: ['a'] }),
+  ]);
   assert.ok(result.ok);
   if (!result.ok) return;
   assert.match(result.attempts[0]!.errors[0]!, /^the answer was cut off \(finish_reason=length\) after \d+ tokens/);
@@ -77,37 +86,66 @@ test('repeated identical answers still reach the model: each repair request name
   const { result, sent } = await loop([mockStep.answer('{}'), mockStep.answer('{}'), mockStep.answer('{}')]);
   assert.not.ok(result.ok);
   assert.is(sent.length, 3);
-  if (!result.ok) assert.equal(result.attempts.map((attempt) => attempt.cached), [false, false, false]);
-  assert.match((sent[2] as { content: string }[])[3]!.content, /^Your previous answer \(attempt 2 of 3\) has these problems:/);
+  if (!result.ok)
+    assert.equal(
+      result.attempts.map((attempt) => attempt.cached),
+      [false, false, false],
+    );
+  assert.match(
+    (sent[2] as { content: string }[])[3]!.content,
+    /^Your previous answer \(attempt 2 of 3\) has these problems:/,
+  );
 });
 
 test('the best attempt is the schema-valid one with the lowest check score', async () => {
-  const scores = new Map([['first', 0.5], ['second', 0.2], ['third', 0.4]]);
-  const check = (value: Tasks): CheckOutcome => ({ ok: false, errors: [`${value.tasks[0]} is not good enough`], score: scores.get(value.tasks[0]!) ?? 1 });
-  const { result } = await loop([mockStep.json({ tasks: ['first'] }), mockStep.json({ tasks: ['second'] }), mockStep.json({ tasks: ['third'] })], { check });
+  const scores = new Map([
+    ['first', 0.5],
+    ['second', 0.2],
+    ['third', 0.4],
+  ]);
+  const check = (value: Tasks): CheckOutcome => ({
+    ok: false,
+    errors: [`${value.tasks[0]} is not good enough`],
+    score: scores.get(value.tasks[0]!) ?? 1,
+  });
+  const { result } = await loop(
+    [mockStep.json({ tasks: ['first'] }), mockStep.json({ tasks: ['second'] }), mockStep.json({ tasks: ['third'] })],
+    { check },
+  );
   assert.not.ok(result.ok);
   if (result.ok) return;
   assert.is(result.failure, 'check');
   assert.equal(result.best, { value: { tasks: ['second'] }, errors: ['second is not good enough'] });
-  assert.is(result.message, "none of the 3 attempts passed; the best (attempt 2) failed the stage's check: second is not good enough.");
+  assert.is(
+    result.message,
+    "none of the 3 attempts passed; the best (attempt 2) failed the stage's check: second is not good enough.",
+  );
   assert.is(result.attempts.length, 3);
 });
 
 test('a schema-valid attempt beats one with fewer errors that broke the schema', async () => {
   const check = (): CheckOutcome => ({ ok: false, errors: ['one', 'two', 'three'] });
-  const { result } = await loop([mockStep.json({ tasks: ['valid'] }), mockStep.json({ tasks: [] })], { check, maxAttempts: 2 });
+  const { result } = await loop([mockStep.json({ tasks: ['valid'] }), mockStep.json({ tasks: [] })], {
+    check,
+    maxAttempts: 2,
+  });
   if (result.ok) throw new Error('expected failure');
   assert.is(result.failure, 'check');
   assert.equal(result.best?.value, { tasks: ['valid'] });
 });
 
 test('answers that never parse fail as parse, with no best value, and the last answer was the one sent back', async () => {
-  const { result, sent } = await loop([mockStep.answer('no json here'), mockStep.answer('{"tasks": [}')], { maxAttempts: 2 });
+  const { result, sent } = await loop([mockStep.answer('no json here'), mockStep.answer('{"tasks": [}')], {
+    maxAttempts: 2,
+  });
   if (result.ok) throw new Error('expected failure');
   assert.is(result.failure, 'parse');
   assert.is(result.best, null);
   assert.is((sent[1] as { content: string }[])[2]!.content, 'no json here');
-  assert.equal(result.attempts.map((attempt) => attempt.answer), ['no json here', '{"tasks": [}']);
+  assert.equal(
+    result.attempts.map((attempt) => attempt.answer),
+    ['no json here', '{"tasks": [}'],
+  );
 });
 
 test('a transport error ends the loop as llm but keeps the best earlier attempt', async () => {
@@ -116,7 +154,10 @@ test('a transport error ends the loop as llm but keeps the best earlier attempt'
   if (result.ok) throw new Error('expected failure');
   assert.is(result.failure, 'llm');
   assert.equal(result.best, { value: { tasks: ['a'] }, errors: ['too few'] });
-  assert.equal(result.attempts.map((attempt) => attempt.stage), ['check', 'llm']);
+  assert.equal(
+    result.attempts.map((attempt) => attempt.stage),
+    ['check', 'llm'],
+  );
 });
 
 test('check warnings come back with a passing value', async () => {

@@ -2,7 +2,12 @@
 // fails, and what each failure says.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mockStep, startMockLlmServer, type MockLlmScript, type MockLlmServer } from '../src/testing/mock-llm-server.js';
+import {
+  mockStep,
+  startMockLlmServer,
+  type MockLlmScript,
+  type MockLlmServer,
+} from '../src/testing/mock-llm-server.js';
 import type { LlmSettings } from '../src/config/types.js';
 import type { StructuredResult } from '../src/llm/types.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
@@ -19,7 +24,10 @@ async function ask(
   try {
     const { llm } = llmForMock(server, folder.dir, { settings });
     const session = llm.session('tasks', 'online_bookstore', {});
-    const result = await session.structured({ messages: [{ role: 'user', content: 'List tasks as JSON.' }], schema: TASKS_SCHEMA });
+    const result = await session.structured({
+      messages: [{ role: 'user', content: 'List tasks as JSON.' }],
+      schema: TASKS_SCHEMA,
+    });
     await llm.close();
     return { result, server };
   } finally {
@@ -56,7 +64,9 @@ test('429 with Retry-After: 0 is retried and recovers', async () => {
 });
 
 test('429 with retry-after-ms is retried and recovers', async () => {
-  const { result, server } = await ask({ steps: [mockStep.rateLimited({ 'retry-after-ms': '10' }), mockStep.json(GOOD)] });
+  const { result, server } = await ask({
+    steps: [mockStep.rateLimited({ 'retry-after-ms': '10' }), mockStep.json(GOOD)],
+  });
   assert.ok(result.ok);
   assert.is(server.chatRequests.length, 2);
 });
@@ -66,18 +76,31 @@ test('429 on every try fails as rate-limit after the configured retries, saying 
   const { failure, message } = failureOf(result);
   assert.is(failure, 'llm');
   assert.is(server.chatRequests.length, 3);
-  assert.match(message, /answered 429 Rate limit reached for requests \(gave up after 3 tries\); the provider kept throttling: lower llm\.concurrency/);
+  assert.match(
+    message,
+    /answered 429 Rate limit reached for requests \(gave up after 3 tries\); the provider kept throttling: lower llm\.concurrency/,
+  );
 });
 
 test('429 insufficient_quota is not retried', async () => {
-  const quota = { kind: 'status', status: 429, message: 'You exceeded your current quota.', code: 'insufficient_quota' } as const;
+  const quota = {
+    kind: 'status',
+    status: 429,
+    message: 'You exceeded your current quota.',
+    code: 'insufficient_quota',
+  } as const;
   const { result, server } = await ask({ steps: [quota] });
-  assert.match(failureOf(result).message, /The account behind OPENAI_API_KEY is out of quota; retrying will not help\./);
+  assert.match(
+    failureOf(result).message,
+    /The account behind OPENAI_API_KEY is out of quota; retrying will not help\./,
+  );
   assert.is(server.chatRequests.length, 1);
 });
 
 test('500 is retried and recovers', async () => {
-  const { result, server } = await ask({ steps: [mockStep.serverError(500), mockStep.serverError(503), mockStep.json(GOOD)] });
+  const { result, server } = await ask({
+    steps: [mockStep.serverError(500), mockStep.serverError(503), mockStep.json(GOOD)],
+  });
   assert.ok(result.ok);
   assert.is(server.chatRequests.length, 3);
 });
@@ -106,7 +129,11 @@ test('401 is never retried and names the variable to fix', async () => {
     message,
     `${server.url} answered 401 Incorrect API key provided. Check OPENAI_API_KEY: it must hold a valid key for ${server.url}; it is never retried.`,
   );
-  if (!result.ok) assert.equal(result.attempts.map((attempt) => attempt.stage), ['llm']);
+  if (!result.ok)
+    assert.equal(
+      result.attempts.map((attempt) => attempt.stage),
+      ['llm'],
+    );
 });
 
 test('a refusal is reported as such and not retried', async () => {
@@ -127,8 +154,13 @@ test('a server that is not there fails as network, naming OPENAI_BASE_URL', asyn
   const folder = tempFolder();
   try {
     const { llm } = llmForMock(gone, folder.dir, { settings: { retries: 1 } });
-    const result = await llm.session('tasks', null, {}).structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
-    assert.match(failureOf(result).message, new RegExp(`^could not reach ${gone.url}.*\\(gave up after 2 tries\\); check OPENAI_BASE_URL and the network$`));
+    const result = await llm
+      .session('tasks', null, {})
+      .structured({ messages: [{ role: 'user', content: 'x' }], schema: TASKS_SCHEMA });
+    assert.match(
+      failureOf(result).message,
+      new RegExp(`^could not reach ${gone.url}.*\\(gave up after 2 tries\\); check OPENAI_BASE_URL and the network$`),
+    );
   } finally {
     folder.remove();
   }
@@ -139,7 +171,12 @@ test('a model that rejects max_tokens gets max_completion_tokens instead', async
     respond: (request) =>
       (request.body as Record<string, unknown>)['max_tokens'] === undefined
         ? mockStep.json(GOOD)
-        : { kind: 'status', status: 400, message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." },
+        : {
+            kind: 'status',
+            status: 400,
+            message:
+              "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+          },
   });
   assert.ok(result.ok);
   assert.is(server.chatRequests.length, 2);
@@ -149,7 +186,10 @@ test('a model that rejects max_tokens gets max_completion_tokens instead', async
 test('an unknown model (404) is not retried and says where the model name comes from', async () => {
   const missing = { kind: 'status', status: 404, message: 'The model `gpt-test` does not exist.' } as const;
   const { result, server } = await ask({ steps: [missing] });
-  assert.match(failureOf(result).message, /Check the model name 'gpt-test' \(llm\.model in awm\.pipeline\.yaml, or AWM_SYN_OVERRIDE_MODEL\) and OPENAI_BASE_URL\.$/);
+  assert.match(
+    failureOf(result).message,
+    /Check the model name 'gpt-test' \(llm\.model in awm\.pipeline\.yaml, or AWM_SYN_OVERRIDE_MODEL\) and OPENAI_BASE_URL\.$/,
+  );
   assert.is(server.chatRequests.length, 1);
 });
 
@@ -159,8 +199,12 @@ test('stopping the build cancels a request in flight, and Llm.close() cancels th
   try {
     const { llm } = llmForMock(server, folder.dir, { settings: { timeoutMs: 60_000 } });
     const stop = new AbortController();
-    const stopped = llm.session('tasks', 'a', {}).structured({ messages: [{ role: 'user', content: 'a' }], schema: TASKS_SCHEMA, signal: stop.signal });
-    const closed = llm.session('tasks', 'b', {}).structured({ messages: [{ role: 'user', content: 'b' }], schema: TASKS_SCHEMA });
+    const stopped = llm
+      .session('tasks', 'a', {})
+      .structured({ messages: [{ role: 'user', content: 'a' }], schema: TASKS_SCHEMA, signal: stop.signal });
+    const closed = llm
+      .session('tasks', 'b', {})
+      .structured({ messages: [{ role: 'user', content: 'b' }], schema: TASKS_SCHEMA });
     while (server.chatRequests.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     stop.abort();
     assert.is(failureOf(await stopped).message, 'the LLM request was cancelled because the build was stopped');

@@ -14,10 +14,15 @@ const entry = (instance: string, fingerprint: string): LockEntry => ({
 });
 
 Lock('serializes sorted by instance, one line each, keys canonical, and parses back', () => {
-  const text = serializeLock(new Map([entry('beta:tasks', 'f2'), entry('alpha:tasks', 'f1')].map((value) => [value.instance, value])));
+  const text = serializeLock(
+    new Map([entry('beta:tasks', 'f2'), entry('alpha:tasks', 'f1')].map((value) => [value.instance, value])),
+  );
   const lines = text.trim().split('\n');
   assert.is(lines.length, 3);
-  assert.match(lines[1] ?? '', /^\{"instance":"alpha:tasks","fingerprint":"f1","outputs":\{"a":"aa","b":"bb"\},"parts":\{"code":"c",/);
+  assert.match(
+    lines[1] ?? '',
+    /^\{"instance":"alpha:tasks","fingerprint":"f1","outputs":\{"a":"aa","b":"bb"\},"parts":\{"code":"c",/,
+  );
   assert.match(lines[1] ?? '', /"params":\{"a":2,"z":1\}/);
   const parsed = parseLock(text, 'awm.lock');
   assert.ok(parsed.ok);
@@ -28,7 +33,11 @@ Lock('a line broken by a merge is reported with its line number and what to do',
   const text = `${serializeLock(new Map([entry('a', 'f')].map((value) => [value.instance, value])))}<<<<<<< HEAD\n`;
   const parsed = parseLock(text, 'awm.lock');
   assert.not.ok(parsed.ok);
-  if (!parsed.ok) assert.is(parsed.error, 'awm.lock:3: not a JSON line. The lock is written by `awm build`; if a merge broke it, take either side\'s line (or delete the line) and run `awm build`.');
+  if (!parsed.ok)
+    assert.is(
+      parsed.error,
+      "awm.lock:3: not a JSON line. The lock is written by `awm build`; if a merge broke it, take either side's line (or delete the line) and run `awm build`.",
+    );
 });
 
 Lock('a JSON line that is not an entry is refused', () => {

@@ -7,9 +7,15 @@ import { parsePromptTemplate } from '../src/stage-api/prompt-template.js';
 const promptPlaceholders = (text: string): readonly string[] => parsePromptTemplate('', text).placeholders;
 
 test('placeholders are replaced, with or without inner spaces, dots allowed', () => {
-  const template = parsePromptTemplate('prompts/tasks.md', 'Scenario {{scenario}}: {{ scenario.description }} ({{count}} tasks, {{count}} max)\n');
+  const template = parsePromptTemplate(
+    'prompts/tasks.md',
+    'Scenario {{scenario}}: {{ scenario.description }} ({{count}} tasks, {{count}} max)\n',
+  );
   assert.is(template.file, 'prompts/tasks.md');
-  assert.is(template.render({ scenario: 'shop', 'scenario.description': 'an online shop', count: '10' }), 'Scenario shop: an online shop (10 tasks, 10 max)\n');
+  assert.is(
+    template.render({ scenario: 'shop', 'scenario.description': 'an online shop', count: '10' }),
+    'Scenario shop: an online shop (10 tasks, 10 max)\n',
+  );
   assert.equal(template.placeholders, ['scenario', 'scenario.description', 'count']);
 });
 
@@ -19,7 +25,14 @@ test('values are inserted as they are, never expanded again', () => {
 });
 
 test('comments are removed; a comment alone on its lines takes its lines with it', () => {
-  const text = ['{{! written for gpt-4.1;', '    keep it short }}', 'Line one {{! inline }}stays', '  {{! indented note }}  ', 'Line two {{name}}', '{{! last }}'].join('\n');
+  const text = [
+    '{{! written for gpt-4.1;',
+    '    keep it short }}',
+    'Line one {{! inline }}stays',
+    '  {{! indented note }}  ',
+    'Line two {{name}}',
+    '{{! last }}',
+  ].join('\n');
   const template = parsePromptTemplate('p.md', text);
   assert.is(template.render({ name: 'x' }), 'Line one stays\nLine two x\n');
   assert.equal(template.placeholders, ['name']);
@@ -38,12 +51,21 @@ test('a comment does not swallow text up to a later comment', () => {
 
 test('a missing value throws, naming the template file, line, column and placeholder', () => {
   const template = parsePromptTemplate('prompts/schema.md', '{{! header }}\nTables for {{scenario}}:\n  {{ tasks }}\n');
-  assert.throws(() => template.render({ scenario: 'shop' }), (error: unknown) => {
-    assert.instance(error, Error);
-    assert.is((error as Error).message, 'prompts/schema.md:3:3: placeholder {{tasks}} has no value; the stage passed scenario');
-    return true;
-  });
-  assert.throws(() => parsePromptTemplate('p.md', '{{a}}').render({}), /^p\.md:1:1: placeholder \{\{a\}\} has no value; the stage passed no values$/);
+  assert.throws(
+    () => template.render({ scenario: 'shop' }),
+    (error: unknown) => {
+      assert.instance(error, Error);
+      assert.is(
+        (error as Error).message,
+        'prompts/schema.md:3:3: placeholder {{tasks}} has no value; the stage passed scenario',
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => parsePromptTemplate('p.md', '{{a}}').render({}),
+    /^p\.md:1:1: placeholder \{\{a\}\} has no value; the stage passed no values$/,
+  );
 });
 
 test('text that is not a placeholder or comment is left as it is', () => {

@@ -55,7 +55,12 @@ test('the same content inserted in another order, with another page size, then V
 
 test('rows deleted and re-inserted (free pages, new rowids in a rowid table) leave the hash alone', () => {
   const plain = build('plain.db', [...SCHEMA, ...ROWS]);
-  const churned = build('churned.db', [...SCHEMA, ...ROWS, "DELETE FROM tags WHERE label = 'SF'", "INSERT INTO tags (label, weight) VALUES ('SF', 1)"]);
+  const churned = build('churned.db', [
+    ...SCHEMA,
+    ...ROWS,
+    "DELETE FROM tags WHERE label = 'SF'",
+    "INSERT INTO tags (label, weight) VALUES ('SF', 1)",
+  ]);
   assert.is(hashDatabaseFile(plain), hashDatabaseFile(churned));
 });
 
@@ -66,7 +71,8 @@ test('one changed value changes the hash', () => {
 });
 
 test('1, 1.0 and the text 1 are different values, as SQLite stores them', () => {
-  const hashOf = (value: string): string => build(`type-${hashOfName(value)}.db`, ['CREATE TABLE t (v)', `INSERT INTO t (v) VALUES (${value})`]);
+  const hashOf = (value: string): string =>
+    build(`type-${hashOfName(value)}.db`, ['CREATE TABLE t (v)', `INSERT INTO t (v) VALUES (${value})`]);
   const [integer, real, text, blob] = ['1', '1.0', "'1'", "x'31'"].map((value) => hashDatabaseFile(hashOf(value)));
   assert.is(new Set([integer, real, text, blob]).size, 4);
   assert.is(encodeValue(1n), 'i:1');
@@ -78,12 +84,21 @@ test('1, 1.0 and the text 1 are different values, as SQLite stores them', () => 
 
 test('a schema change alone (an index, a default) changes the hash; re-indented DDL does not', () => {
   const base = hashDatabaseFile(build('schema-a.db', ['CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)']));
-  const indexed = hashDatabaseFile(build('schema-b.db', ['CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)', 'CREATE INDEX i ON t(v)']));
-  const reindented = hashDatabaseFile(build('schema-c.db', ['CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  v TEXT\n)']));
-  const spaced = hashDatabaseFile(build('schema-d.db', ['CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT DEFAULT \'a  b\')']));
+  const indexed = hashDatabaseFile(
+    build('schema-b.db', ['CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)', 'CREATE INDEX i ON t(v)']),
+  );
+  const reindented = hashDatabaseFile(
+    build('schema-c.db', ['CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  v TEXT\n)']),
+  );
+  const spaced = hashDatabaseFile(
+    build('schema-d.db', ["CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT DEFAULT 'a  b')"]),
+  );
   assert.is.not(base, indexed);
   assert.is.not(base, spaced);
-  assert.is(normalizeSql('CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  v TEXT\n)'), 'CREATE TABLE t ( id INTEGER PRIMARY KEY, v TEXT )');
+  assert.is(
+    normalizeSql('CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  v TEXT\n)'),
+    'CREATE TABLE t ( id INTEGER PRIMARY KEY, v TEXT )',
+  );
   assert.is(normalizeSql("SELECT 'a  b'"), "SELECT 'a  b'");
   assert.ok(reindented.length === 64);
 });
@@ -110,7 +125,12 @@ test('the dump lists schema objects by type and name, then each table with its s
 
 test('the AUTOINCREMENT counter is content: a different next id changes the hash', () => {
   const plain = build('seq-a.db', [...SCHEMA, ...ROWS]);
-  const bumped = build('seq-b.db', [...SCHEMA, ...ROWS, "INSERT INTO books (id, title) VALUES (99, 'x')", 'DELETE FROM books WHERE id = 99']);
+  const bumped = build('seq-b.db', [
+    ...SCHEMA,
+    ...ROWS,
+    "INSERT INTO books (id, title) VALUES (99, 'x')",
+    'DELETE FROM books WHERE id = 99',
+  ]);
   assert.is.not(hashDatabaseFile(plain), hashDatabaseFile(bumped));
 });
 

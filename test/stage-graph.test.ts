@@ -4,14 +4,31 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asStageId, type StageId } from '../src/util/brand.js';
 import type { Fanout, InputRef } from '../src/config/types.js';
-import { findCycles, stageDependencies, stageOrder, topologicalOrder, upstreamStages, type StageGraphInput } from '../src/config/stage-graph.js';
+import {
+  findCycles,
+  stageDependencies,
+  stageOrder,
+  topologicalOrder,
+  upstreamStages,
+  type StageGraphInput,
+} from '../src/config/stage-graph.js';
 
 /** `[name, fanout, stages it reads]` in file order; the scenario list is `scenarios.list`, the task list `tasks.tasks`. */
 function graph(stages: readonly (readonly [string, Fanout, readonly string[]])[], lists = true): StageGraphInput {
   const inputs = (reads: readonly string[]) =>
-    Object.fromEntries(reads.map((stage, index): [string, InputRef] => [`in${index}`, { kind: 'output', stage: asStageId(stage), output: 'out', row: null }]));
+    Object.fromEntries(
+      reads.map((stage, index): [string, InputRef] => [
+        `in${index}`,
+        { kind: 'output', stage: asStageId(stage), output: 'out', row: null },
+      ]),
+    );
   return {
-    stages: new Map(stages.map(([name, fanout, reads]) => [asStageId(name), { fanout, inputs: { ...inputs(reads), file: { kind: 'file', path: 'x.json' } } }])),
+    stages: new Map(
+      stages.map(([name, fanout, reads]) => [
+        asStageId(name),
+        { fanout, inputs: { ...inputs(reads), file: { kind: 'file', path: 'x.json' } } },
+      ]),
+    ),
     scenarios: lists ? { stage: asStageId('scenarios'), output: 'list' } : null,
     tasks: lists ? { stage: asStageId('tasks'), output: 'tasks' } : null,
   };
@@ -29,11 +46,23 @@ const demo = graph([
 test('dependencies: the list stages a fan-out needs, then the inputs, without repeats', () => {
   assert.equal(stageDependencies(demo, asStageId('scenarios')), []);
   assert.equal(stageDependencies(demo, asStageId('scenario')), ids(['scenarios']));
-  assert.equal(stageDependencies(demo, asStageId('tasks')), ids(['scenarios', 'scenario']), 'the task list stage does not need itself');
+  assert.equal(
+    stageDependencies(demo, asStageId('tasks')),
+    ids(['scenarios', 'scenario']),
+    'the task list stage does not need itself',
+  );
   assert.equal(stageDependencies(demo, asStageId('schema')), ids(['scenarios', 'scenario', 'tasks']));
   assert.equal(stageDependencies(demo, asStageId('verify')), ids(['scenarios', 'tasks', 'schema']));
-  assert.equal(stageDependencies(graph([['a', 'global', ['nowhere', 'a']]]), asStageId('a')), ids(['a']), 'unknown stages are left out, self-reads kept');
-  assert.equal(stageDependencies(graph([['a', 'scenario', []]], false), asStageId('a')), [], 'no list declared: no implicit dependency');
+  assert.equal(
+    stageDependencies(graph([['a', 'global', ['nowhere', 'a']]]), asStageId('a')),
+    ids(['a']),
+    'unknown stages are left out, self-reads kept',
+  );
+  assert.equal(
+    stageDependencies(graph([['a', 'scenario', []]], false), asStageId('a')),
+    [],
+    'no list declared: no implicit dependency',
+  );
 });
 
 test('upstream closures, in file order, without the starting stages', () => {

@@ -15,7 +15,12 @@ import { hashDatabaseFile } from '../src/sqlite/canonical-dump.js';
 import { llmForMock, tempFolder } from './support/mock-llm-fixture.js';
 import { runStage, type HarnessOptions, type HarnessRun } from './support/stage-harness.js';
 
-const SCENARIO = { id: 'online_bookstore', name: 'Online Bookstore', category: 'e-commerce', description: 'A web shop for printed books and e-books.' };
+const SCENARIO = {
+  id: 'online_bookstore',
+  name: 'Online Bookstore',
+  category: 'e-commerce',
+  description: 'A web shop for printed books and e-books.',
+};
 const TASKS = [
   { id: 'task_00', kind: 'question', text: 'How many copies of Piranesi are in stock?' },
   { id: 'task_01', kind: 'create', text: "Add 2 copies of 'Kindred' to my cart." },
@@ -23,7 +28,11 @@ const TASKS = [
 const SCHEMA = {
   tables: [
     { name: 'users', ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)', indexes: [] },
-    { name: 'books', ddl: 'CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, stock INTEGER NOT NULL)', indexes: ['CREATE INDEX idx_books_title ON books(title)'] },
+    {
+      name: 'books',
+      ddl: 'CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, stock INTEGER NOT NULL)',
+      indexes: ['CREATE INDEX idx_books_title ON books(title)'],
+    },
     {
       name: 'cart_items',
       ddl: 'CREATE TABLE cart_items (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), book_id INTEGER NOT NULL REFERENCES books(id), quantity INTEGER NOT NULL)',
@@ -70,10 +79,20 @@ async function run<Params>(
 
 function tasksAnswer(count: number): unknown {
   const kinds = ['question', 'create', 'update', 'delete'];
-  return { tasks: Array.from({ length: count }, (_unused, index) => ({ kind: kinds[index % 4], task: `Do the distinct thing number ${index} for me.` })) };
+  return {
+    tasks: Array.from({ length: count }, (_unused, index) => ({
+      kind: kinds[index % 4],
+      task: `Do the distinct thing number ${index} for me.`,
+    })),
+  };
 }
 
-const tasksOptions = { stage: 'tasks', inputs: { scenario: SCENARIO }, outputs: { tasks: 'tasks.json' }, prompts: { tasks: 'prompts/tasks.md' } };
+const tasksOptions = {
+  stage: 'tasks',
+  inputs: { scenario: SCENARIO },
+  outputs: { tasks: 'tasks.json' },
+  prompts: { tasks: 'prompts/tasks.md' },
+};
 
 function assertOk(result: StageRunResult): void {
   assert.equal(result.status, 'ok', result.status === 'failed' ? result.message : '');
@@ -81,7 +100,12 @@ function assertOk(result: StageRunResult): void {
 
 test('scenario: copies its row to its own file', async () => {
   const mock = await mocked([]);
-  const harness = await runStage(scenarioStage, { stage: 'scenario', inputs: { row: SCENARIO }, outputs: { scenario: 'scenario.json' }, llm: mock.session('scenario') });
+  const harness = await runStage(scenarioStage, {
+    stage: 'scenario',
+    inputs: { row: SCENARIO },
+    outputs: { scenario: 'scenario.json' },
+    llm: mock.session('scenario'),
+  });
   await mock.close();
   assertOk(harness.result);
   assert.equal(harness.written['scenario'], SCENARIO);
@@ -100,19 +124,38 @@ test('tasks: a valid answer is written as task rows; the request carries the sce
 });
 
 test('tasks: too few tasks are fed back and repaired on the next attempt', async () => {
-  const { run: harness, requests } = await run(tasksStage, { ...tasksOptions, params: { count: 5 } }, [mockStep.json(tasksAnswer(4)), mockStep.json(tasksAnswer(5))]);
+  const { run: harness, requests } = await run(tasksStage, { ...tasksOptions, params: { count: 5 } }, [
+    mockStep.json(tasksAnswer(4)),
+    mockStep.json(tasksAnswer(5)),
+  ]);
   assertOk(harness.result);
   assert.is(requests.length, 2);
-  assert.match(requests[1]!, /Your previous answer \(attempt 1 of 5\) has these problems:\n- expected exactly 5 tasks, got 4/);
+  assert.match(
+    requests[1]!,
+    /Your previous answer \(attempt 1 of 5\) has these problems:\n- expected exactly 5 tasks, got 4/,
+  );
   assert.is((harness.written['tasks'] as unknown[]).length, 5);
   harness.dispose();
 });
 
-const schemaOptions = { stage: 'schema', inputs: { scenario: SCENARIO, tasks: TASKS }, outputs: { schema: 'schema.json' }, prompts: { schema: 'prompts/schema.md' } };
+const schemaOptions = {
+  stage: 'schema',
+  inputs: { scenario: SCENARIO, tasks: TASKS },
+  outputs: { schema: 'schema.json' },
+  prompts: { schema: 'prompts/schema.md' },
+};
 
 test('schema: a failing DDL is fed back with SQLite’s error, and the repaired schema is written as answered', async () => {
-  const broken = { tables: [SCHEMA.tables[0], { name: 'books', ddl: 'CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT,)', indexes: [] }] };
-  const { run: harness, requests } = await run(schemaStage, schemaOptions, [mockStep.json(broken), mockStep.json(SCHEMA)]);
+  const broken = {
+    tables: [
+      SCHEMA.tables[0],
+      { name: 'books', ddl: 'CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT,)', indexes: [] },
+    ],
+  };
+  const { run: harness, requests } = await run(schemaStage, schemaOptions, [
+    mockStep.json(broken),
+    mockStep.json(SCHEMA),
+  ]);
   assertOk(harness.result);
   assert.match(requests[0]!, /- task_01 \(create\): Add 2 copies of 'Kindred' to my cart\./);
   assert.match(requests[1]!, /- 1 of 2 tables fail \(50%; at most 10% may\)\n- table books: near "\)": syntax error/);
@@ -121,7 +164,12 @@ test('schema: a failing DDL is fed back with SQLite’s error, and the repaired 
 });
 
 test('schema: when retries run out the stage fails with the best attempt (the lowest error ratio)', async () => {
-  const worse = { tables: [{ name: 'users', ddl: 'CREATE TABLE users (', indexes: [] }, { name: 'books', ddl: 'CREATE TABLE books (', indexes: [] }] };
+  const worse = {
+    tables: [
+      { name: 'users', ddl: 'CREATE TABLE users (', indexes: [] },
+      { name: 'books', ddl: 'CREATE TABLE books (', indexes: [] },
+    ],
+  };
   const better = { tables: [SCHEMA.tables[0], { name: 'books', ddl: 'CREATE TABLE books (', indexes: [] }] };
   const { run: harness, requests } = await run(schemaStage, { ...schemaOptions, params: { max_attempts: 3 } }, [
     mockStep.json(worse),
@@ -149,11 +197,18 @@ const sampleOptions = {
 function sampleAnswer(cartBookId: number): unknown {
   return {
     tables: [
-      { table_name: 'users', reasoning: 'user 1', insert_statements: ["INSERT INTO users (id, name) VALUES (1, 'Maya Chen');"] },
+      {
+        table_name: 'users',
+        reasoning: 'user 1',
+        insert_statements: ["INSERT INTO users (id, name) VALUES (1, 'Maya Chen');"],
+      },
       {
         table_name: 'books',
         reasoning: 'books the tasks name',
-        insert_statements: ["INSERT INTO books (id, title, stock) VALUES (1, 'Piranesi', 4);", "INSERT INTO books (id, title, stock) VALUES (2, 'Kindred', 7);"],
+        insert_statements: [
+          "INSERT INTO books (id, title, stock) VALUES (1, 'Piranesi', 4);",
+          "INSERT INTO books (id, title, stock) VALUES (2, 'Kindred', 7);",
+        ],
       },
       {
         table_name: 'cart_items',
@@ -165,13 +220,24 @@ function sampleAnswer(cartBookId: number): unknown {
 }
 
 test('sample: a foreign key violation is fed back; the repaired answer gives sample.json and a reproducible seed.db', async () => {
-  const { run: harness, requests } = await run(sampleStage, sampleOptions, [mockStep.json(sampleAnswer(9)), mockStep.json(sampleAnswer(2))]);
+  const { run: harness, requests } = await run(sampleStage, sampleOptions, [
+    mockStep.json(sampleAnswer(9)),
+    mockStep.json(sampleAnswer(2)),
+  ]);
   assertOk(harness.result);
   assert.match(requests[0]!, /It is now 2026-03-02 09:00:00 UTC \(a Monday\)/);
   assert.match(requests[0]!, /'\{\{now-3d\}\}'\s+→ '2026-02-27 09:00:00'/);
   assert.match(requests[1]!, /- cart_items statement 1: FOREIGN KEY constraint failed\n {4}in: INSERT INTO cart_items/);
-  const written = harness.written['sample'] as { world_clock: string; tables: unknown[]; skipped_statements: unknown[] };
-  assert.equal(written, { world_clock: '2026-03-02T09:00:00Z', ...(sampleAnswer(2) as object), skipped_statements: [] });
+  const written = harness.written['sample'] as {
+    world_clock: string;
+    tables: unknown[];
+    skipped_statements: unknown[];
+  };
+  assert.equal(written, {
+    world_clock: '2026-03-02T09:00:00Z',
+    ...(sampleAnswer(2) as object),
+    skipped_statements: [],
+  });
   const seedPath = harness.written['seed_db'] as string;
   const again = await run(sampleStage, sampleOptions, [mockStep.json(sampleAnswer(2))]);
   assert.is(hashDatabaseFile(seedPath), hashDatabaseFile(again.run.written['seed_db'] as string));
@@ -182,7 +248,10 @@ test('sample: a foreign key violation is fed back; the repaired answer gives sam
 test('sample: wall-clock SQL is fed back and repaired', async () => {
   const wallClock = sampleAnswer(2) as { tables: { insert_statements: string[] }[] };
   wallClock.tables[0]!.insert_statements = ["INSERT INTO users (id, name) VALUES (1, datetime('now'));"];
-  const { run: harness, requests } = await run(sampleStage, sampleOptions, [mockStep.json(wallClock), mockStep.json(sampleAnswer(2))]);
+  const { run: harness, requests } = await run(sampleStage, sampleOptions, [
+    mockStep.json(wallClock),
+    mockStep.json(sampleAnswer(2)),
+  ]);
   assertOk(harness.result);
   assert.match(requests[1]!, /- users statement 1: uses the wall clock \(datetime\(… 'now' …\)\)/);
   harness.dispose();
@@ -201,7 +270,11 @@ function specAnswer(table: string, example: Record<string, unknown>): unknown {
       {
         name: 'add_to_cart',
         description: 'Adds copies of a book to my cart.',
-        input_schema: { type: 'object', properties: { book_id: { type: 'integer' }, quantity: { type: 'integer', minimum: 1 } }, required: ['book_id', 'quantity'] },
+        input_schema: {
+          type: 'object',
+          properties: { book_id: { type: 'integer' }, quantity: { type: 'integer', minimum: 1 } },
+          required: ['book_id', 'quantity'],
+        },
         examples: [example],
         output_description: '{ cart_item: { id, book_id, quantity } }',
         tables_read: ['books'],
@@ -213,11 +286,20 @@ function specAnswer(table: string, example: Record<string, unknown>): unknown {
 
 test('spec: a missing table and an invalid example are fed back and repaired', async () => {
   const good = specAnswer('cart_items', { book_id: 2, quantity: 2 });
-  const { run: harness, requests } = await run(specStage, specOptions, [mockStep.json(specAnswer('carts', { book_id: 2, quantity: 0 })), mockStep.json(good)]);
+  const { run: harness, requests } = await run(specStage, specOptions, [
+    mockStep.json(specAnswer('carts', { book_id: 2, quantity: 0 })),
+    mockStep.json(good),
+  ]);
   assertOk(harness.result);
   assert.match(requests[0]!, /CREATE TABLE cart_items/);
-  assert.match(requests[1]!, /- tool add_to_cart: example 1 \{"book_id":2,"quantity":0\} does not match input_schema: \/quantity must be >= 1/);
-  assert.match(requests[1]!, /- tool add_to_cart: names table "carts", which is not in the schema \(tables: users, books, cart_items\)/);
+  assert.match(
+    requests[1]!,
+    /- tool add_to_cart: example 1 \{"book_id":2,"quantity":0\} does not match input_schema: \/quantity must be >= 1/,
+  );
+  assert.match(
+    requests[1]!,
+    /- tool add_to_cart: names table "carts", which is not in the schema \(tables: users, books, cart_items\)/,
+  );
   assert.equal(harness.written['spec'], good);
   harness.dispose();
 });

@@ -20,7 +20,11 @@ const CLOCK = parseWorldClock('2026-03-02T09:00:00Z')!;
 
 const SCHEMA: SchemaAnswer = {
   tables: [
-    { name: 'users', ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)', indexes: [] },
+    {
+      name: 'users',
+      ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)',
+      indexes: [],
+    },
     {
       name: 'orders',
       ddl: "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), status TEXT NOT NULL CHECK (status IN ('open', 'paid')), placed_at TEXT NOT NULL)",
@@ -38,8 +42,15 @@ function sample(users: string[], orders: string[]): SampleAnswer {
   };
 }
 
-const USERS = ["INSERT INTO users (id, name) VALUES (1, 'Maya');", "INSERT INTO users (id, name, created_at) VALUES (2, 'Omar', '{{now-400d}}');"];
-const ORDERS = Array.from({ length: 10 }, (_unused, index) => `INSERT INTO orders (id, user_id, status, placed_at) VALUES (${index + 1}, 1, 'paid', '{{now-${index + 1}d}}');`);
+const USERS = [
+  "INSERT INTO users (id, name) VALUES (1, 'Maya');",
+  "INSERT INTO users (id, name, created_at) VALUES (2, 'Omar', '{{now-400d}}');",
+];
+const ORDERS = Array.from(
+  { length: 10 },
+  (_unused, index) =>
+    `INSERT INTO orders (id, user_id, status, placed_at) VALUES (${index + 1}, 1, 'paid', '{{now-${index + 1}d}}');`,
+);
 
 let folder = '';
 test.before(() => {
@@ -52,7 +63,10 @@ test('valid inserts pass', () => {
 });
 
 test('a failing INSERT is named with its table, position, SQLite error and statement', () => {
-  const orders = [...ORDERS.slice(0, 4), "INSERT INTO orders (id, user_id, status, placed_at) VALUES (5, 1, 'shipped', '{{now}}');"];
+  const orders = [
+    ...ORDERS.slice(0, 4),
+    "INSERT INTO orders (id, user_id, status, placed_at) VALUES (5, 1, 'shipped', '{{now}}');",
+  ];
   const outcome = checkSample(SCHEMA, sample(USERS, orders), CLOCK, 0.1);
   assert.equal(outcome, {
     ok: false,
@@ -65,7 +79,10 @@ test('a failing INSERT is named with its table, position, SQLite error and state
 });
 
 test('a foreign key violation fails its statement (foreign keys are on)', () => {
-  const orders = [...ORDERS.slice(0, 2), "INSERT INTO orders (id, user_id, status, placed_at) VALUES (3, 42, 'open', '{{now}}');"];
+  const orders = [
+    ...ORDERS.slice(0, 2),
+    "INSERT INTO orders (id, user_id, status, placed_at) VALUES (3, 42, 'open', '{{now}}');",
+  ];
   const outcome = checkSample(SCHEMA, sample(USERS, orders), CLOCK, 0.1);
   assert.not.ok(outcome.ok);
   if (!outcome.ok) assert.match(outcome.errors[1]!, /^orders statement 3: FOREIGN KEY constraint failed/);
@@ -76,19 +93,26 @@ test('a missing column list, wall-clock SQL, an unknown or bare placeholder, a n
     ok: false,
     error: 'an INSERT must name its columns: INSERT INTO table (column, …) VALUES (…)',
   });
-  const wallClock = prepareInsert("INSERT INTO users (id, name, created_at) VALUES (3, 'Ana', datetime('now', '-2 days'))", CLOCK);
+  const wallClock = prepareInsert(
+    "INSERT INTO users (id, name, created_at) VALUES (3, 'Ana', datetime('now', '-2 days'))",
+    CLOCK,
+  );
   assert.equal(wallClock, {
     ok: false,
-    error: "uses the wall clock (datetime(… 'now' …)); write a placeholder such as '{{now}}' or '{{now-3d}}' inside quotes, or an absolute date",
+    error:
+      "uses the wall clock (datetime(… 'now' …)); write a placeholder such as '{{now}}' or '{{now-3d}}' inside quotes, or an absolute date",
   });
   const unknown = prepareInsert("INSERT INTO users (id, name, created_at) VALUES (3, 'Ana', '{{last_week}}')", CLOCK);
   assert.ok(!unknown.ok && unknown.error.startsWith('unknown placeholder {{last_week}}'));
   const bare = prepareInsert("INSERT INTO users (id, name, created_at) VALUES (3, 'Ana', {{now}})", CLOCK);
   assert.ok(!bare.ok && bare.error.startsWith('a {{…}} placeholder outside a string literal'));
-  assert.equal(prepareInsert('DELETE FROM users', CLOCK), { ok: false, error: 'only INSERT statements belong in sample data' });
-  assert.equal(prepareInsert("INSERT OR IGNORE INTO \"users\" (id, name) VALUES (3, '{{today}}')", CLOCK), {
+  assert.equal(prepareInsert('DELETE FROM users', CLOCK), {
+    ok: false,
+    error: 'only INSERT statements belong in sample data',
+  });
+  assert.equal(prepareInsert('INSERT OR IGNORE INTO "users" (id, name) VALUES (3, \'{{today}}\')', CLOCK), {
     ok: true,
-    value: "INSERT OR IGNORE INTO \"users\" (id, name) VALUES (3, '2026-03-02')",
+    value: 'INSERT OR IGNORE INTO "users" (id, name) VALUES (3, \'2026-03-02\')',
   });
 });
 
@@ -96,7 +120,10 @@ test('user 1 must exist when there is a users table', () => {
   const outcome = checkSample(SCHEMA, sample(USERS.slice(1), []), CLOCK, 0.1);
   assert.equal(outcome, {
     ok: false,
-    errors: ['0 of 1 statements fail (0%; at most 10% may)', 'table users has no row with id 1; user 1 is the signed-in user and must be inserted (first)'],
+    errors: [
+      '0 of 1 statements fail (0%; at most 10% may)',
+      'table users has no row with id 1; user 1 is the signed-in user and must be inserted (first)',
+    ],
     score: 1,
   });
 });
@@ -107,16 +134,22 @@ test('no statements at all fails; empty tables are a warning', () => {
     errors: ['there are no INSERT statements; give every table the rows the tasks need'],
     score: 2,
   });
-  assert.equal(checkSample(SCHEMA, sample(USERS, []), CLOCK, 0.1), { ok: true, warnings: ['tables without rows: orders'] });
+  assert.equal(checkSample(SCHEMA, sample(USERS, []), CLOCK, 0.1), {
+    ok: true,
+    warnings: ['tables without rows: orders'],
+  });
 });
 
 test('the seed database holds the resolved rows, pinned defaults, and only the statements that ran', () => {
   const path = join(folder, 'seed.db');
   const orders = [...ORDERS, "INSERT INTO orders (id, user_id, status, placed_at) VALUES (99, 7, 'open', '{{now}}');"];
   const outcomes = writeSeedDatabase(path, SCHEMA, sample(USERS, orders), CLOCK);
-  assert.equal(outcomes.filter((outcome) => outcome.error !== null).map((outcome) => [outcome.table, outcome.index, outcome.error]), [
-    ['orders', 10, 'FOREIGN KEY constraint failed'],
-  ]);
+  assert.equal(
+    outcomes
+      .filter((outcome) => outcome.error !== null)
+      .map((outcome) => [outcome.table, outcome.index, outcome.error]),
+    [['orders', 10, 'FOREIGN KEY constraint failed']],
+  );
   const db = new Database(path, { readonly: true });
   assert.equal(db.prepare('SELECT id, created_at FROM users ORDER BY id').raw(true).all(), [
     [1, '2026-03-02 09:00:00'],
@@ -155,7 +188,12 @@ function referencePairs(samples: string): [ReferenceSample, ReferenceDb][] {
 }
 
 function pinned(answer: SampleAnswer): SampleAnswer {
-  return { tables: answer.tables.map((table) => ({ ...table, insert_statements: table.insert_statements.map((sql) => pinWallClockSql(sql, CLOCK)) })) };
+  return {
+    tables: answer.tables.map((table) => ({
+      ...table,
+      insert_statements: table.insert_statements.map((sql) => pinWallClockSql(sql, CLOCK)),
+    })),
+  };
 }
 
 test("the reference's real sample data loads into its real schemas once its wall-clock SQL is pinned", () => {
@@ -168,7 +206,8 @@ test("the reference's real sample data loads into its real schemas once its wall
     if (data.scenario === 'SurveyMonkey Apply') {
       // Its schema's form_questions table does not run, so every row for it (and its children) fails.
       assert.not.ok(outcome.ok);
-      if (!outcome.ok) assert.match(outcome.errors.join('\n'), /form_questions statement 1: no such table: form_questions/);
+      if (!outcome.ok)
+        assert.match(outcome.errors.join('\n'), /form_questions statement 1: no such table: form_questions/);
     } else {
       assert.ok(outcome.ok, `${data.scenario}: ${outcome.ok ? '' : outcome.errors.slice(0, 3).join('\n')}`);
     }
@@ -181,7 +220,9 @@ test("from the reference's files, our seed database holds exactly the rows of th
   // Etsy's sample data uses absolute dates only, so the reference's rows did not depend on its clock.
   const [data, db] = referencePairs(samples).find(([row]) => row.scenario === 'Etsy Digital Downloads')!;
   const build = buildSeedDatabase(db.db_schema, data.sample_data, CLOCK);
-  const reference = new Database(join(samples, 'community-run-8-scenarios/databases/etsy_digital_downloads.db'), { readonly: true });
+  const reference = new Database(join(samples, 'community-run-8-scenarios/databases/etsy_digital_downloads.db'), {
+    readonly: true,
+  });
   const rowsOnly = (dump: string): string[] => dump.split('\n').filter((line) => !line.startsWith('["schema"'));
   try {
     const ours = rowsOnly(canonicalDump(build.db));
@@ -203,7 +244,10 @@ test("the reference's sample data as published is refused for reading the wall c
   if (!outcome.ok) {
     assert.is(outcome.errors[0], '79 of 79 statements fail (100%; at most 10% may)');
     assert.match(outcome.errors[1]!, /^table users has no row with id 1/);
-    assert.match(outcome.errors[2]!, /^users statement 1: uses the wall clock \(datetime\(… 'now' …\), datetime\(… 'now' …\)\)/);
+    assert.match(
+      outcome.errors[2]!,
+      /^users statement 1: uses the wall clock \(datetime\(… 'now' …\), datetime\(… 'now' …\)\)/,
+    );
   }
 });
 

@@ -39,13 +39,24 @@ function row(name: string, category = 'e-commerce'): ScenarioRow {
 
 /** Vectors by topic, so tests decide what counts as similar: "Tool" scenarios point one way. */
 function embedByTopic(texts: readonly string[]): number[][] {
-  return texts.map((text) => (text.startsWith('Tool') ? [1, 0, 0] : text.startsWith('Clinic') ? [0, 1, 0] : [0, 0.2, 1]));
+  return texts.map((text) =>
+    text.startsWith('Tool') ? [1, 0, 0] : text.startsWith('Clinic') ? [0, 1, 0] : [0, 0.2, 1],
+  );
 }
 
-async function runWithMock(steps: MockStep[], params: Partial<ScenariosParams>, previous?: ScenarioRow[]): Promise<{ run: HarnessRun; requests: string[] }> {
+async function runWithMock(
+  steps: MockStep[],
+  params: Partial<ScenariosParams>,
+  previous?: ScenarioRow[],
+): Promise<{ run: HarnessRun; requests: string[] }> {
   const server = await startMockLlmServer({ steps, embed: embedByTopic });
   const folder = tempFolder();
-  const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url, EMBEDDING_OPENAI_API_KEY: 'sk-test', EMBEDDING_OPENAI_BASE_URL: server.url };
+  const env = {
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: server.url,
+    EMBEDDING_OPENAI_API_KEY: 'sk-test',
+    EMBEDDING_OPENAI_BASE_URL: server.url,
+  };
   const { llm } = llmForMock(server, folder.dir, { env });
   try {
     const run = await runStage(scenariosStage, {
@@ -67,7 +78,12 @@ async function runWithMock(steps: MockStep[], params: Partial<ScenariosParams>, 
 
 test('offline, from the recorded demo answers: target 3 gives the three demo scenarios and needs nothing else', async () => {
   const notices: string[] = [];
-  const llm = createLlm({ settings: testSettings(), env: {}, root: PROJECT_ROOT, onNotice: (notice) => notices.push(describeNotice(notice)) });
+  const llm = createLlm({
+    settings: testSettings(),
+    env: {},
+    root: PROJECT_ROOT,
+    onNotice: (notice) => notices.push(describeNotice(notice)),
+  });
   const run = await runStage(scenariosStage, {
     stage: 'scenarios',
     inputs: { seeds: { file: 'data/seed-scenarios.json' } },
@@ -79,9 +95,15 @@ test('offline, from the recorded demo answers: target 3 gives the three demo sce
   await llm.close();
   assert.equal(run.result, { status: 'ok' });
   const list = run.written['list'] as ScenarioRow[];
-  assert.equal(list.map((entry) => entry.id), ['online_bookstore', 'clinic_appointment_booking', 'personal_banking']);
+  assert.equal(
+    list.map((entry) => entry.id),
+    ['online_bookstore', 'clinic_appointment_booking', 'personal_banking'],
+  );
   assert.equal(Object.keys(list[0]!), ['id', 'name', 'category', 'description']);
-  assert.equal(list.map((entry) => entry.category), ['e-commerce', 'healthcare', 'finance']);
+  assert.equal(
+    list.map((entry) => entry.category),
+    ['e-commerce', 'healthcare', 'finance'],
+  );
   run.dispose();
 });
 
@@ -95,9 +117,15 @@ test('classify, then generate: high-suitability seeds are the examples; a near-d
     { target: 2 },
   );
   assert.equal(run.result, { status: 'ok' });
-  assert.equal((run.written['list'] as ScenarioRow[]).map((entry) => entry.name), ['Tool Library', 'Clinic Queue']);
+  assert.equal(
+    (run.written['list'] as ScenarioRow[]).map((entry) => entry.name),
+    ['Tool Library', 'Clinic Queue'],
+  );
   assert.is(requests.length, 3);
-  assert.match(requests[0]!, /- Amazon: General online store\.\n- Zocdoc: Doctor appointments\.\n- Twitch: Live streaming\./);
+  assert.match(
+    requests[0]!,
+    /- Amazon: General online store\.\n- Zocdoc: Doctor appointments\.\n- Twitch: Live streaming\./,
+  );
   assert.match(requests[1]!, /## Write 2 new scenarios/);
   assert.match(requests[1]!, /- Amazon \[e-commerce\]: General online store\. Typical operations: place orders\./);
   assert.not.match(requests[1]!, /Twitch \[/);
@@ -110,18 +138,33 @@ test('classify, then generate: high-suitability seeds are the examples; a near-d
 
 test('a seed platform or a name already in the list is refused by name', async () => {
   const { run } = await runWithMock(
-    [mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('amazon'), scenario('Tool-Library', 'curation'), scenario('Clinic Queue', 'healthcare')] })],
+    [
+      mockStep.json(CLASSIFIED),
+      mockStep.json({
+        scenarios: [scenario('amazon'), scenario('Tool-Library', 'curation'), scenario('Clinic Queue', 'healthcare')],
+      }),
+    ],
     { target: 2 },
     [row('Tool Library')],
   );
-  assert.equal((run.written['list'] as ScenarioRow[]).map((entry) => entry.name), ['Tool Library', 'Clinic Queue']);
-  assert.match(run.log.join('\n'), /refused "amazon": same name as "Amazon"\nrefused "Tool-Library": same name as "Tool Library"/);
+  assert.equal(
+    (run.written['list'] as ScenarioRow[]).map((entry) => entry.name),
+    ['Tool Library', 'Clinic Queue'],
+  );
+  assert.match(
+    run.log.join('\n'),
+    /refused "amazon": same name as "Amazon"\nrefused "Tool-Library": same name as "Tool Library"/,
+  );
   run.dispose();
 });
 
 test('raising the target keeps the existing rows first and unchanged, and asks only for the missing ones', async () => {
   const existing = [row('Tool Library'), row('Clinic Queue', 'healthcare')];
-  const { run, requests } = await runWithMock([mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('Seed Swap', 'curation')] })], { target: 3 }, existing);
+  const { run, requests } = await runWithMock(
+    [mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('Seed Swap', 'curation')] })],
+    { target: 3 },
+    existing,
+  );
   assert.equal(run.result, { status: 'ok' });
   const list = run.written['list'] as ScenarioRow[];
   assert.equal(list.slice(0, 2), existing);
@@ -142,7 +185,11 @@ test('lowering the target keeps the first rows and asks the LLM nothing', async 
 
 test('when the iteration cap is reached, the stage fails and logs the partial list as its best attempt', async () => {
   const { run, requests } = await runWithMock(
-    [mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('Tool Library')] }), mockStep.json({ scenarios: [scenario('Tool Share')] })],
+    [
+      mockStep.json(CLASSIFIED),
+      mockStep.json({ scenarios: [scenario('Tool Library')] }),
+      mockStep.json({ scenarios: [scenario('Tool Share')] }),
+    ],
     { target: 2, max_iterations: 2 },
   );
   assert.is(requests.length, 3);
@@ -150,17 +197,26 @@ test('when the iteration cap is reached, the stage fails and logs the partial li
   assert.is(result.status, 'failed');
   if (result.status !== 'failed') return;
   assert.is(result.kind, 'check');
-  assert.is(result.message, 'only 1 of 2 scenarios after 2 requests (the others were refused as duplicates); raise max_iterations or lower target');
-  assert.equal((result.bestAttempt as ScenarioRow[]).map((entry) => entry.name), ['Tool Library']);
+  assert.is(
+    result.message,
+    'only 1 of 2 scenarios after 2 requests (the others were refused as duplicates); raise max_iterations or lower target',
+  );
+  assert.equal(
+    (result.bestAttempt as ScenarioRow[]).map((entry) => entry.name),
+    ['Tool Library'],
+  );
   assert.equal(run.written, {});
   run.dispose();
 });
 
 test('a classification that leaves out a seed is fed back and repaired', async () => {
   const partial = { classifications: CLASSIFIED.classifications.slice(0, 2) };
-  const { run, requests } = await runWithMock([mockStep.json(partial), mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('Tool Library')] })], {
-    target: 1,
-  });
+  const { run, requests } = await runWithMock(
+    [mockStep.json(partial), mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('Tool Library')] })],
+    {
+      target: 1,
+    },
+  );
   assert.equal(run.result, { status: 'ok' });
   assert.match(requests[1]!, /- no classification for 1 platforms: Twitch/);
   run.dispose();
@@ -182,7 +238,8 @@ test('render gives both prompts; the generate text stands in for what only run t
   });
   assert.equal(rendered, {
     classify: 'classify - Amazon: General online store.\n- Zocdoc: Doctor appointments.\n- Twitch: Live streaming.',
-    generate: 'generate (the number of scenarios still missing, at most 10) | (up to 8 seed platforms chosen at run time from the classification)',
+    generate:
+      'generate (the number of scenarios still missing, at most 10) | (up to 8 seed platforms chosen at run time from the classification)',
   });
 });
 

@@ -4,7 +4,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkClassification, checkGenerated, readPreviousList, readSeeds, type ClassifyAnswer, type GenerateAnswer } from '../stages/scenarios.js';
+import {
+  checkClassification,
+  checkGenerated,
+  readPreviousList,
+  readSeeds,
+  type ClassifyAnswer,
+  type GenerateAnswer,
+} from '../stages/scenarios.js';
 import { ScenarioPool } from '../src/synthesis/scenario-pool.js';
 import { cosineSimilarity } from '../src/util/cosine-similarity.js';
 import { CATEGORY_GROUPS, focusGroups, pickFewShot, type ClassifiedSeed } from '../src/synthesis/scenario-focus.js';
@@ -25,8 +32,16 @@ test('scenario ids: lower-case, runs of non-alphanumerics become one _, trimmed'
 });
 
 test('classification must cover every seed exactly once and nothing else', () => {
-  const seeds = [{ name: 'Amazon', description: 'a' }, { name: 'X (Twitter)', description: 'b' }];
-  const entry = (name: string): ClassifyAnswer['classifications'][number] => ({ name, categories: ['e-commerce'], suitability: 'high', features: [] });
+  const seeds = [
+    { name: 'Amazon', description: 'a' },
+    { name: 'X (Twitter)', description: 'b' },
+  ];
+  const entry = (name: string): ClassifyAnswer['classifications'][number] => ({
+    name,
+    categories: ['e-commerce'],
+    suitability: 'high',
+    features: [],
+  });
   assert.equal(checkClassification({ classifications: [entry('amazon'), entry('X (Twitter)')] }, seeds), { ok: true });
   const outcome = checkClassification({ classifications: [entry('Amazon'), entry('Amazon'), entry('eBay')] }, seeds);
   assert.equal(outcome, {
@@ -44,7 +59,11 @@ test('generated scenarios need a usable, distinct name and a description of subs
   const good: GenerateAnswer = { scenarios: [{ name: 'Tool Library', category: 'e-commerce', description: LONG }] };
   assert.equal(checkGenerated(good), { ok: true });
   const outcome = checkGenerated({
-    scenarios: [good.scenarios[0]!, { name: 'tool-library', category: 'x', description: LONG }, { name: '!!!', category: 'x', description: 'Too short.' }],
+    scenarios: [
+      good.scenarios[0]!,
+      { name: 'tool-library', category: 'x', description: LONG },
+      { name: '!!!', category: 'x', description: 'Too short.' },
+    ],
   });
   assert.equal(outcome, {
     ok: false,
@@ -63,8 +82,14 @@ test('de-duplication: same id, too similar, borderline in a full category; relax
   pool.add({ id: 'tool_library', name: 'Tool Library', category: 'e-commerce' }, [1, 0, 0]);
   const candidate = (id: string, category = 'e-commerce') => ({ id, name: id, category });
   assert.equal(pool.decide(candidate('amazon'), [0, 1, 0]), { keep: false, reason: 'same name as "Amazon"' });
-  assert.equal(pool.decide(candidate('tool_library'), [0, 1, 0]), { keep: false, reason: 'same name as "Tool Library"' });
-  assert.equal(pool.decide(candidate('tool_share'), [0.9, 0.1, 0]), { keep: false, reason: 'too similar to "Tool Library" (cosine 0.994)' });
+  assert.equal(pool.decide(candidate('tool_library'), [0, 1, 0]), {
+    keep: false,
+    reason: 'same name as "Tool Library"',
+  });
+  assert.equal(pool.decide(candidate('tool_share'), [0.9, 0.1, 0]), {
+    keep: false,
+    reason: 'too similar to "Tool Library" (cosine 0.994)',
+  });
   assert.equal(pool.decide(candidate('gear_swap'), [0.8, 0.6, 0]), {
     keep: false,
     reason: 'close to "Tool Library" (cosine 0.800) and category "e-commerce" already has 1',
@@ -95,14 +120,27 @@ test('a stall relaxes the duplicate limit, so a close candidate gets in after st
         return { ok: true, value: [close] };
       },
       // cosine 0.88 between the two: above 0.85, below the relaxed 0.90
-      embed: async (rows) => ({ ok: true, value: rows.map((row) => (row.id === 'tool_library' ? [1, 0] : [0.88, Math.sqrt(1 - 0.88 ** 2)])) }),
+      embed: async (rows) => ({
+        ok: true,
+        value: rows.map((row) => (row.id === 'tool_library' ? [1, 0] : [0.88, Math.sqrt(1 - 0.88 ** 2)])),
+      }),
       log: (line) => log.push(line),
     },
     [kept],
   );
   assert.equal(generation.stopped, null);
-  assert.equal(generation.rows.map((row) => row.id), ['tool_library', 'tool_share']);
-  assert.equal(requests.map((request) => [request.tries, request.refused]), [[0, []], [1, ['Tool Share']], [2, ['Tool Share', 'Tool Share']]]);
+  assert.equal(
+    generation.rows.map((row) => row.id),
+    ['tool_library', 'tool_share'],
+  );
+  assert.equal(
+    requests.map((request) => [request.tries, request.refused]),
+    [
+      [0, []],
+      [1, ['Tool Share']],
+      [2, ['Tool Share', 'Tool Share']],
+    ],
+  );
   assert.ok(log.includes('no new scenario for 2 requests: duplicate limit now 0.90, category cap 96'));
 });
 
@@ -114,18 +152,47 @@ test('few-shot examples prefer high suitability, spread over primary categories,
     suitability,
     features: [],
   });
-  const seeds = [seed('A1', 'a', 'high'), seed('A2', 'a', 'high'), seed('A3', 'a', 'high'), seed('B1', 'b', 'high'), seed('C1', 'c', 'high'), seed('L', 'd', 'low')];
-  assert.equal(pickFewShot(seeds, 3, 0).map((s) => s.name), ['A1', 'B1', 'C1']);
-  assert.equal(pickFewShot(seeds, 3, 1).map((s) => s.name), ['B1', 'C1', 'A2']);
-  assert.equal(pickFewShot(seeds, 10, 0).map((s) => s.name), ['A1', 'B1', 'C1', 'A2', 'A3']);
-  assert.equal(pickFewShot([seed('M', 'm', 'medium'), seed('L', 'l', 'low')], 5, 0).map((s) => s.name), ['M']);
+  const seeds = [
+    seed('A1', 'a', 'high'),
+    seed('A2', 'a', 'high'),
+    seed('A3', 'a', 'high'),
+    seed('B1', 'b', 'high'),
+    seed('C1', 'c', 'high'),
+    seed('L', 'd', 'low'),
+  ];
+  assert.equal(
+    pickFewShot(seeds, 3, 0).map((s) => s.name),
+    ['A1', 'B1', 'C1'],
+  );
+  assert.equal(
+    pickFewShot(seeds, 3, 1).map((s) => s.name),
+    ['B1', 'C1', 'A2'],
+  );
+  assert.equal(
+    pickFewShot(seeds, 10, 0).map((s) => s.name),
+    ['A1', 'B1', 'C1', 'A2', 'A3'],
+  );
+  assert.equal(
+    pickFewShot([seed('M', 'm', 'medium'), seed('L', 'l', 'low')], 5, 0).map((s) => s.name),
+    ['M'],
+  );
   assert.equal(pickFewShot(seeds, 0, 0), []);
 });
 
 test('focus categories rotate through the whole vocabulary', () => {
-  assert.equal(focusGroups(0).map((group) => group.category), ['e-commerce', 'booking', 'social']);
-  assert.equal(focusGroups(1).map((group) => group.category), ['productivity', 'finance', 'subscriptions']);
-  const seen = new Set(Array.from({ length: CATEGORY_GROUPS.length }, (_unused, rotation) => focusGroups(rotation).map((group) => group.category)).flat());
+  assert.equal(
+    focusGroups(0).map((group) => group.category),
+    ['e-commerce', 'booking', 'social'],
+  );
+  assert.equal(
+    focusGroups(1).map((group) => group.category),
+    ['productivity', 'finance', 'subscriptions'],
+  );
+  const seen = new Set(
+    Array.from({ length: CATEGORY_GROUPS.length }, (_unused, rotation) =>
+      focusGroups(rotation).map((group) => group.category),
+    ).flat(),
+  );
   assert.is(seen.size, CATEGORY_GROUPS.length);
 });
 
@@ -145,15 +212,26 @@ test('the seed file: about a hundred distinct platforms over many categories, ea
   const primaries = new Set(classify.classifications.map((entry) => entry.categories[0]));
   assert.ok(primaries.size >= 20, `${primaries.size} primary categories`);
   const vocabulary = new Set(CATEGORY_GROUPS.map((group) => group.category));
-  assert.equal(classify.classifications.flatMap((entry) => entry.categories).filter((category) => !vocabulary.has(category)), []);
+  assert.equal(
+    classify.classifications.flatMap((entry) => entry.categories).filter((category) => !vocabulary.has(category)),
+    [],
+  );
 });
 
 test('the recorded first batch passes its check and gives the three demo scenario ids, none a seed', () => {
   const batch = readJson('demo/recorded-responses/_global/scenarios.generate-0.json') as GenerateAnswer;
   assert.equal(checkGenerated(batch), { ok: true });
-  assert.equal(batch.scenarios.map((scenario) => scenarioId(scenario.name)), ['online_bookstore', 'clinic_appointment_booking', 'personal_banking']);
-  const seedIds = new Set(readSeeds(readJson('data/seed-scenarios.json')).map((seed) => scenarioId(seed.name) as string));
-  assert.equal(batch.scenarios.filter((scenario) => seedIds.has(scenarioId(scenario.name))), []);
+  assert.equal(
+    batch.scenarios.map((scenario) => scenarioId(scenario.name)),
+    ['online_bookstore', 'clinic_appointment_booking', 'personal_banking'],
+  );
+  const seedIds = new Set(
+    readSeeds(readJson('data/seed-scenarios.json')).map((seed) => scenarioId(seed.name) as string),
+  );
+  assert.equal(
+    batch.scenarios.filter((scenario) => seedIds.has(scenarioId(scenario.name))),
+    [],
+  );
 });
 
 test.run();

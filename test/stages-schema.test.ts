@@ -7,7 +7,11 @@ import { checkSchema } from '../stages/schema.js';
 import { usableSchema, type SchemaAnswer, type SchemaTable } from '../src/sqlite/apply-schema.js';
 import { awmSamples, readJsonl } from './support/awm-samples.js';
 
-const users: SchemaTable = { name: 'users', ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)', indexes: [] };
+const users: SchemaTable = {
+  name: 'users',
+  ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)',
+  indexes: [],
+};
 const orders: SchemaTable = {
   name: 'orders',
   ddl: "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), status TEXT NOT NULL CHECK (status IN ('open', 'paid')))",
@@ -15,7 +19,11 @@ const orders: SchemaTable = {
 };
 
 function filler(count: number): SchemaTable[] {
-  return Array.from({ length: count }, (_unused, index) => ({ name: `t${index}`, ddl: `CREATE TABLE t${index} (id INTEGER PRIMARY KEY)`, indexes: [] }));
+  return Array.from({ length: count }, (_unused, index) => ({
+    name: `t${index}`,
+    ddl: `CREATE TABLE t${index} (id INTEGER PRIMARY KEY)`,
+    indexes: [],
+  }));
 }
 
 test('a schema that runs passes', () => {
@@ -23,7 +31,11 @@ test('a schema that runs passes', () => {
 });
 
 test("a failing DDL fails its table, and SQLite's error text is the feedback", () => {
-  const broken: SchemaTable = { name: 'orders', ddl: 'CREATE TABLE orders (id SERIAL PRIMARY KEY, total NUMERIC(10,2) NOT NULL,)', indexes: [] };
+  const broken: SchemaTable = {
+    name: 'orders',
+    ddl: 'CREATE TABLE orders (id SERIAL PRIMARY KEY, total NUMERIC(10,2) NOT NULL,)',
+    indexes: [],
+  };
   const outcome = checkSchema({ tables: [users, broken] }, 0.1);
   assert.equal(outcome, {
     ok: false,
@@ -47,8 +59,14 @@ test('a failing index fails its table', () => {
 test('up to max_error_ratio of failing tables passes, with the failures as warnings; one more fails', () => {
   const broken: SchemaTable = { name: 'broken', ddl: 'CREATE TABLE broken (id INTEGER PRIMARY KEY', indexes: [] };
   const tolerated = checkSchema({ tables: [...filler(9), broken] }, 0.1);
-  assert.equal(tolerated, { ok: true, warnings: ['table broken: incomplete input\n    in: CREATE TABLE broken (id INTEGER PRIMARY KEY'] });
-  const refused = checkSchema({ tables: [...filler(8), broken, { ...broken, name: 'broken2', ddl: 'CREATE TABLE broken2 (' }] }, 0.1);
+  assert.equal(tolerated, {
+    ok: true,
+    warnings: ['table broken: incomplete input\n    in: CREATE TABLE broken (id INTEGER PRIMARY KEY'],
+  });
+  const refused = checkSchema(
+    { tables: [...filler(8), broken, { ...broken, name: 'broken2', ddl: 'CREATE TABLE broken2 (' }] },
+    0.1,
+  );
   assert.equal(refused.ok, false);
   if (!refused.ok) assert.is(refused.score, 0.2);
 });
@@ -80,10 +98,15 @@ test('foreign keys to a missing table or a non-unique column are reported', () =
 });
 
 test('the usable part of a schema leaves out failing tables and failing indexes', () => {
-  const badIndex = { ...orders, indexes: ['CREATE INDEX idx_orders_user ON orders(user_id)', 'CREATE INDEX bad ON orders(nope)'] };
+  const badIndex = {
+    ...orders,
+    indexes: ['CREATE INDEX idx_orders_user ON orders(user_id)', 'CREATE INDEX bad ON orders(nope)'],
+  };
   const broken: SchemaTable = { name: 'broken', ddl: 'CREATE TABLE broken (', indexes: [] };
   const usable = usableSchema({ tables: [users, broken, badIndex] });
-  assert.equal(usable, { tables: [users, { ...orders, indexes: ['CREATE INDEX idx_orders_user ON orders(user_id)'] }] });
+  assert.equal(usable, {
+    tables: [users, { ...orders, indexes: ['CREATE INDEX idx_orders_user ON orders(user_id)'] }],
+  });
 });
 
 interface ReferenceDb {
@@ -94,7 +117,9 @@ interface ReferenceDb {
 test("the reference system's real schemas pass (one community schema has a broken table, within the 10%)", () => {
   const samples = awmSamples('reference schemas');
   if (samples === null) return;
-  const rows = ['community-run-8-scenarios/gen_db.jsonl', 'awm-1k-first-rows/gen_db.jsonl'].flatMap((file) => readJsonl<ReferenceDb>(join(samples, file)));
+  const rows = ['community-run-8-scenarios/gen_db.jsonl', 'awm-1k-first-rows/gen_db.jsonl'].flatMap((file) =>
+    readJsonl<ReferenceDb>(join(samples, file)),
+  );
   assert.is(rows.length, 11);
   for (const row of rows) {
     const outcome = checkSchema(row.db_schema, 0.1);

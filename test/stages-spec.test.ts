@@ -24,7 +24,11 @@ const searchBooks: ToolSpec = {
 const addToCart: ToolSpec = {
   name: 'add_to_cart',
   description: 'Adds copies of a book to the cart.',
-  input_schema: { type: 'object', properties: { book_id: { type: 'integer' }, quantity: { type: 'integer', minimum: 1 } }, required: ['book_id', 'quantity'] },
+  input_schema: {
+    type: 'object',
+    properties: { book_id: { type: 'integer' }, quantity: { type: 'integer', minimum: 1 } },
+    required: ['book_id', 'quantity'],
+  },
   examples: [{ book_id: 3, quantity: 2 }],
   output_description: '{ cart_item: { id, book_id, quantity } }',
   tables_read: ['books'],
@@ -45,12 +49,21 @@ test('no tools at all fails', () => {
 });
 
 test('names must be snake_case and unique; auth tools are refused', () => {
-  assert.equal(errorsOf([{ ...searchBooks, name: 'SearchBooks' }, addToCart, addToCart, { ...addToCart, name: 'user_login' }]), [
-    'tool SearchBooks: the name must be snake_case: a lower-case letter, then lower-case letters, digits or _ (at most 64)',
-    'tool add_to_cart: the name is used twice; tool names must be unique',
-    'tool user_login: authentication tools do not belong here; the agent acts as the signed-in user 1',
-  ]);
-  assert.equal(errorsOf([{ ...searchBooks, name: 'register_for_event' }, { ...addToCart, name: 'book_session' }]), []);
+  assert.equal(
+    errorsOf([{ ...searchBooks, name: 'SearchBooks' }, addToCart, addToCart, { ...addToCart, name: 'user_login' }]),
+    [
+      'tool SearchBooks: the name must be snake_case: a lower-case letter, then lower-case letters, digits or _ (at most 64)',
+      'tool add_to_cart: the name is used twice; tool names must be unique',
+      'tool user_login: authentication tools do not belong here; the agent acts as the signed-in user 1',
+    ],
+  );
+  assert.equal(
+    errorsOf([
+      { ...searchBooks, name: 'register_for_event' },
+      { ...addToCart, name: 'book_session' },
+    ]),
+    [],
+  );
 });
 
 test('an example that does not match its input schema is reported with the ajv errors', () => {
@@ -65,7 +78,9 @@ test('an input schema must be an object schema that compiles', () => {
   assert.equal(errorsOf([{ ...searchBooks, input_schema: { type: 'string' } }]), [
     'tool search_books: input_schema must have "type": "object" (tool arguments are a JSON object)',
   ]);
-  const broken = errorsOf([{ ...searchBooks, input_schema: { type: 'object', properties: { query: { type: 'text' } } } }]);
+  const broken = errorsOf([
+    { ...searchBooks, input_schema: { type: 'object', properties: { query: { type: 'text' } } } },
+  ]);
   assert.is(broken.length, 1);
   assert.match(broken[0]!, /^tool search_books: input_schema is not a valid JSON Schema: /);
 });

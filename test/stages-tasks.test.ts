@@ -46,10 +46,21 @@ test('two sentences, auth tasks and repeats are each named with the task', () =>
 });
 
 test('a list of only questions (or only changes) is refused', () => {
-  const questions = checkTasks({ tasks: [GOOD.tasks[0]!, { kind: 'question', task: 'Which book has the most reviews?' }] }, 2);
-  assert.equal(questions, { ok: false, errors: ['no task changes anything; mix changes (create, update, delete) with questions'], score: 1 });
+  const questions = checkTasks(
+    { tasks: [GOOD.tasks[0]!, { kind: 'question', task: 'Which book has the most reviews?' }] },
+    2,
+  );
+  assert.equal(questions, {
+    ok: false,
+    errors: ['no task changes anything; mix changes (create, update, delete) with questions'],
+    score: 1,
+  });
   const changes = checkTasks({ tasks: GOOD.tasks.slice(1, 3) }, 2);
-  assert.equal(changes, { ok: false, errors: ['no task is a question; mix questions (answered from the data) with changes'], score: 1 });
+  assert.equal(changes, {
+    ok: false,
+    errors: ['no task is a question; mix questions (answered from the data) with changes'],
+    score: 1,
+  });
 });
 
 test('the sentence heuristic ignores abbreviations, decimals and quoted titles', () => {
@@ -71,9 +82,14 @@ test('business uses of sign-up and accounts are not auth; log-ins and passwords 
 });
 
 test('ids are task_00, task_01, … in answer order', () => {
-  assert.equal(taskRows(GOOD).map((row) => row.id), ['task_00', 'task_01', 'task_02', 'task_03']);
+  assert.equal(
+    taskRows(GOOD).map((row) => row.id),
+    ['task_00', 'task_01', 'task_02', 'task_03'],
+  );
   assert.equal(taskRows(GOOD)[1], { id: 'task_01', kind: 'create', text: GOOD.tasks[1]!.task });
-  const many: TasksAnswer = { tasks: Array.from({ length: 101 }, (_unused, index) => ({ kind: 'question', task: `Question ${index}?` })) };
+  const many: TasksAnswer = {
+    tasks: Array.from({ length: 101 }, (_unused, index) => ({ kind: 'question', task: `Question ${index}?` })),
+  };
   assert.is(taskRows(many)[100]!.id, 'task_100');
   assert.is(taskRows(many)[7]!.id, 'task_007');
 });
@@ -82,9 +98,13 @@ test("the reference system's real tasks are single sentences without auth (the h
   const samples = awmSamples('reference tasks');
   if (samples === null) return;
   const files = ['community-run-8-scenarios/gen_tasks.jsonl', 'awm-1k-first-rows/gen_tasks.jsonl'];
-  const tasks = files.flatMap((file) => readJsonl<{ tasks: string[] }>(join(samples, file)).flatMap((row) => row.tasks));
+  const tasks = files.flatMap((file) =>
+    readJsonl<{ tasks: string[] }>(join(samples, file)).flatMap((row) => row.tasks),
+  );
   assert.is(tasks.length, 110);
-  const refused = tasks.map((task) => ({ task, problems: taskTextProblems(task) })).filter((entry) => entry.problems.length > 0);
+  const refused = tasks
+    .map((task) => ({ task, problems: taskTextProblems(task) }))
+    .filter((entry) => entry.problems.length > 0);
   assert.equal(refused, []);
 });
 

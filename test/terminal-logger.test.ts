@@ -6,7 +6,14 @@ import { terminalLogger } from '../src/logging/terminal-logger.js';
 
 const Loggers = suite('loggers');
 const key = (text: string): InstanceKey => text as InstanceKey;
-const built = { kind: 'built', reasons: [], durationMs: 1200, warnings: [], llmRequests: 2, cachedRequests: 1 } as const;
+const built = {
+  kind: 'built',
+  reasons: [],
+  durationMs: 1200,
+  warnings: [],
+  llmRequests: 2,
+  cachedRequests: 1,
+} as const;
 
 Loggers('the terminal logger keeps one progress line per stage: built, fresh, failed, left', () => {
   let screen = '';
@@ -23,13 +30,50 @@ Loggers('the terminal logger keeps one progress line per stage: built, fresh, fa
 Loggers('the plain logger prints failures with their log, skips with their cause, and the summary', () => {
   const lines: string[] = [];
   const log = plainLogger((line) => lines.push(line));
-  log({ kind: 'finished', instance: key('a:schema'), stage: 'schema', outcome: { kind: 'failed-check', message: '3 of 12 tables failed', log: 'artifacts/a/logs/schema.json' } });
-  log({ kind: 'finished', instance: key('a:sample'), stage: 'sample', outcome: { kind: 'skipped', because: key('a:schema') } });
-  log({ kind: 'summary', summary: {
-      counts: { fresh: 4, built: 1, 'would-build': 0, 'failed-llm': 0, 'failed-validation': 0, 'failed-check': 1, 'failed-error': 0, 'failed-inputs': 0, 'internal-error': 0, skipped: 1, cancelled: 0 },
+  log({
+    kind: 'finished',
+    instance: key('a:schema'),
+    stage: 'schema',
+    outcome: { kind: 'failed-check', message: '3 of 12 tables failed', log: 'artifacts/a/logs/schema.json' },
+  });
+  log({
+    kind: 'finished',
+    instance: key('a:sample'),
+    stage: 'sample',
+    outcome: { kind: 'skipped', because: key('a:schema') },
+  });
+  log({
+    kind: 'summary',
+    summary: {
+      counts: {
+        fresh: 4,
+        built: 1,
+        'would-build': 0,
+        'failed-llm': 0,
+        'failed-validation': 0,
+        'failed-check': 1,
+        'failed-error': 0,
+        'failed-inputs': 0,
+        'internal-error': 0,
+        skipped: 1,
+        cancelled: 0,
+      },
       failed: 1,
       wallMs: 2500,
-      usageByStage: new Map([['schema', { promptTokens: 1000, completionTokens: 234, requests: 1, cachedRequests: 1, cachedPromptTokens: 0, cachedCompletionTokens: 0, failedRequests: 0 }]]),
+      usageByStage: new Map([
+        [
+          'schema',
+          {
+            promptTokens: 1000,
+            completionTokens: 234,
+            requests: 1,
+            cachedRequests: 1,
+            cachedPromptTokens: 0,
+            cachedCompletionTokens: 0,
+            failedRequests: 0,
+          },
+        ],
+      ]),
       tokensEstimated: false,
       frozenViolations: [],
       lockWritten: true,

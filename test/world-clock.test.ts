@@ -63,8 +63,11 @@ test('today refuses offsets below a day', () => {
 });
 
 test('wall-clock SQL is found in code, not in string data', () => {
-  assert.equal(findWallClockSql("INSERT INTO t (a) VALUES (CURRENT_TIMESTAMP)"), ['CURRENT_TIMESTAMP']);
-  assert.equal(findWallClockSql('INSERT INTO t (a, b) VALUES (current_date, CURRENT_TIME)'), ['current_date', 'CURRENT_TIME']);
+  assert.equal(findWallClockSql('INSERT INTO t (a) VALUES (CURRENT_TIMESTAMP)'), ['CURRENT_TIMESTAMP']);
+  assert.equal(findWallClockSql('INSERT INTO t (a, b) VALUES (current_date, CURRENT_TIME)'), [
+    'current_date',
+    'CURRENT_TIME',
+  ]);
   assert.equal(findWallClockSql("INSERT INTO t (a) VALUES (datetime('now', '-3 days'))"), ["datetime(… 'now' …)"]);
   assert.equal(findWallClockSql("INSERT INTO t (a) VALUES (date('now'))"), ["date(… 'now' …)"]);
   assert.equal(findWallClockSql("INSERT INTO t (a) VALUES (strftime('%Y-%m-%d', 'now'))"), ["strftime(… 'now' …)"]);
@@ -75,11 +78,26 @@ test('wall-clock SQL is found in code, not in string data', () => {
 });
 
 test('pinning replaces wall-clock readings with the world clock, and SQLite agrees with the result', () => {
-  const pinned = pinWallClockSql("SELECT datetime('now', '-3 days'), CURRENT_TIMESTAMP, CURRENT_DATE, 'now', date('now')", CLOCK);
-  assert.is(pinned, "SELECT datetime('2026-03-02 09:00:00', '-3 days'), '2026-03-02 09:00:00', '2026-03-02', 'now', date('2026-03-02 09:00:00')");
+  const pinned = pinWallClockSql(
+    "SELECT datetime('now', '-3 days'), CURRENT_TIMESTAMP, CURRENT_DATE, 'now', date('now')",
+    CLOCK,
+  );
+  assert.is(
+    pinned,
+    "SELECT datetime('2026-03-02 09:00:00', '-3 days'), '2026-03-02 09:00:00', '2026-03-02', 'now', date('2026-03-02 09:00:00')",
+  );
   const db = new Database(':memory:');
-  assert.equal(db.prepare(pinned).raw(true).get(), ['2026-02-27 09:00:00', '2026-03-02 09:00:00', '2026-03-02', 'now', '2026-03-02']);
-  const ddl = pinWallClockSql('CREATE TABLE t (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)', CLOCK);
+  assert.equal(db.prepare(pinned).raw(true).get(), [
+    '2026-02-27 09:00:00',
+    '2026-03-02 09:00:00',
+    '2026-03-02',
+    'now',
+    '2026-03-02',
+  ]);
+  const ddl = pinWallClockSql(
+    'CREATE TABLE t (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)',
+    CLOCK,
+  );
   db.exec(ddl);
   db.exec('INSERT INTO t (id) VALUES (1)');
   assert.is(db.prepare('SELECT created_at FROM t').pluck().get(), '2026-03-02 09:00:00');

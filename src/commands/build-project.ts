@@ -25,22 +25,37 @@ export interface BuildCommandOptions {
 export const TEMP_DIR = '.awm/tmp';
 
 /** One build of an opened project (watch mode calls this again and again). */
-export async function buildProject(project: Project, options: BuildCommandOptions, io: CliIo, emit: (event: BuildEvent) => void, signal: AbortSignal): Promise<number> {
+export async function buildProject(
+  project: Project,
+  options: BuildCommandOptions,
+  io: CliIo,
+  emit: (event: BuildEvent) => void,
+  signal: AbortSignal,
+): Promise<number> {
   const targets = parseTargets(options.targets, project.order, (stage) => project.upstreamOf(stage));
   if (!targets.ok) {
     for (const problem of targets.error) io.stderr.write(`awm: ${problem}\n`);
     return 2;
   }
-  const mutex = options.dryRun ? null : acquireBuildMutex(project.config.root, `awm build ${options.targets.join(' ')}`.trim(), io);
+  const mutex = options.dryRun
+    ? null
+    : acquireBuildMutex(project.config.root, `awm build ${options.targets.join(' ')}`.trim(), io);
   if (mutex && !mutex.ok) {
     io.stderr.write(`awm: ${mutex.error}\n`);
     return 1;
   }
-  if (mutex?.value.tookOverFrom) emit({ kind: 'notice', notice: { code: 'build-lock-taken-over', pid: mutex.value.tookOverFrom.pid } });
+  if (mutex?.value.tookOverFrom)
+    emit({ kind: 'notice', notice: { code: 'build-lock-taken-over', pid: mutex.value.tookOverFrom.pid } });
   const tempRoot = join(project.config.root, TEMP_DIR);
   if (mutex) rmSync(tempRoot, { recursive: true, force: true }); // leftovers of a killed build
   const { createLlm } = await import('../llm/create-llm.js');
-  const llm = createLlm({ settings: project.config.llm, env: io.env, root: project.config.root, fresh: options.fresh, onNotice: (notice) => emit({ kind: 'notice', notice }) });
+  const llm = createLlm({
+    settings: project.config.llm,
+    env: io.env,
+    root: project.config.root,
+    fresh: options.fresh,
+    onNotice: (notice) => emit({ kind: 'notice', notice }),
+  });
   try {
     const models = createModelResolver(project, llm);
     if (!models.ok) {
@@ -62,7 +77,14 @@ export async function buildProject(project: Project, options: BuildCommandOption
         usageByStage: () => llm.usageByStage(),
         tokensEstimated: llm.providerName === 'demo',
       },
-      { targets: targets.value, force: options.force, dryRun: options.dryRun, jobs: options.jobs, keepGoing: options.keepGoing, frozen: options.frozen },
+      {
+        targets: targets.value,
+        force: options.force,
+        dryRun: options.dryRun,
+        jobs: options.jobs,
+        keepGoing: options.keepGoing,
+        frozen: options.frozen,
+      },
     );
     const summary = await executor.run();
     if (signal.aborted) return 130;

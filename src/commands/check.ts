@@ -13,6 +13,8 @@ export async function run(request: CommandRequest, io: CliIo): Promise<number> {
     return 0;
   }
   io.stdout.write(describeStatus(report, true));
-  io.stdout.write(`awm check: ${notFresh.length} of ${report.instances.length} instances are not fresh; run \`awm build\` and commit awm.lock\n`);
+  io.stdout.write(
+    `awm check: ${notFresh.length} of ${report.instances.length} instances are not fresh; run \`awm build\` and commit awm.lock\n`,
+  );
   return 1;
 }

@@ -35,10 +35,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       frozen: { type: 'boolean' },
       fresh: { type: 'boolean' },
     },
-    interruptMessage: (values) => (values['watch'] ? null : 'interrupted; letting running instances finish (press Ctrl-C again to stop at once; finished work is kept)'),
+    interruptMessage: (values) =>
+      values['watch']
+        ? null
+        : 'interrupted; letting running instances finish (press Ctrl-C again to stop at once; finished work is kept)',
     load: () => import('./build.js'),
   },
-  { name: 'status', options: { explain: { type: 'boolean' }, json: { type: 'boolean' } }, interruptMessage: quiet, load: () => import('./status.js') },
+  {
+    name: 'status',
+    options: { explain: { type: 'boolean' }, json: { type: 'boolean' } },
+    interruptMessage: quiet,
+    load: () => import('./status.js'),
+  },
   { name: 'check', options: {}, interruptMessage: quiet, load: () => import('./check.js') },
   { name: 'dag', options: { format: { type: 'string' } }, interruptMessage: quiet, load: () => import('./dag.js') },
 ];

@@ -28,7 +28,8 @@ function edges(project: Project): Edge[] {
     const stage = project.stages.get(id);
     if (!stage) continue;
     for (const [name, input] of Object.entries(stage.config.inputs)) {
-      if (input.kind === 'output') result.push({ from: input.stage, to: id, label: input.row ? `${name} (one row)` : name });
+      if (input.kind === 'output')
+        result.push({ from: input.stage, to: id, label: input.row ? `${name} (one row)` : name });
     }
   }
   return result;

@@ -3,7 +3,10 @@
 // Finished work is kept either way: outputs are renamed into place and journaled as they finish.
 import type { CliIo } from './io.js';
 
-export function listenForInterrupt(io: Pick<CliIo, 'stderr' | 'onInterrupt' | 'exit'>, message: string | null): AbortSignal {
+export function listenForInterrupt(
+  io: Pick<CliIo, 'stderr' | 'onInterrupt' | 'exit'>,
+  message: string | null,
+): AbortSignal {
   const controller = new AbortController();
   io.onInterrupt(() => {
     if (controller.signal.aborted) io.exit(130);

@@ -16,7 +16,11 @@ export async function run(request: CommandRequest, io: CliIo): Promise<number> {
 }
 
 /** The report for `targets`, or the exit code when the project or the targets are unusable. */
-export async function statusReport(root: string, targets: readonly string[], io: CliIo): Promise<StatusReport | number> {
+export async function statusReport(
+  root: string,
+  targets: readonly string[],
+  io: CliIo,
+): Promise<StatusReport | number> {
   const project = await openProjectOrReport(root, io);
   if (!project) return 2;
   const selection = parseTargets(targets, project.order, (stage) => project.upstreamOf(stage));
@@ -30,7 +34,11 @@ export async function statusReport(root: string, targets: readonly string[], io:
     io.stderr.write(`awm: ${models.error}\n`);
     return 2;
   }
-  const report = evaluateStatus(project.fanout(selection.value.wanted), project.fingerprintEnvironment(models.value), project.state);
+  const report = evaluateStatus(
+    project.fanout(selection.value.wanted),
+    project.fingerprintEnvironment(models.value),
+    project.state,
+  );
   project.state.saveCaches();
   return report;
 }

@@ -14,7 +14,12 @@ import type { CliIo } from './io.js';
 
 export const DEBOUNCE_MS = 300;
 
-export async function watchProject(root: string, options: BuildCommandOptions, io: CliIo, signal: AbortSignal): Promise<number> {
+export async function watchProject(
+  root: string,
+  options: BuildCommandOptions,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<number> {
   const { watch } = await import('chokidar');
   const log = chooseLogger(io);
   // The same notice (offline provider, n-gram embeddings) is worth saying once per session, not per rebuild.
@@ -43,11 +48,16 @@ export async function watchProject(root: string, options: BuildCommandOptions, i
       const files = watch([...paths], { cwd: root, ignoreInitial: true, awaitWriteFinish: false });
       files.on('all', (_event, path) => onChange(path));
       await new Promise<void>((resolve) => files.once('ready', () => resolve()));
-      return { add: (more) => void files.add([...more]), unwatch: (less) => void files.unwatch([...less]), close: () => files.close() };
+      return {
+        add: (more) => void files.add([...more]),
+        unwatch: (less) => void files.unwatch([...less]),
+        close: () => files.close(),
+      };
     },
     report(event) {
       if (signal.aborted) return;
-      if (event.kind === 'rebuilding') io.stdout.write(`awm: ${event.changed.join(', ')} changed; rebuilding what is stale\n`);
+      if (event.kind === 'rebuilding')
+        io.stdout.write(`awm: ${event.changed.join(', ')} changed; rebuilding what is stale\n`);
       else io.stdout.write(`awm: watching ${event.sources} sources for changes (Ctrl-C to stop)\n`);
     },
   });

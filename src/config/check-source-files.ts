@@ -47,24 +47,60 @@ interface SourceFile {
 
 /** Message and hint for a stage whose code file is missing (also used by the stage loader). */
 export function codeFileMissing(stage: string, code: string, pipelineFile: string): [message: string, hint: string] {
-  return [`code file "${code}" of stage "${stage}" does not exist`, `create it (export default defineStage({ … })), or correct the path; paths are relative to the folder of ${pipelineFile}`];
+  return [
+    `code file "${code}" of stage "${stage}" does not exist`,
+    `create it (export default defineStage({ … })), or correct the path; paths are relative to the folder of ${pipelineFile}`,
+  ];
 }
 
-export async function checkSourceFiles(draft: PipelineDraft, context: CheckContext, root: string, reader: ProjectReader): Promise<Diagnostic[]> {
+export async function checkSourceFiles(
+  draft: PipelineDraft,
+  context: CheckContext,
+  root: string,
+  reader: ProjectReader,
+): Promise<Diagnostic[]> {
   const relative = `paths are relative to the folder of ${context.file}`;
   const sources: SourceFile[] = [...draft.stages.values()].flatMap((stage) => [
-    ...(stage.code === null ? [] : [{ path: ['stages', stage.id, 'code'], what: `code file "${stage.code}" of stage "${stage.id}"`, file: stage.code, fix: codeFileMissing(stage.id, stage.code, context.file)[1] }]),
-    ...Object.entries(stage.prompts).map(([name, file]) => ({ path: ['stages', stage.id, 'prompts', name], what: `prompt file "${file}" of stage "${stage.id}"`, file, fix: `create the template, or correct the path; ${relative}` })),
+    ...(stage.code === null
+      ? []
+      : [
+          {
+            path: ['stages', stage.id, 'code'],
+            what: `code file "${stage.code}" of stage "${stage.id}"`,
+            file: stage.code,
+            fix: codeFileMissing(stage.id, stage.code, context.file)[1],
+          },
+        ]),
+    ...Object.entries(stage.prompts).map(([name, file]) => ({
+      path: ['stages', stage.id, 'prompts', name],
+      what: `prompt file "${file}" of stage "${stage.id}"`,
+      file,
+      fix: `create the template, or correct the path; ${relative}`,
+    })),
     ...Object.entries(stage.inputs).flatMap(([name, ref]) =>
       // A per-scenario file exists for some scenarios only: the build reports the ones missing.
-      ref.kind === 'file' && !ref.path.includes('{') ? [{ path: ['stages', stage.id, 'inputs', name], what: `input file "${ref.path}" of stage "${stage.id}"`, file: ref.path, fix: `create the file, or correct the path; ${relative}` }] : [],
+      ref.kind === 'file' && !ref.path.includes('{')
+        ? [
+            {
+              path: ['stages', stage.id, 'inputs', name],
+              what: `input file "${ref.path}" of stage "${stage.id}"`,
+              file: ref.path,
+              fix: `create the file, or correct the path; ${relative}`,
+            },
+          ]
+        : [],
     ),
   ]);
   const problems = await Promise.all(sources.map((source) => checkOne(source, context, root, reader)));
   return problems.flat();
 }
 
-async function checkOne(source: SourceFile, context: CheckContext, root: string, reader: ProjectReader): Promise<Diagnostic[]> {
+async function checkOne(
+  source: SourceFile,
+  context: CheckContext,
+  root: string,
+  reader: ProjectReader,
+): Promise<Diagnostic[]> {
   const kind = await reader.kindOf(join(root, source.file));
   if (kind === 'file') return [];
   const message = kind === 'missing' ? `${source.what} does not exist` : `${source.what} is a folder, not a file`;

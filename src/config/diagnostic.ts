@@ -35,16 +35,22 @@ export function formatDiagnostic(diagnostic: Diagnostic, sourceText: string | nu
 
 /** File-level problems first, then by line and column; exact repeats dropped. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const key = (diagnostic: Diagnostic) => [diagnostic.file, diagnostic.position?.line ?? 0, diagnostic.position?.col ?? 0, diagnostic.message].join('\u0000');
+  const key = (diagnostic: Diagnostic) =>
+    [diagnostic.file, diagnostic.position?.line ?? 0, diagnostic.position?.col ?? 0, diagnostic.message].join('\u0000');
   const unique = [...new Map(diagnostics.map((diagnostic) => [key(diagnostic), diagnostic])).values()];
-  return unique.sort((a, b) => (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0));
+  return unique.sort(
+    (a, b) => (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
+  );
 }
 
 /**
  * Every diagnostic as the user reads it, separated by blank lines. `source` is the text of the one
  * file they are about, or a lookup by file name (diagnostics may name several files).
  */
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: string | null | ((file: string) => string | null)): string {
+export function formatDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  source: string | null | ((file: string) => string | null),
+): string {
   const textOf = typeof source === 'function' ? source : () => source;
   return diagnostics.map((diagnostic) => formatDiagnostic(diagnostic, textOf(diagnostic.file))).join('\n\n');
 }

@@ -54,7 +54,12 @@ export function readPipelineDraft(raw: unknown, invalidValues: readonly (readonl
     scenarios: readListSource(top['scenarios']),
     tasks: readListSource(top['tasks']),
     declares: { scenarios: 'scenarios' in top, tasks: 'tasks' in top },
-    stages: new Map(Object.entries(record(top['stages'])).map(([name, stage]) => [asStageId(name), readStage(asStageId(name), record(stage))])),
+    stages: new Map(
+      Object.entries(record(top['stages'])).map(([name, stage]) => [
+        asStageId(name),
+        readStage(asStageId(name), record(stage)),
+      ]),
+    ),
   };
 }
 
@@ -65,11 +70,20 @@ function readStage(id: StageId, raw: Record<string, unknown>): StageDraft {
   });
   return {
     id,
-    fanout: raw['foreach'] === undefined ? 'global' : raw['foreach'] === 'scenario' || raw['foreach'] === 'task' ? raw['foreach'] : null,
+    fanout:
+      raw['foreach'] === undefined
+        ? 'global'
+        : raw['foreach'] === 'scenario' || raw['foreach'] === 'task'
+          ? raw['foreach']
+          : null,
     code: text(raw['code']),
     prompts: textValues(raw['prompts']),
     inputs: Object.fromEntries(inputs),
-    outputs: isRecord(raw['outputs']) ? Object.fromEntries(Object.entries(raw['outputs']).map(([name, path]) => [name, typeof path === 'string' ? path : ''])) : null,
+    outputs: isRecord(raw['outputs'])
+      ? Object.fromEntries(
+          Object.entries(raw['outputs']).map(([name, path]) => [name, typeof path === 'string' ? path : '']),
+        )
+      : null,
     params: record(raw['params']),
     llm: readModelSettings(record(raw['llm'])),
   };
@@ -79,7 +93,8 @@ const outputRefPattern = /^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)(?:\[\{(scenario|
 
 /** `file:PATH`, `STAGE.OUTPUT`, `STAGE.OUTPUT[{scenario}]` or `STAGE.OUTPUT[{task}]`; null if none of these. */
 export function parseInputRef(ref: string): InputRef | null {
-  if (ref.startsWith('file:')) return ref.length > 'file:'.length ? { kind: 'file', path: ref.slice('file:'.length) } : null;
+  if (ref.startsWith('file:'))
+    return ref.length > 'file:'.length ? { kind: 'file', path: ref.slice('file:'.length) } : null;
   const match = outputRefPattern.exec(ref);
   if (!match) return null;
   const row = match[3] === 'scenario' || match[3] === 'task' ? match[3] : null;
@@ -128,7 +143,8 @@ function withoutRejected(raw: unknown, invalidValues: readonly (readonly string[
   for (const path of invalidValues) {
     if (path.length === 0) return {};
     const parent = path.slice(0, -1).reduce<unknown>((node, segment) => record(node)[segment], copy);
-    if (typeof parent === 'object' && parent !== null) (parent as Record<string, unknown>)[path[path.length - 1]!] = rejected;
+    if (typeof parent === 'object' && parent !== null)
+      (parent as Record<string, unknown>)[path[path.length - 1]!] = rejected;
   }
   return copy;
 }
@@ -142,5 +158,7 @@ function text(value: unknown): string | null {
 }
 
 function textValues(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }

@@ -35,11 +35,21 @@ export interface PipelineReading {
   readonly checkable: PipelineConfig | null;
 }
 
-export async function readPipeline(root: string, fileName = PIPELINE_FILE, reader: ProjectReader = nodeProjectReader, memo: ValidationMemo | null = null): Promise<PipelineReading> {
+export async function readPipeline(
+  root: string,
+  fileName = PIPELINE_FILE,
+  reader: ProjectReader = nodeProjectReader,
+  memo: ValidationMemo | null = null,
+): Promise<PipelineReading> {
   const absoluteRoot = resolve(root);
   const sourceText = await reader.readText(resolve(absoluteRoot, fileName));
   if (sourceText === null) {
-    const missing = { file: fileName, position: null, message: `there is no ${fileName} in ${absoluteRoot}`, hint: `run awm in the project folder (the one holding ${fileName})` };
+    const missing = {
+      file: fileName,
+      position: null,
+      message: `there is no ${fileName} in ${absoluteRoot}`,
+      hint: `run awm in the project folder (the one holding ${fileName})`,
+    };
     return { config: null, diagnostics: [missing], checkable: null };
   }
   const parsed = parseYaml(fileName, sourceText);
@@ -61,13 +71,23 @@ export async function readPipeline(root: string, fileName = PIPELINE_FILE, reade
   if (diagnostics.length === 0) return { config: toPipelineConfig(draft, source), diagnostics: [], checkable: null };
   const stages = new Map<StageId, StageDraft>();
   for (const [id, stage] of draft.stages) {
-    if (stage.code !== null && (await reader.kindOf(resolve(absoluteRoot, stage.code))) === 'file') stages.set(id, stage);
+    if (stage.code !== null && (await reader.kindOf(resolve(absoluteRoot, stage.code))) === 'file')
+      stages.set(id, stage);
   }
-  return { config: null, diagnostics: sortDiagnostics(diagnostics), checkable: toPipelineConfig({ ...draft, stages }, source) };
+  return {
+    config: null,
+    diagnostics: sortDiagnostics(diagnostics),
+    checkable: toPipelineConfig({ ...draft, stages }, source),
+  };
 }
 
 /** The validated pipeline, or every problem with it. */
-export async function loadPipelineConfig(root: string, fileName = PIPELINE_FILE, reader: ProjectReader = nodeProjectReader, memo: ValidationMemo | null = null): Promise<Result<PipelineConfig, Diagnostic[]>> {
+export async function loadPipelineConfig(
+  root: string,
+  fileName = PIPELINE_FILE,
+  reader: ProjectReader = nodeProjectReader,
+  memo: ValidationMemo | null = null,
+): Promise<Result<PipelineConfig, Diagnostic[]>> {
   const reading = await readPipeline(root, fileName, reader, memo);
   return reading.config ? ok(reading.config) : err([...reading.diagnostics]);
 }
@@ -75,12 +95,22 @@ export async function loadPipelineConfig(root: string, fileName = PIPELINE_FILE,
 /** The schema checks the form; this is a form on no calendar (30 February). */
 function worldClockProblem(text: string, context: CheckContext): Diagnostic {
   const message = `"world_clock" must be a real date and time (got ${JSON.stringify(text)})`;
-  return diagnosticAt(context, ['world_clock'], message, 'use an ISO 8601 instant with Z or an offset, e.g. 2026-03-02T09:00:00Z');
+  return diagnosticAt(
+    context,
+    ['world_clock'],
+    message,
+    'use an ISO 8601 instant with Z or an offset, e.g. 2026-03-02T09:00:00Z',
+  );
 }
 
 /** Reported at the cycle's first stage in file order, naming the whole cycle. */
 function checkCycles(draft: PipelineDraft, context: CheckContext): Diagnostic[] {
-  const graph = { ...draft, stages: new Map([...draft.stages].map(([id, stage]) => [id, { fanout: stage.fanout ?? 'global', inputs: stage.inputs }])) };
+  const graph = {
+    ...draft,
+    stages: new Map(
+      [...draft.stages].map(([id, stage]) => [id, { fanout: stage.fanout ?? 'global', inputs: stage.inputs }]),
+    ),
+  };
   return findCycles(graph).map((cycle) =>
     diagnosticAt(
       context,
@@ -103,7 +133,10 @@ interface Source {
 /** Every draft field is present and well-formed here, except in the `checkable` cut of a broken file. */
 function toPipelineConfig(draft: PipelineDraft, source: Source): PipelineConfig {
   const stages = new Map<StageId, StageConfig>(
-    [...draft.stages].map(([id, stage]) => [id, { ...stage, fanout: stage.fanout ?? 'global', code: stage.code ?? '', outputs: stage.outputs ?? {} }]),
+    [...draft.stages].map(([id, stage]) => [
+      id,
+      { ...stage, fanout: stage.fanout ?? 'global', code: stage.code ?? '', outputs: stage.outputs ?? {} },
+    ]),
   );
   return {
     root: source.root,

@@ -11,7 +11,8 @@ export function describePath(path: YamlPath): string {
   if (head !== 'stages' || stage === undefined) return `"${dotted(path)}"`;
   const ofStage = ` of stage "${stage}"`;
   if (section === undefined) return `stage "${stage}"`;
-  if (section === 'params') return name === undefined ? `the params${ofStage}` : `param "${dotted([name, ...rest])}"${ofStage}`;
+  if (section === 'params')
+    return name === undefined ? `the params${ofStage}` : `param "${dotted([name, ...rest])}"${ofStage}`;
   const noun = sectionNouns[String(section)];
   if (noun !== undefined && name !== undefined && rest.length === 0) return `${noun} "${name}"${ofStage}`;
   return `"${dotted(path.slice(2))}"${ofStage}`;
@@ -20,7 +21,8 @@ export function describePath(path: YamlPath): string {
 /** How keys inside a mapping are called, and the phrase placing them: `unknown param "x" of stage "s"`. */
 export function describeKeysOf(container: YamlPath): { noun: string; where: string; label: string } {
   if (container.length === 0) return { noun: 'top-level key', where: '', label: 'Allowed top-level keys' };
-  if (container.length === 2 && container[0] === 'stages') return { noun: 'key', where: ` in stage "${container[1]}"`, label: 'Allowed keys' };
+  if (container.length === 2 && container[0] === 'stages')
+    return { noun: 'key', where: ` in stage "${container[1]}"`, label: 'Allowed keys' };
   if (container.length === 3 && container[0] === 'stages' && container[2] === 'params') {
     return { noun: 'param', where: ` of stage "${container[1]}"`, label: `Params of "${container[1]}"` };
   }
@@ -38,7 +40,9 @@ export function describeNameIn(container: YamlPath, name: string): string {
 const sectionNouns: Readonly<Record<string, string>> = { inputs: 'input', outputs: 'output', prompts: 'prompt' };
 
 function dotted(path: YamlPath): string {
-  return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
+  return path
+    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
+    .join('');
 }
 
 /** What a semantic check needs to say where a problem is. */
@@ -47,7 +51,13 @@ export interface CheckContext {
   readonly positionOf: PositionLookup;
 }
 
-export function diagnosticAt(context: CheckContext, path: YamlPath, message: string, hint: string | null, part: PositionPart = 'auto'): Diagnostic {
+export function diagnosticAt(
+  context: CheckContext,
+  path: YamlPath,
+  message: string,
+  hint: string | null,
+  part: PositionPart = 'auto',
+): Diagnostic {
   return { file: context.file, position: context.positionOf(path, part), message, hint };
 }
 

@@ -31,32 +31,71 @@ export function schemaDiagnostics(errors: readonly ErrorObject[], context: Schem
   });
 }
 
-function unknownKeyDiagnostic(error: ErrorObject, path: YamlPath, parent: SchemaNode, context: SchemaErrorContext): Diagnostic {
+function unknownKeyDiagnostic(
+  error: ErrorObject,
+  path: YamlPath,
+  parent: SchemaNode,
+  context: SchemaErrorContext,
+): Diagnostic {
   const key = String(error.params['additionalProperty']);
   const { noun, where, label } = describeKeysOf(path);
   const known = Object.keys((parent['properties'] ?? {}) as SchemaNode);
   const hint = known.length > 0 ? didYouMeanHint(key, known, label) : `remove it; ${describePath(path)} takes no keys`;
-  return { file: context.file, position: context.positionOf([...path, key], 'key'), message: `unknown ${noun} "${key}"${where}`, hint };
+  return {
+    file: context.file,
+    position: context.positionOf([...path, key], 'key'),
+    message: `unknown ${noun} "${key}"${where}`,
+    hint,
+  };
 }
 
-function missingKeyDiagnostic(error: ErrorObject, path: YamlPath, parent: SchemaNode, context: SchemaErrorContext): Diagnostic {
+function missingKeyDiagnostic(
+  error: ErrorObject,
+  path: YamlPath,
+  parent: SchemaNode,
+  context: SchemaErrorContext,
+): Diagnostic {
   const key = String(error.params['missingProperty']);
   const { noun, where } = describeKeysOf(path);
   const property = resolve(((parent['properties'] ?? {}) as SchemaNode)[key], context.rootSchema);
   const description = typeof property?.['description'] === 'string' ? ` ${property['description']}` : '';
   const position = path.length > 0 ? context.positionOf(path, 'key') : null;
-  return { file: context.file, position, message: `missing required ${noun} "${key}"${where}`, hint: `add "${key}".${description}` };
+  return {
+    file: context.file,
+    position,
+    message: `missing required ${noun} "${key}"${where}`,
+    hint: `add "${key}".${description}`,
+  };
 }
 
-function nameDiagnostic(error: ErrorObject, path: YamlPath, parent: SchemaNode, context: SchemaErrorContext): Diagnostic {
+function nameDiagnostic(
+  error: ErrorObject,
+  path: YamlPath,
+  parent: SchemaNode,
+  context: SchemaErrorContext,
+): Diagnostic {
   const name = String(error.propertyName);
-  const rule = typeof parent['patternErrorMessage'] === 'string' ? parent['patternErrorMessage'] : error.message ?? 'is not allowed';
-  return { file: context.file, position: context.positionOf([...path, name], 'key'), message: `${describeNameIn(path, name)} ${rule}`, hint: descriptionOf(parent) };
+  const rule =
+    typeof parent['patternErrorMessage'] === 'string'
+      ? parent['patternErrorMessage']
+      : (error.message ?? 'is not allowed');
+  return {
+    file: context.file,
+    position: context.positionOf([...path, name], 'key'),
+    message: `${describeNameIn(path, name)} ${rule}`,
+    hint: descriptionOf(parent),
+  };
 }
 
-function valueDiagnostic(error: ErrorObject, path: YamlPath, parent: SchemaNode, context: SchemaErrorContext): Diagnostic {
+function valueDiagnostic(
+  error: ErrorObject,
+  path: YamlPath,
+  parent: SchemaNode,
+  context: SchemaErrorContext,
+): Diagnostic {
   // "(got a mapping)" says nothing when a mapping is merely empty.
-  const got = error.keyword === 'minProperties' || error.keyword === 'minItems' ? '' : ` (got ${showValue(error.data)})`;
+  const got =
+    error.keyword === 'minProperties' || error.keyword === 'minItems' ? '' : ` (got ${showValue(error.data)})`;
   const message = `${describePath(path)} ${requirement(error, parent)}${got}`;
   let hint = descriptionOf(parent);
   if (error.keyword === 'enum' && typeof error.data === 'string') {
@@ -77,7 +116,9 @@ function requirement(error: ErrorObject, parent: SchemaNode): string {
     case 'const':
       return `must be ${showValue(params['allowedValue'])}`;
     case 'pattern':
-      return typeof parent['patternErrorMessage'] === 'string' ? parent['patternErrorMessage'] : `must match the pattern ${String(params['pattern'])}`;
+      return typeof parent['patternErrorMessage'] === 'string'
+        ? parent['patternErrorMessage']
+        : `must match the pattern ${String(params['pattern'])}`;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -86,16 +127,31 @@ function requirement(error: ErrorObject, parent: SchemaNode): string {
     case 'minLength':
     case 'minProperties':
     case 'minItems':
-      return params['limit'] === 1 ? 'must not be empty' : `must have at least ${String(params['limit'])} ${error.keyword === 'minLength' ? 'characters' : 'entries'}`;
+      return params['limit'] === 1
+        ? 'must not be empty'
+        : `must have at least ${String(params['limit'])} ${error.keyword === 'minLength' ? 'characters' : 'entries'}`;
     default:
       return error.message ?? 'is not valid';
   }
 }
 
-const comparisonWords: Readonly<Record<string, string>> = { '>=': 'at least', '<=': 'at most', '>': 'greater than', '<': 'less than' };
+const comparisonWords: Readonly<Record<string, string>> = {
+  '>=': 'at least',
+  '<=': 'at most',
+  '>': 'greater than',
+  '<': 'less than',
+};
 
 function typeInWords(type: string): string {
-  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'empty' };
+  const words: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    integer: 'an integer',
+    number: 'a number',
+    boolean: 'true or false',
+    null: 'empty',
+  };
   return words[type] ?? type;
 }
 
@@ -122,7 +178,8 @@ function resolve(node: unknown, root: object): SchemaNode | undefined {
   const ref = (node as SchemaNode)['$ref'];
   if (typeof ref !== 'string' || !ref.startsWith('#/')) return node as SchemaNode;
   let target: unknown = root;
-  for (const segment of instancePathSegments(ref.slice(1))) target = (target as SchemaNode | undefined)?.[String(segment)];
+  for (const segment of instancePathSegments(ref.slice(1)))
+    target = (target as SchemaNode | undefined)?.[String(segment)];
   return typeof target === 'object' && target !== null ? (target as SchemaNode) : undefined;
 }
 

@@ -27,7 +27,12 @@ export interface StructureCheck {
   readonly invalidValues: readonly (readonly string[])[];
 }
 
-export async function validatePipelineStructure(value: unknown, file: string, positionOf: PositionLookup, memo: ValidationMemo | null = null): Promise<StructureCheck> {
+export async function validatePipelineStructure(
+  value: unknown,
+  file: string,
+  positionOf: PositionLookup,
+  memo: ValidationMemo | null = null,
+): Promise<StructureCheck> {
   const key = memo ? ValidationMemo.key(readSchemaText(), value) : null;
   if (key && memo?.passed(key)) return { diagnostics: [], invalidValues: [] };
   const { schema, validate } = await pipelineValidator();
@@ -37,9 +42,21 @@ export async function validatePipelineStructure(value: unknown, file: string, po
   }
   const errors = validate.errors ?? [];
   const invalidValues = errors
-    .filter((error) => !['required', 'additionalProperties', 'propertyNames'].includes(error.keyword) && error.propertyName === undefined)
-    .map((error) => error.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~')));
-  return { diagnostics: schemaDiagnostics(errors, { file, basePath: [], positionOf, rootSchema: schema }), invalidValues };
+    .filter(
+      (error) =>
+        !['required', 'additionalProperties', 'propertyNames'].includes(error.keyword) &&
+        error.propertyName === undefined,
+    )
+    .map((error) =>
+      error.instancePath
+        .split('/')
+        .slice(1)
+        .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~')),
+    );
+  return {
+    diagnostics: schemaDiagnostics(errors, { file, basePath: [], positionOf, rootSchema: schema }),
+    invalidValues,
+  };
 }
 
 function readSchemaText(): string {

@@ -13,7 +13,10 @@ import { err, ok, type Result } from '../util/result.js';
 /** What graph analysis needs of a pipeline; a PipelineConfig is one. */
 export interface StageGraphInput {
   /** In file order. */
-  readonly stages: ReadonlyMap<StageId, { readonly fanout: Fanout; readonly inputs: Readonly<Record<string, InputRef>> }>;
+  readonly stages: ReadonlyMap<
+    StageId,
+    { readonly fanout: Fanout; readonly inputs: Readonly<Record<string, InputRef>> }
+  >;
   readonly scenarios: ListSource | null;
   readonly tasks: ListSource | null;
 }
@@ -45,7 +48,11 @@ export function upstreamStages(graph: StageGraphInput, stages: StageId | Iterabl
   return closure(graph, typeof stages === 'string' ? [stages] : stages, (stage) => dependencies.get(stage) ?? []);
 }
 
-function closure(graph: StageGraphInput, start: Iterable<StageId>, next: (stage: StageId) => StageId[]): ReadonlySet<StageId> {
+function closure(
+  graph: StageGraphInput,
+  start: Iterable<StageId>,
+  next: (stage: StageId) => StageId[],
+): ReadonlySet<StageId> {
   const starts = new Set(start);
   const seen = new Set<StageId>();
   const queue = [...starts];
@@ -66,7 +73,9 @@ export function topologicalOrder(graph: StageGraphInput): Result<StageId[], Stag
   const placed = new Set<StageId>();
   const order: StageId[] = [];
   while (order.length < graph.stages.size) {
-    const ready = [...graph.stages.keys()].find((stage) => !placed.has(stage) && (dependencies.get(stage) ?? []).every((need) => placed.has(need)));
+    const ready = [...graph.stages.keys()].find(
+      (stage) => !placed.has(stage) && (dependencies.get(stage) ?? []).every((need) => placed.has(need)),
+    );
     if (ready === undefined) return err(findCycles(graph)[0] ?? []);
     placed.add(ready);
     order.push(ready);
@@ -91,7 +100,12 @@ export function findCycles(graph: StageGraphInput): StageId[][] {
   const fileOrder = [...graph.stages.keys()];
   return stronglyConnected(fileOrder, dependencies)
     .filter((group) => group.length > 1 || (dependencies.get(group[0]!) ?? []).includes(group[0]!))
-    .map((group) => shortestCycle(fileOrder.filter((stage) => group.includes(stage)), dependencies))
+    .map((group) =>
+      shortestCycle(
+        fileOrder.filter((stage) => group.includes(stage)),
+        dependencies,
+      ),
+    )
     .sort((a, b) => fileOrder.indexOf(a[0]!) - fileOrder.indexOf(b[0]!));
 }
 
@@ -111,7 +125,7 @@ function shortestCycle(group: StageId[], dependencies: Map<StageId, StageId[]>):
 
 function pathTo(end: StageId, start: StageId, cameFrom: Map<StageId, StageId>): StageId[] {
   const path = [end];
-  for (let stage = end; stage !== start; ) path.unshift((stage = cameFrom.get(stage)!));
+  for (let stage = end; stage !== start;) path.unshift((stage = cameFrom.get(stage)!));
   return path;
 }
 

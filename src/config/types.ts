@@ -13,7 +13,12 @@ export type InputRef =
    * An upstream stage's output. `row` selects one element (by its `id`) of a JSON array output:
    * the instance's scenario or task. Only that row's content joins the fingerprint.
    */
-  | { readonly kind: 'output'; readonly stage: StageId; readonly output: string; readonly row: 'scenario' | 'task' | null };
+  | {
+      readonly kind: 'output';
+      readonly stage: StageId;
+      readonly output: string;
+      readonly row: 'scenario' | 'task' | null;
+    };
 
 /** Sampling settings that change answers (so they join the fingerprint). */
 export interface ModelSettings {

@@ -25,14 +25,25 @@ export function parseYaml(file: string, text: string): Result<ParsedYaml, Diagno
     return { line, col, length: Math.max(1, end - start) };
   };
   if (document.errors.length > 0) {
-    return err(document.errors.map((error) => syntaxDiagnostic(file, error.code, error.message, toPosition(error.pos[0], error.pos[1]))));
+    return err(
+      document.errors.map((error) =>
+        syntaxDiagnostic(file, error.code, error.message, toPosition(error.pos[0], error.pos[1])),
+      ),
+    );
   }
   let value: unknown;
   try {
     value = document.toJS();
   } catch (error) {
     // toJS refuses alias chains that would expand without bound ("billion laughs").
-    return err([{ file, position: null, message: `YAML error: ${error instanceof Error ? error.message : String(error)}`, hint: 'use fewer aliases (*name)' }]);
+    return err([
+      {
+        file,
+        position: null,
+        message: `YAML error: ${error instanceof Error ? error.message : String(error)}`,
+        hint: 'use fewer aliases (*name)',
+      },
+    ]);
   }
   return ok({ value, positionOf: (path, part = 'auto') => locate(document, path, part, toPosition) });
 }
@@ -69,7 +80,7 @@ function locate(document: Document, path: YamlPath, part: PositionPart, toPositi
   const valuePosition = rangeOf(node, toPosition);
   if (part === 'key') return keyPosition ?? valuePosition;
   if (part === 'value') return valuePosition ?? keyPosition;
-  return isScalar(node) ? valuePosition ?? keyPosition : keyPosition ?? valuePosition;
+  return isScalar(node) ? (valuePosition ?? keyPosition) : (keyPosition ?? valuePosition);
 }
 
 function childOf(node: unknown, segment: string | number): { node: unknown; pair: Pair | null } | undefined {

@@ -2,7 +2,14 @@
 // fingerprint (from the render memo, or by rendering its requests) and its freshness against the
 // lock. An instance never built needs no fingerprint to be judged, so it is not rendered here; the
 // build renders it once, when it runs.
-import { prepareFingerprint, rememberedFingerprint, renderRequests, type FingerprintEnvironment, type PreparedFingerprint, type RenderedRequests } from './compute-fingerprint.js';
+import {
+  prepareFingerprint,
+  rememberedFingerprint,
+  renderRequests,
+  type FingerprintEnvironment,
+  type PreparedFingerprint,
+  type RenderedRequests,
+} from './compute-fingerprint.js';
 import type { InputProblem } from './events.js';
 import { judgeInstance, NEVER_BUILT, type Freshness } from './freshness.js';
 import type { PlannedInstance } from './instance-plan.js';
@@ -19,7 +26,11 @@ export type Assessment =
       readonly rendered: RenderedRequests | null;
     };
 
-export function assessInstance(env: FingerprintEnvironment, state: ProjectState, instance: PlannedInstance): Assessment {
+export function assessInstance(
+  env: FingerprintEnvironment,
+  state: ProjectState,
+  instance: PlannedInstance,
+): Assessment {
   const prepared = prepareFingerprint(env, instance);
   if (!prepared.ok) return { kind: 'inputs-unavailable', problems: prepared.error };
   const entry = state.entries.get(instance.key);

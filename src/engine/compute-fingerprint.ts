@@ -52,14 +52,25 @@ export interface RenderedRequests {
   readonly fingerprint: Fingerprint;
 }
 
-export function prepareFingerprint(env: FingerprintEnvironment, instance: PlannedInstance): Result<PreparedFingerprint, InputProblem[]> {
+export function prepareFingerprint(
+  env: FingerprintEnvironment,
+  instance: PlannedInstance,
+): Result<PreparedFingerprint, InputProblem[]> {
   const inputHashes = hashInputs(env.hasher, instance.inputs);
   if (!inputHashes.ok) return inputHashes;
   const stage = instance.stage;
   const model = stage.definition.usesLlm ? env.modelFor(stage) : null;
   const worldClock = stage.definition.usesWorldClock ? env.worldClock : null;
-  const memoKey = sha256(`${stageKey(stage, env.prompts(stage), model, worldClock)}|${instance.ref.scenario}|${instance.ref.task}|${canonicalJson(inputHashes.value)}`);
-  const parts = { code: stage.codeHash, model, params: stage.params, world_clock: worldClock, inputs: inputHashes.value };
+  const memoKey = sha256(
+    `${stageKey(stage, env.prompts(stage), model, worldClock)}|${instance.ref.scenario}|${instance.ref.task}|${canonicalJson(inputHashes.value)}`,
+  );
+  const parts = {
+    code: stage.codeHash,
+    model,
+    params: stage.params,
+    world_clock: worldClock,
+    inputs: inputHashes.value,
+  };
   return ok({ instance, parts, memoKey });
 }
 
@@ -70,7 +81,10 @@ export function rememberedFingerprint(env: FingerprintEnvironment, prepared: Pre
 }
 
 /** Renders the instance's requests (remembering their hashes) and fingerprints what they say. */
-export function renderRequests(env: FingerprintEnvironment, prepared: PreparedFingerprint): Result<RenderedRequests, InputProblem[]> {
+export function renderRequests(
+  env: FingerprintEnvironment,
+  prepared: PreparedFingerprint,
+): Result<RenderedRequests, InputProblem[]> {
   const { instance } = prepared;
   const render = instance.stage.definition.render;
   let texts: Readonly<Record<string, string>> = {};
@@ -87,8 +101,13 @@ export function renderRequests(env: FingerprintEnvironment, prepared: PreparedFi
   return ok({ texts, fingerprint: computeFingerprint(instance.stage.config.id, { ...prepared.parts, prompts }) });
 }
 
-export function renderContext(env: Omit<FingerprintEnvironment, 'hasher' | 'memo' | 'modelFor'>, instance: PlannedInstance): RenderContext {
-  const prompts = Object.fromEntries(Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]));
+export function renderContext(
+  env: Omit<FingerprintEnvironment, 'hasher' | 'memo' | 'modelFor'>,
+  instance: PlannedInstance,
+): RenderContext {
+  const prompts = Object.fromEntries(
+    Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]),
+  );
   return createRenderContext({
     stage: instance.stage.config.id,
     scenario: instance.ref.scenario,
@@ -105,7 +124,12 @@ export function renderContext(env: Omit<FingerprintEnvironment, 'hasher' | 'memo
 
 /** The part of the memo key shared by every instance of a stage, serialized once per stage. */
 const stageKeys = new WeakMap<LoadedStage, string>();
-function stageKey(stage: LoadedStage, prompts: Readonly<Record<string, LoadedPrompt>>, model: ModelSettings | null, worldClock: string | null): string {
+function stageKey(
+  stage: LoadedStage,
+  prompts: Readonly<Record<string, LoadedPrompt>>,
+  model: ModelSettings | null,
+  worldClock: string | null,
+): string {
   let key = stageKeys.get(stage);
   if (key === undefined) {
     const templates = Object.fromEntries(Object.entries(prompts).map(([name, prompt]) => [name, prompt.fileHash]));
@@ -115,7 +139,10 @@ function stageKey(stage: LoadedStage, prompts: Readonly<Record<string, LoadedPro
   return key;
 }
 
-function hashInputs(hasher: ContentHasher, inputs: readonly ResolvedInput[]): Result<Record<string, FileHash>, InputProblem[]> {
+function hashInputs(
+  hasher: ContentHasher,
+  inputs: readonly ResolvedInput[],
+): Result<Record<string, FileHash>, InputProblem[]> {
   const hashes: Record<string, FileHash> = {};
   const problems: InputProblem[] = [];
   for (const input of inputs) {
@@ -125,12 +152,21 @@ function hashInputs(hasher: ContentHasher, inputs: readonly ResolvedInput[]): Re
       else hashes[input.name] = hash;
     } else if (input.row === null) {
       const hash = hasher.hashFile(input.path);
-      if (hash === null) problems.push({ code: 'input-not-built', input: input.name, label: input.label, path: input.path });
+      if (hash === null)
+        problems.push({ code: 'input-not-built', input: input.name, label: input.label, path: input.path });
       else hashes[input.name] = hash;
     } else {
       const hash = hasher.hashRow(input.path, input.row);
-      if (hash === 'no-file') problems.push({ code: 'input-not-built', input: input.name, label: input.label, path: input.path });
-      else if (hash === 'no-row') problems.push({ code: 'input-row-missing', input: input.name, label: input.label, path: input.path, row: input.row });
+      if (hash === 'no-file')
+        problems.push({ code: 'input-not-built', input: input.name, label: input.label, path: input.path });
+      else if (hash === 'no-row')
+        problems.push({
+          code: 'input-row-missing',
+          input: input.name,
+          label: input.label,
+          path: input.path,
+          row: input.row,
+        });
       else hashes[input.name] = hash;
     }
   }

@@ -114,14 +114,26 @@ export class ContentHasher {
   private trusted(path: string, stats: Stats): CacheEntry | null {
     const entry = this.entries[path];
     if (!entry) return null;
-    const same = entry.size === stats.size && entry.mtimeMs === stats.mtimeMs && entry.ctimeMs === stats.ctimeMs && entry.ino === stats.ino;
+    const same =
+      entry.size === stats.size &&
+      entry.mtimeMs === stats.mtimeMs &&
+      entry.ctimeMs === stats.ctimeMs &&
+      entry.ino === stats.ino;
     if (!same) return null;
     const racy = Math.max(stats.mtimeMs, stats.ctimeMs) >= entry.hashedAt - RACY_MARGIN_MS;
     return racy ? null : entry;
   }
 
   private remember(path: string, stats: Stats, hash: FileHash, rows: Record<string, FileHash> | undefined): CacheEntry {
-    const entry: CacheEntry = { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, hashedAt: this.now(), hash, ...(rows ? { rows } : {}) };
+    const entry: CacheEntry = {
+      size: stats.size,
+      mtimeMs: stats.mtimeMs,
+      ctimeMs: stats.ctimeMs,
+      ino: stats.ino,
+      hashedAt: this.now(),
+      hash,
+      ...(rows ? { rows } : {}),
+    };
     this.entries[path] = entry;
     this.dirty = true;
     return entry;

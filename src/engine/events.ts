@@ -12,7 +12,13 @@ import type { InstanceKey } from '../util/brand.js';
 export type FreshnessState = 'fresh' | 'stale' | 'missing' | 'modified' | 'blocked';
 
 /** In the order status reports count them. */
-export const FRESHNESS_STATES = { fresh: true, stale: true, missing: true, modified: true, blocked: true } as const satisfies Record<FreshnessState, true>;
+export const FRESHNESS_STATES = {
+  fresh: true,
+  stale: true,
+  missing: true,
+  modified: true,
+  blocked: true,
+} as const satisfies Record<FreshnessState, true>;
 
 /** A value that changed between the lock and now; `before`/`after` absent when the key is new/removed. */
 export interface SettingChange {
@@ -30,7 +36,13 @@ export type InputSource =
 export type InputProblem =
   | { readonly code: 'input-file-missing'; readonly input: string; readonly path: string }
   | { readonly code: 'input-not-built'; readonly input: string; readonly label: string; readonly path: string }
-  | { readonly code: 'input-row-missing'; readonly input: string; readonly label: string; readonly path: string; readonly row: string }
+  | {
+      readonly code: 'input-row-missing';
+      readonly input: string;
+      readonly label: string;
+      readonly path: string;
+      readonly row: string;
+    }
   | { readonly code: 'render-failed'; readonly stage: string; readonly error: string };
 
 /** Why an instance is not fresh, or why it (re)builds. */
@@ -117,7 +129,10 @@ export function isUsable(outcome: Outcome): boolean {
 }
 
 /** How many outcomes of each kind, and how many failed in all. */
-export function countOutcomes(outcomes: Iterable<Outcome>): { readonly byKind: Record<OutcomeKind, number>; readonly failed: number } {
+export function countOutcomes(outcomes: Iterable<Outcome>): {
+  readonly byKind: Record<OutcomeKind, number>;
+  readonly failed: number;
+} {
   const byKind = Object.fromEntries(Object.keys(OUTCOME_KINDS).map((kind) => [kind, 0])) as Record<OutcomeKind, number>;
   let failed = 0;
   for (const outcome of outcomes) {
@@ -157,6 +172,11 @@ export type BuildEvent =
   | { readonly kind: 'notice'; readonly notice: Notice }
   /** Instances of a stage became known (fan-out over a list); for progress "left" counts. */
   | { readonly kind: 'discovered'; readonly stage: string; readonly count: number }
-  | { readonly kind: 'started'; readonly instance: InstanceKey; readonly stage: string; readonly reasons: readonly Reason[] }
+  | {
+      readonly kind: 'started';
+      readonly instance: InstanceKey;
+      readonly stage: string;
+      readonly reasons: readonly Reason[];
+    }
   | { readonly kind: 'finished'; readonly instance: InstanceKey; readonly stage: string; readonly outcome: Outcome }
   | { readonly kind: 'summary'; readonly summary: BuildSummary };

@@ -12,7 +12,16 @@ import type { StageUsage } from '../llm/types.js';
 import type { InstanceKey } from '../util/brand.js';
 import { Semaphore } from '../util/semaphore.js';
 import { assessInstance } from './assess.js';
-import { countOutcomes, isFailure, OUTCOME_KINDS, type BuildEvent, type BuildSummary, type FrozenViolation, type Outcome, type Reason } from './events.js';
+import {
+  countOutcomes,
+  isFailure,
+  OUTCOME_KINDS,
+  type BuildEvent,
+  type BuildSummary,
+  type FrozenViolation,
+  type Outcome,
+  type Reason,
+} from './events.js';
 import type { FanoutContext } from './fanout.js';
 import { globalInstances, instancesRevealedBy } from './fanout.js';
 import type { PlannedInstance } from './instance-plan.js';
@@ -74,7 +83,10 @@ export class Executor {
   async run(): Promise<BuildSummary> {
     const started = this.#now();
     this.#discover(globalInstances(this.#deps.fanout));
-    const flushTimer = this.#options.frozen || this.#options.dryRun ? null : setInterval(() => this.#deps.state.flushLock(), this.#deps.flushEveryMs ?? 2_000);
+    const flushTimer =
+      this.#options.frozen || this.#options.dryRun
+        ? null
+        : setInterval(() => this.#deps.state.flushLock(), this.#deps.flushEveryMs ?? 2_000);
     try {
       await new Promise<void>((resolve) => {
         this.#settled = resolve;
@@ -198,13 +210,17 @@ export class Executor {
     const upstreamWouldBuild = instance.deps.filter((dep) => this.#outcomes.get(dep)?.kind === 'would-build');
     const assessment = assessInstance(this.#deps.env, this.#deps.state, instance);
     if (assessment.kind === 'inputs-unavailable') {
-      if (upstreamWouldBuild.length > 0) return done({ kind: 'would-build', reasons: [{ code: 'runs-after', instances: upstreamWouldBuild }] });
+      if (upstreamWouldBuild.length > 0)
+        return done({ kind: 'would-build', reasons: [{ code: 'runs-after', instances: upstreamWouldBuild }] });
       return done({ kind: 'failed-inputs', problems: assessment.problems });
     }
     const { freshness } = assessment;
-    const forced = this.#options.force && this.#options.targets.targeted(instance.ref.stage, instance.stage.config.fanout, instance.ref.scenario);
+    const forced =
+      this.#options.force &&
+      this.#options.targets.targeted(instance.ref.stage, instance.stage.config.fanout, instance.ref.scenario);
     if (freshness.state === 'fresh' && !forced) {
-      if (this.#options.dryRun && upstreamWouldBuild.length > 0) return done({ kind: 'would-build', reasons: [{ code: 'may-rebuild', instances: upstreamWouldBuild }] });
+      if (this.#options.dryRun && upstreamWouldBuild.length > 0)
+        return done({ kind: 'would-build', reasons: [{ code: 'may-rebuild', instances: upstreamWouldBuild }] });
       return done({ kind: 'fresh' });
     }
     const reasons: readonly Reason[] = freshness.state === 'fresh' ? [{ code: 'forced' }] : freshness.reasons;
@@ -220,10 +236,19 @@ export class Executor {
   #finish(started: number): BuildSummary {
     const { state } = this.#deps;
     for (const key of this.#instances.keys()) {
-      if (!this.#outcomes.has(key)) this.#outcomes.set(key, this.#stoppedBy ? { kind: 'skipped', because: this.#stoppedBy } : { kind: 'cancelled' });
+      if (!this.#outcomes.has(key))
+        this.#outcomes.set(
+          key,
+          this.#stoppedBy ? { kind: 'skipped', because: this.#stoppedBy } : { kind: 'cancelled' },
+        );
     }
     const counted = countOutcomes(this.#outcomes.values());
-    const complete = this.#options.targets.all && this.#expansionComplete && !this.#options.dryRun && counted.failed === 0 && counted.byKind.cancelled === 0;
+    const complete =
+      this.#options.targets.all &&
+      this.#expansionComplete &&
+      !this.#options.dryRun &&
+      counted.failed === 0 &&
+      counted.byKind.cancelled === 0;
     if (complete) for (const key of [...state.entries.keys()]) if (!this.#instances.has(key)) state.remove(key);
     const frozenViolations = this.#options.frozen ? lockDifferences(state) : [];
     const lockWritten = !this.#options.frozen && !this.#options.dryRun ? state.flushLock() : false;
@@ -243,7 +268,10 @@ export class Executor {
 }
 
 function internalError(instance: PlannedInstance, error: unknown): Outcome {
-  return { kind: 'internal-error', message: `internal error in awm while building ${instance.key}, please report: ${(error as Error).stack ?? String(error)}` };
+  return {
+    kind: 'internal-error',
+    message: `internal error in awm while building ${instance.key}, please report: ${(error as Error).stack ?? String(error)}`,
+  };
 }
 
 /** Instances whose lock line would differ from the committed awm.lock. */
@@ -253,10 +281,17 @@ function lockDifferences(state: ProjectState): FrozenViolation[] {
     const committed = state.committedLock.get(instance);
     if (!committed) differences.push({ instance, change: 'added' });
     else if (serializeEntry(committed) !== serializeEntry(entry)) {
-      const outputs = Object.keys({ ...committed.outputs, ...entry.outputs }).filter((name) => committed.outputs[name] !== entry.outputs[name]);
-      differences.push(committed.fingerprint !== entry.fingerprint ? { instance, change: 'fingerprint' } : { instance, change: 'outputs', outputs });
+      const outputs = Object.keys({ ...committed.outputs, ...entry.outputs }).filter(
+        (name) => committed.outputs[name] !== entry.outputs[name],
+      );
+      differences.push(
+        committed.fingerprint !== entry.fingerprint
+          ? { instance, change: 'fingerprint' }
+          : { instance, change: 'outputs', outputs },
+      );
     }
   }
-  for (const instance of state.committedLock.keys()) if (!state.entries.has(instance)) differences.push({ instance, change: 'removed' });
+  for (const instance of state.committedLock.keys())
+    if (!state.entries.has(instance)) differences.push({ instance, change: 'removed' });
   return differences.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
 }

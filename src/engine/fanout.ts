@@ -21,7 +21,8 @@ export interface FanoutContext {
 }
 
 export function globalInstances(context: FanoutContext): PlannedInstance[] {
-  return stagesWith(context, 'global').filter((stage) => context.wanted(stage.config.id, 'global', null))
+  return stagesWith(context, 'global')
+    .filter((stage) => context.wanted(stage.config.id, 'global', null))
     .map((stage) => planInstance(context.config, context.stages, stage, null, null));
 }
 
@@ -49,11 +50,15 @@ const NOTHING: Revealed = { instances: [], scenarios: null };
 export function instancesRevealedBy(context: FanoutContext, instance: PlannedInstance): Result<Revealed, ListProblem> {
   if (isScenarioListProducer(context, instance.key)) {
     const result = scenarioInstances(context);
-    return result.ok ? ok({ instances: result.value.instances, scenarios: result.value.scenarios }) : err({ list: 'scenarios', scenario: null, problem: result.error });
+    return result.ok
+      ? ok({ instances: result.value.instances, scenarios: result.value.scenarios })
+      : err({ list: 'scenarios', scenario: null, problem: result.error });
   }
   if (isTaskListProducer(context, instance) && instance.ref.scenario !== null) {
     const result = taskInstances(context, instance.ref.scenario);
-    return result.ok ? ok({ instances: result.value, scenarios: null }) : err({ list: 'tasks', scenario: instance.ref.scenario, problem: result.error });
+    return result.ok
+      ? ok({ instances: result.value, scenarios: null })
+      : err({ list: 'tasks', scenario: instance.ref.scenario, problem: result.error });
   }
   return ok(NOTHING);
 }
@@ -66,11 +71,18 @@ function isScenarioListProducer(context: FanoutContext, key: InstanceKey): boole
 
 function isTaskListProducer(context: FanoutContext, instance: PlannedInstance): boolean {
   const source = context.config.tasks;
-  return source !== null && instance.ref.stage === source.stage && instance.ref.task === null && instance.ref.scenario !== null;
+  return (
+    source !== null &&
+    instance.ref.stage === source.stage &&
+    instance.ref.task === null &&
+    instance.ref.scenario !== null
+  );
 }
 
 /** Reads the scenario list and plans every wanted per-scenario instance. */
-function scenarioInstances(context: FanoutContext): Result<{ scenarios: ScenarioId[]; instances: PlannedInstance[] }, string> {
+function scenarioInstances(
+  context: FanoutContext,
+): Result<{ scenarios: ScenarioId[]; instances: PlannedInstance[] }, string> {
   const path = listPath(context.config, 'scenarios', null);
   if (path === null) return ok({ scenarios: [], instances: [] });
   const ids = readList(context.config.root, path, asScenarioId);
@@ -78,7 +90,8 @@ function scenarioInstances(context: FanoutContext): Result<{ scenarios: Scenario
   const instances: PlannedInstance[] = [];
   for (const stage of stagesWith(context, 'scenario')) {
     for (const scenario of ids.value) {
-      if (context.wanted(stage.config.id, 'scenario', scenario)) instances.push(planInstance(context.config, context.stages, stage, scenario, null));
+      if (context.wanted(stage.config.id, 'scenario', scenario))
+        instances.push(planInstance(context.config, context.stages, stage, scenario, null));
     }
   }
   return ok({ scenarios: ids.value, instances });
@@ -92,7 +105,11 @@ function taskInstances(context: FanoutContext, scenario: ScenarioId): Result<Pla
   if (path === null) return ok([]);
   const ids = readList(context.config.root, path, asTaskId);
   if (!ids.ok) return ids;
-  return ok(perTask.flatMap((stage) => ids.value.map((task) => planInstance(context.config, context.stages, stage, scenario, task))));
+  return ok(
+    perTask.flatMap((stage) =>
+      ids.value.map((task) => planInstance(context.config, context.stages, stage, scenario, task)),
+    ),
+  );
 }
 
 function readList<T extends string>(root: string, path: string, brand: (id: string) => T): Result<T[], string> {
@@ -106,7 +123,9 @@ function readList<T extends string>(root: string, path: string, brand: (id: stri
 }
 
 function stagesWith(context: FanoutContext, fanout: Fanout): LoadedStage[] {
-  return context.order.map((id) => context.stages.get(id)).filter((stage): stage is LoadedStage => stage !== undefined && stage.config.fanout === fanout);
+  return context.order
+    .map((id) => context.stages.get(id))
+    .filter((stage): stage is LoadedStage => stage !== undefined && stage.config.fanout === fanout);
 }
 
 /** Path of the scenario list (global) or of one scenario's task list. */
@@ -120,7 +139,11 @@ function listPath(config: PipelineConfig, which: 'scenarios' | 'tasks', scenario
 const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 
 /** Ids of a list output (a JSON array of objects with a string `id`), in file order. */
-export function parseIdList<T extends string>(text: string, path: string, brand: (id: string) => T): Result<T[], string> {
+export function parseIdList<T extends string>(
+  text: string,
+  path: string,
+  brand: (id: string) => T,
+): Result<T[], string> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -132,11 +155,13 @@ export function parseIdList<T extends string>(text: string, path: string, brand:
   const seen = new Set<string>();
   for (const [index, row] of value.entries()) {
     const id = (row as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string' || !ID_PATTERN.test(id)) return err(`${path}: row ${index} has no usable "id" (lower-case letters, digits, _ . -; got ${JSON.stringify(id)})`);
+    if (typeof id !== 'string' || !ID_PATTERN.test(id))
+      return err(
+        `${path}: row ${index} has no usable "id" (lower-case letters, digits, _ . -; got ${JSON.stringify(id)})`,
+      );
     if (seen.has(id)) return err(`${path}: id "${id}" appears twice`);
     seen.add(id);
     ids.push(brand(id));
   }
   return ok(ids);
 }
-

@@ -2,7 +2,13 @@
 // same fingerprint produce the same outputs (up to LLM sampling), so freshness is string equality.
 // The fields are in a fixed order and the hash is over canonical JSON.
 import type { ModelSettings } from '../config/types.js';
-import { asFingerprintHash, type CodeHash, type FileHash, type FingerprintHash, type RequestHash } from '../util/brand.js';
+import {
+  asFingerprintHash,
+  type CodeHash,
+  type FileHash,
+  type FingerprintHash,
+  type RequestHash,
+} from '../util/brand.js';
 import { hashValue, shortHash } from '../util/hash.js';
 
 /** Bump when the shape or meaning of the fingerprint changes: every instance becomes stale. */

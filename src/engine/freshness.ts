@@ -17,16 +17,28 @@ export interface Freshness {
 
 export const NEVER_BUILT: Freshness = { state: 'missing', reasons: [{ code: 'never-built' }] };
 
-export function judgeInstance(instance: PlannedInstance, fingerprint: Fingerprint, entry: LockEntry | undefined, outputHashes: Readonly<Record<string, FileHash | null>>): Freshness {
+export function judgeInstance(
+  instance: PlannedInstance,
+  fingerprint: Fingerprint,
+  entry: LockEntry | undefined,
+  outputHashes: Readonly<Record<string, FileHash | null>>,
+): Freshness {
   if (!entry) return NEVER_BUILT;
   if (entry.fingerprint !== fingerprint.hash) {
     const reasons = explainChanges(instance, entry.parts, lockedParts(fingerprint.parts));
     return { state: 'stale', reasons: reasons.length > 0 ? reasons : [{ code: 'fingerprint-format-changed' }] };
   }
-  const missing = Object.entries(instance.outputs).filter(([name]) => outputHashes[name] === null || outputHashes[name] === undefined);
-  if (missing.length > 0) return { state: 'missing', reasons: missing.map(([output, path]) => ({ code: 'output-missing', output, path })) };
+  const missing = Object.entries(instance.outputs).filter(
+    ([name]) => outputHashes[name] === null || outputHashes[name] === undefined,
+  );
+  if (missing.length > 0)
+    return { state: 'missing', reasons: missing.map(([output, path]) => ({ code: 'output-missing', output, path })) };
   const modified = Object.entries(instance.outputs).filter(([name]) => outputHashes[name] !== entry.outputs[name]);
-  if (modified.length > 0) return { state: 'modified', reasons: modified.map(([output, path]) => ({ code: 'output-modified', output, path })) };
+  if (modified.length > 0)
+    return {
+      state: 'modified',
+      reasons: modified.map(([output, path]) => ({ code: 'output-modified', output, path })),
+    };
   return { state: 'fresh', reasons: [] };
 }
 
@@ -41,9 +53,12 @@ export function explainChanges(instance: PlannedInstance, before: LockedParts, a
     else if (!(prompt in after.prompts)) reasons.push({ code: 'prompt-unused', prompt });
     else if (before.prompts[prompt] !== after.prompts[prompt]) reasons.push({ code: 'prompt-changed', prompt, file });
   }
-  if (canonicalJson(before.model) !== canonicalJson(after.model)) reasons.push({ code: 'model-changed', changes: settingChanges(before.model ?? {}, after.model ?? {}) });
-  if (canonicalJson(before.params) !== canonicalJson(after.params)) reasons.push({ code: 'params-changed', changes: settingChanges(before.params, after.params) });
-  if (before.world_clock !== after.world_clock) reasons.push({ code: 'world-clock-changed', before: before.world_clock, after: after.world_clock });
+  if (canonicalJson(before.model) !== canonicalJson(after.model))
+    reasons.push({ code: 'model-changed', changes: settingChanges(before.model ?? {}, after.model ?? {}) });
+  if (canonicalJson(before.params) !== canonicalJson(after.params))
+    reasons.push({ code: 'params-changed', changes: settingChanges(before.params, after.params) });
+  if (before.world_clock !== after.world_clock)
+    reasons.push({ code: 'world-clock-changed', before: before.world_clock, after: after.world_clock });
   for (const input of union(before.inputs, after.inputs)) {
     const source = sourceOf(instance, input);
     if (!(input in before.inputs)) reasons.push({ code: 'input-new', input, source });
@@ -56,7 +71,9 @@ export function explainChanges(instance: PlannedInstance, before: LockedParts, a
 function sourceOf(instance: PlannedInstance, name: string): InputSource | null {
   const input = instance.inputs.find((candidate) => candidate.name === name);
   if (!input) return null;
-  return input.kind === 'file' ? { kind: 'file', path: input.path } : { kind: 'output', label: input.label, path: input.path, row: input.row };
+  return input.kind === 'file'
+    ? { kind: 'file', path: input.path }
+    : { kind: 'output', label: input.label, path: input.path, row: input.row };
 }
 
 function settingChanges(before: object, after: object): SettingChange[] {

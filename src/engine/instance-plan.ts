@@ -31,7 +31,13 @@ export interface PlannedInstance {
   readonly deps: readonly InstanceKey[];
 }
 
-export function planInstance(config: PipelineConfig, stages: ReadonlyMap<StageId, LoadedStage>, stage: LoadedStage, scenario: ScenarioId | null, task: TaskId | null): PlannedInstance {
+export function planInstance(
+  config: PipelineConfig,
+  stages: ReadonlyMap<StageId, LoadedStage>,
+  stage: LoadedStage,
+  scenario: ScenarioId | null,
+  task: TaskId | null,
+): PlannedInstance {
   const ref: InstanceRef = { stage: stage.config.id, scenario, task };
   const inputs = Object.entries(stage.config.inputs).map(([name, input]) => resolveInput(stages, ref, name, input));
   const deps = new Set<InstanceKey>();
@@ -43,7 +49,12 @@ export function planInstance(config: PipelineConfig, stages: ReadonlyMap<StageId
   return { ref, key: instanceKey(ref), stage, inputs, outputs, deps: [...deps] };
 }
 
-function resolveInput(stages: ReadonlyMap<StageId, LoadedStage>, ref: InstanceRef, name: string, input: InputRef): ResolvedInput {
+function resolveInput(
+  stages: ReadonlyMap<StageId, LoadedStage>,
+  ref: InstanceRef,
+  name: string,
+  input: InputRef,
+): ResolvedInput {
   if (input.kind === 'file') return { name, kind: 'file', path: expandPattern(input.path, ref) };
   const producerStage = stages.get(input.stage);
   if (!producerStage) throw new Error(`internal error: stage ${input.stage} was not loaded`);
@@ -67,10 +78,16 @@ function producerRef(stage: LoadedStage, reader: InstanceRef): InstanceRef {
   }
 }
 
-function listProducerOf(config: PipelineConfig, stages: ReadonlyMap<StageId, LoadedStage>, ref: InstanceRef): InstanceKey | null {
+function listProducerOf(
+  config: PipelineConfig,
+  stages: ReadonlyMap<StageId, LoadedStage>,
+  ref: InstanceRef,
+): InstanceKey | null {
   const stage = stages.get(ref.stage);
   const fanout = stage?.config.fanout;
-  if (fanout === 'scenario' && config.scenarios) return instanceKey({ stage: config.scenarios.stage, scenario: null, task: null });
-  if (fanout === 'task' && config.tasks) return instanceKey({ stage: config.tasks.stage, scenario: ref.scenario, task: null });
+  if (fanout === 'scenario' && config.scenarios)
+    return instanceKey({ stage: config.scenarios.stage, scenario: null, task: null });
+  if (fanout === 'task' && config.tasks)
+    return instanceKey({ stage: config.tasks.stage, scenario: ref.scenario, task: null });
   return null;
 }

@@ -8,7 +8,11 @@ import { err, ok } from '../util/result.js';
 import { canonicalJson } from '../util/canonical-json.js';
 
 export const LOCK_FORMAT = 1;
-const HEADER = { awm_lock: LOCK_FORMAT, about: 'pinned fingerprints and output hashes of every stage instance; written by `awm build`, checked by `awm check`' };
+const HEADER = {
+  awm_lock: LOCK_FORMAT,
+  about:
+    'pinned fingerprints and output hashes of every stage instance; written by `awm build`, checked by `awm check`',
+};
 
 export interface LockEntry {
   readonly instance: InstanceKey;
@@ -29,13 +33,21 @@ export function parseLock(text: string, file: string): Result<Map<InstanceKey, L
     try {
       value = JSON.parse(line);
     } catch {
-      return err(`${file}:${index + 1}: not a JSON line. The lock is written by \`awm build\`; if a merge broke it, take either side's line (or delete the line) and run \`awm build\`.`);
+      return err(
+        `${file}:${index + 1}: not a JSON line. The lock is written by \`awm build\`; if a merge broke it, take either side's line (or delete the line) and run \`awm build\`.`,
+      );
     }
     if (index === 0 && isHeader(value)) {
-      if (value.awm_lock !== LOCK_FORMAT) return err(`${file}:1: lock format ${String(value.awm_lock)} is not supported by this awm (expects ${LOCK_FORMAT}).`);
+      if (value.awm_lock !== LOCK_FORMAT)
+        return err(
+          `${file}:1: lock format ${String(value.awm_lock)} is not supported by this awm (expects ${LOCK_FORMAT}).`,
+        );
       continue;
     }
-    if (!isEntry(value)) return err(`${file}:${index + 1}: not a lock entry (needs instance, fingerprint, outputs, parts). Delete the line and run \`awm build\` to recreate it.`);
+    if (!isEntry(value))
+      return err(
+        `${file}:${index + 1}: not a lock entry (needs instance, fingerprint, outputs, parts). Delete the line and run \`awm build\` to recreate it.`,
+      );
     entries.set(value.instance, value);
   }
   return ok(entries);
@@ -65,7 +77,12 @@ function isHeader(value: unknown): value is { awm_lock: unknown } {
 function isEntry(value: unknown): value is LockEntry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Record<string, unknown>;
-  return typeof entry.instance === 'string' && typeof entry.fingerprint === 'string'
-    && typeof entry.outputs === 'object' && entry.outputs !== null
-    && typeof entry.parts === 'object' && entry.parts !== null;
+  return (
+    typeof entry.instance === 'string' &&
+    typeof entry.fingerprint === 'string' &&
+    typeof entry.outputs === 'object' &&
+    entry.outputs !== null &&
+    typeof entry.parts === 'object' &&
+    entry.parts !== null
+  );
 }

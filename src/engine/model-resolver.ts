@@ -7,14 +7,22 @@ import type { Project } from './project.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
 
-export function createModelResolver(project: Project, llm: Pick<Llm, 'modelFor'>): Result<(stage: LoadedStage) => ModelSettings | null, string> {
+export function createModelResolver(
+  project: Project,
+  llm: Pick<Llm, 'modelFor'>,
+): Result<(stage: LoadedStage) => ModelSettings | null, string> {
   const byStage = new Map<string, ModelSettings>();
   const problems: string[] = [];
   for (const stage of project.stages.values()) {
     if (!stage.definition.usesLlm) continue;
     const choice = llm.modelFor(stage.config.llm);
     if (!choice.ok) problems.push(`stage "${stage.config.id}": ${choice.error.message}`);
-    else byStage.set(stage.config.id, { model: choice.value.model, temperature: choice.value.temperature, maxTokens: choice.value.maxTokens });
+    else
+      byStage.set(stage.config.id, {
+        model: choice.value.model,
+        temperature: choice.value.temperature,
+        maxTokens: choice.value.maxTokens,
+      });
   }
   if (problems.length > 0) return err(problems.join('\n'));
   return ok((stage) => byStage.get(stage.config.id) ?? null);

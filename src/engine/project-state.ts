@@ -49,7 +49,9 @@ export class ProjectState {
 
   static open(root: string, validated: ValidationMemo): Result<ProjectState, string> {
     const lockPath = join(root, LOCK_FILE);
-    const committed = existsSync(lockPath) ? parseLock(readFileSync(lockPath, 'utf8'), LOCK_FILE) : ok(new Map<InstanceKey, LockEntry>());
+    const committed = existsSync(lockPath)
+      ? parseLock(readFileSync(lockPath, 'utf8'), LOCK_FILE)
+      : ok(new Map<InstanceKey, LockEntry>());
     if (!committed.ok) return committed;
     const entries = new Map(committed.value);
     const journal = readIfExists(join(root, STATE_DIR, FILES.journal));
@@ -108,7 +110,8 @@ export class ProjectState {
       [FILES.renderMemo, this.memo.takeSnapshot()],
       [FILES.validated, this.validated.takeSnapshot()],
     ];
-    for (const [file, snapshot] of snapshots) if (snapshot) atomicWriteFile(join(this.root, STATE_DIR, file), JSON.stringify(snapshot));
+    for (const [file, snapshot] of snapshots)
+      if (snapshot) atomicWriteFile(join(this.root, STATE_DIR, file), JSON.stringify(snapshot));
   }
 }
 

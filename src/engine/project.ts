@@ -35,8 +35,13 @@ export async function openProject(root: string): Promise<Result<Project, string>
   const reading = await readPipeline(root, PIPELINE_FILE, undefined, validated);
   if (!reading.config) {
     // The stages that can still be loaded have their params checked too: every problem in one go.
-    const stages = reading.checkable && reading.checkable.stages.size > 0 ? await loadStages(reading.checkable, nodeStageImporter, null) : null;
-    return err(formatProblems(sortDiagnostics([...reading.diagnostics, ...(stages && !stages.ok ? stages.error : [])]), root));
+    const stages =
+      reading.checkable && reading.checkable.stages.size > 0
+        ? await loadStages(reading.checkable, nodeStageImporter, null)
+        : null;
+    return err(
+      formatProblems(sortDiagnostics([...reading.diagnostics, ...(stages && !stages.ok ? stages.error : [])]), root),
+    );
   }
   const config = reading.config;
   const loaded = await loadStages(config, nodeStageImporter, validated);
@@ -78,7 +83,10 @@ export async function openProject(root: string): Promise<Result<Project, string>
   return ok(project);
 }
 
-function loadPrompts(root: string, stages: readonly LoadedStage[]): Result<Map<StageId, Record<string, LoadedPrompt>>, string> {
+function loadPrompts(
+  root: string,
+  stages: readonly LoadedStage[],
+): Result<Map<StageId, Record<string, LoadedPrompt>>, string> {
   const byStage = new Map<StageId, Record<string, LoadedPrompt>>();
   const cache = new Map<string, LoadedPrompt>();
   for (const stage of stages) {
@@ -90,7 +98,9 @@ function loadPrompts(root: string, stages: readonly LoadedStage[]): Result<Map<S
         try {
           text = readFileSync(join(root, file), 'utf8');
         } catch {
-          return err(`${file}: prompt "${name}" of stage "${stage.config.id}" cannot be read; create it or fix the path in ${PIPELINE_FILE}`);
+          return err(
+            `${file}: prompt "${name}" of stage "${stage.config.id}" cannot be read; create it or fix the path in ${PIPELINE_FILE}`,
+          );
         }
         prompt = { template: parsePromptTemplate(file, text), fileHash: sha256(text) };
         cache.set(file, prompt);

@@ -14,7 +14,9 @@ export class RenderMemo {
   private dirty = false;
 
   constructor(saved: unknown) {
-    this.entries = new Map(typeof saved === 'object' && saved !== null ? Object.entries(saved as Record<string, PromptHashes>) : []);
+    this.entries = new Map(
+      typeof saved === 'object' && saved !== null ? Object.entries(saved as Record<string, PromptHashes>) : [],
+    );
   }
 
   get(inputKey: string): PromptHashes | undefined {

@@ -85,7 +85,10 @@ export function createInputReader(root: string, inputs: readonly ResolvedInput[]
   const byName = new Map(inputs.map((input) => [input.name, input]));
   const find = (name: string): ResolvedInput => {
     const input = byName.get(name);
-    if (!input) throw new Error(`stage asked for input "${name}", which it does not declare in awm.pipeline.yaml (declared: ${[...byName.keys()].join(', ') || 'none'})`);
+    if (!input)
+      throw new Error(
+        `stage asked for input "${name}", which it does not declare in awm.pipeline.yaml (declared: ${[...byName.keys()].join(', ') || 'none'})`,
+      );
     return input;
   };
   return {
@@ -115,9 +118,16 @@ export function tempPathFor(tempDir: string, outputs: Readonly<Record<string, st
   return join(tempDir, `${name}${extname(outputs[name] ?? '')}`);
 }
 
-export function createOutputWriter(root: string, outputs: Readonly<Record<string, string>>, tempDir: string): StageOutputs {
+export function createOutputWriter(
+  root: string,
+  outputs: Readonly<Record<string, string>>,
+  tempDir: string,
+): StageOutputs {
   const check = (name: string): void => {
-    if (!(name in outputs)) throw new Error(`stage wrote output "${name}", which it does not declare in awm.pipeline.yaml (declared: ${Object.keys(outputs).join(', ')})`);
+    if (!(name in outputs))
+      throw new Error(
+        `stage wrote output "${name}", which it does not declare in awm.pipeline.yaml (declared: ${Object.keys(outputs).join(', ')})`,
+      );
   };
   return {
     async writeJson(name, value) {
@@ -169,5 +179,12 @@ export function refusingSession(stage: string): LlmSession {
   const refuse = (): never => {
     throw new Error(`stage "${stage}" called the LLM but does not declare usesLlm: true`);
   };
-  return { providerName: 'none', model: 'none', embeddingModel: 'none', usage: () => ({ promptTokens: 0, completionTokens: 0 }), embed: refuse, structured: refuse };
+  return {
+    providerName: 'none',
+    model: 'none',
+    embeddingModel: 'none',
+    usage: () => ({ promptTokens: 0, completionTokens: 0 }),
+    embed: refuse,
+    structured: refuse,
+  };
 }

@@ -40,12 +40,20 @@ export const nodeStageImporter: StageImporter = {
   importModule: (path, version) => import(`${pathToFileURL(path).href}?v=${encodeURIComponent(version)}`),
 };
 
-export async function loadStages(config: PipelineConfig, importer: StageImporter = nodeStageImporter, memo: ValidationMemo | null = null): Promise<Result<LoadedStage[], Diagnostic[]>> {
+export async function loadStages(
+  config: PipelineConfig,
+  importer: StageImporter = nodeStageImporter,
+  memo: ValidationMemo | null = null,
+): Promise<Result<LoadedStage[], Diagnostic[]>> {
   let ajv: Promise<Ajv> | null = null;
   const validator: ParamValidator = { memo, ajv: () => (ajv ??= createAjv({ useDefaults: true, strict: false })) };
-  const results = await Promise.all([...config.stages.values()].map((stage) => loadStage(config, stage, importer, validator)));
+  const results = await Promise.all(
+    [...config.stages.values()].map((stage) => loadStage(config, stage, importer, validator)),
+  );
   const problems = results.flatMap((result) => (result.ok ? [] : result.error));
-  return problems.length > 0 ? err(sortDiagnostics(problems)) : ok(results.flatMap((result) => (result.ok ? [result.value] : [])));
+  return problems.length > 0
+    ? err(sortDiagnostics(problems))
+    : ok(results.flatMap((result) => (result.ok ? [result.value] : [])));
 }
 
 /** ajv, loaded only when some params were not validated before. */
@@ -54,17 +62,31 @@ interface ParamValidator {
   ajv(): Promise<Ajv>;
 }
 
-async function loadStage(config: PipelineConfig, stage: StageConfig, importer: StageImporter, validator: ParamValidator): Promise<Result<LoadedStage, Diagnostic[]>> {
+async function loadStage(
+  config: PipelineConfig,
+  stage: StageConfig,
+  importer: StageImporter,
+  validator: ParamValidator,
+): Promise<Result<LoadedStage, Diagnostic[]>> {
   const atCode = (message: string, hint: string): Result<never, Diagnostic[]> =>
     err([{ file: config.file, position: config.positionOf(['stages', stage.id, 'code']), message, hint }]);
   const sourceBytes = await importer.readBytes(resolve(config.root, stage.code));
   if (sourceBytes === null) return atCode(...codeFileMissing(stage.id, stage.code, config.file));
   const codeHash = asCodeHash(sha256(sourceBytes));
   const location = await locateStageModule(config.root, stage.code, codeHash, importer);
-  if (location.kind === 'not-compiled') return atCode(`stage code ${stage.code} has not been compiled (${location.compiled} is missing)`, 'run `npm run build`');
-  if (location.kind === 'outdated') return atCode(`stage code ${stage.code} has changed since it was compiled`, 'run `npm run build`');
+  if (location.kind === 'not-compiled')
+    return atCode(
+      `stage code ${stage.code} has not been compiled (${location.compiled} is missing)`,
+      'run `npm run build`',
+    );
+  if (location.kind === 'outdated')
+    return atCode(`stage code ${stage.code} has changed since it was compiled`, 'run `npm run build`');
   const imported = await importDefinition(location.path, stage.code, importer);
-  if (!imported.ok) return atCode(imported.error.message, imported.error.hint ?? `\`node ${relative(config.root, location.path)}\` shows the whole error`);
+  if (!imported.ok)
+    return atCode(
+      imported.error.message,
+      imported.error.hint ?? `\`node ${relative(config.root, location.path)}\` shows the whole error`,
+    );
   const params = await checkParams(config, stage, imported.value, validator);
   if (!params.ok) return params;
   return ok({ config: stage, definition: imported.value, params: params.value, codeHash });
@@ -73,17 +95,29 @@ async function loadStage(config: PipelineConfig, stage: StageConfig, importer: S
 const definitionHint = 'the module must `export default defineStage({ description, usesLlm, params?, render?, run })`';
 
 /** The module's default export, checked to be a StageDefinition. */
-async function importDefinition(path: string, code: string, importer: StageImporter): Promise<Result<StageDefinition<Record<string, unknown>>, { message: string; hint: string | null }>> {
+async function importDefinition(
+  path: string,
+  code: string,
+  importer: StageImporter,
+): Promise<Result<StageDefinition<Record<string, unknown>>, { message: string; hint: string | null }>> {
   let namespace: unknown;
   try {
     namespace = await importer.importModule(path, String((await importer.modifiedTime(path)) ?? 0));
   } catch (error) {
-    return err({ message: `stage code ${code} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, hint: null });
+    return err({
+      message: `stage code ${code} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      hint: null,
+    });
   }
   const definition = (namespace as { default?: unknown } | null)?.default;
-  if (definition === undefined) return err({ message: `stage code ${code} has no default export`, hint: definitionHint });
+  if (definition === undefined)
+    return err({ message: `stage code ${code} has no default export`, hint: definitionHint });
   const problems = definitionProblems(definition);
-  if (problems.length > 0) return err({ message: `the default export of ${code} is not a stage definition: ${problems.join('; ')}`, hint: definitionHint });
+  if (problems.length > 0)
+    return err({
+      message: `the default export of ${code} is not a stage definition: ${problems.join('; ')}`,
+      hint: definitionHint,
+    });
   return ok(definition as StageDefinition<Record<string, unknown>>);
 }
 
@@ -94,8 +128,10 @@ function definitionProblems(value: unknown): string[] {
   if (typeof field('description') !== 'string') problems.push('"description" must be a string');
   if (typeof field('usesLlm') !== 'boolean') problems.push('"usesLlm" must be true or false');
   if (typeof field('run') !== 'function') problems.push('"run" must be a function');
-  if (field('render') !== undefined && typeof field('render') !== 'function') problems.push('"render" must be a function');
-  if (field('params') !== undefined && (typeof field('params') !== 'object' || field('params') === null)) problems.push('"params" must be a JSON Schema object');
+  if (field('render') !== undefined && typeof field('render') !== 'function')
+    problems.push('"render" must be a function');
+  if (field('params') !== undefined && (typeof field('params') !== 'object' || field('params') === null))
+    problems.push('"params" must be a JSON Schema object');
   return problems;
 }
 
@@ -103,7 +139,12 @@ function definitionProblems(value: unknown): string[] {
  * The YAML params checked against the stage's schema, with its defaults filled in. Unknown params
  * are errors even if the schema does not say so: a misspelt param must not silently do nothing.
  */
-async function checkParams(config: PipelineConfig, stage: StageConfig, definition: StageDefinition<Record<string, unknown>>, validator: ParamValidator): Promise<Result<Record<string, unknown>, Diagnostic[]>> {
+async function checkParams(
+  config: PipelineConfig,
+  stage: StageConfig,
+  definition: StageDefinition<Record<string, unknown>>,
+  validator: ParamValidator,
+): Promise<Result<Record<string, unknown>, Diagnostic[]>> {
   const basePath = ['stages', stage.id, 'params'];
   const given = structuredClone(stage.params) as Record<string, unknown>;
   const at = (path: readonly (string | number)[], message: string, hint: string): Result<never, Diagnostic[]> =>
@@ -111,7 +152,11 @@ async function checkParams(config: PipelineConfig, stage: StageConfig, definitio
   if (definition.params === undefined) {
     const names = Object.keys(given);
     if (names.length === 0) return ok(given);
-    return at(basePath, `stage "${stage.id}" takes no params, but the pipeline gives ${names.map((name) => `"${name}"`).join(', ')}`, `remove "params:", or declare them in ${stage.code} (params: { type: 'object', properties: { … } })`);
+    return at(
+      basePath,
+      `stage "${stage.id}" takes no params, but the pipeline gives ${names.map((name) => `"${name}"`).join(', ')}`,
+      `remove "params:", or declare them in ${stage.code} (params: { type: 'object', properties: { … } })`,
+    );
   }
   const schema = closeObject(definition.params);
   const key = validator.memo ? ValidationMemo.key(schema, given) : null;
@@ -122,29 +167,50 @@ async function checkParams(config: PipelineConfig, stage: StageConfig, definitio
     validate = (await validator.ajv()).compile(schema);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return at(['stages', stage.id, 'code'], `stage code ${stage.code} declares an invalid params schema: ${reason}`, 'fix "params" in the stage definition: it must be a JSON Schema (draft-07) object');
+    return at(
+      ['stages', stage.id, 'code'],
+      `stage code ${stage.code} declares an invalid params schema: ${reason}`,
+      'fix "params" in the stage definition: it must be a JSON Schema (draft-07) object',
+    );
   }
   if (validate(given)) {
     if (key) validator.memo?.remember(key, given);
     return ok(given);
   }
-  return err(schemaDiagnostics(validate.errors ?? [], { file: config.file, basePath, positionOf: config.positionOf, rootSchema: schema }));
+  return err(
+    schemaDiagnostics(validate.errors ?? [], {
+      file: config.file,
+      basePath,
+      positionOf: config.positionOf,
+      rootSchema: schema,
+    }),
+  );
 }
 
 /**
  * The params a stage gets for `given` outside a pipeline (a test running one stage, a tool): checked
  * against the stage's schema exactly as the loader checks them, defaults filled in.
  */
-export async function resolveStageParams(definition: StageDefinition<unknown>, given: Readonly<Record<string, unknown>>): Promise<Result<Record<string, unknown>, string[]>> {
+export async function resolveStageParams(
+  definition: StageDefinition<unknown>,
+  given: Readonly<Record<string, unknown>>,
+): Promise<Result<Record<string, unknown>, string[]>> {
   const value = structuredClone(given) as Record<string, unknown>;
-  if (definition.params === undefined) return Object.keys(value).length === 0 ? ok(value) : err([`the stage takes no params (got ${Object.keys(value).join(', ')})`]);
+  if (definition.params === undefined)
+    return Object.keys(value).length === 0
+      ? ok(value)
+      : err([`the stage takes no params (got ${Object.keys(value).join(', ')})`]);
   const validate = (await createAjv({ useDefaults: true, strict: false })).compile(closeObject(definition.params));
   if (validate(value)) return ok(value);
-  return err((validate.errors ?? []).map((error) => `${error.instancePath || '(params)'} ${error.message ?? 'is invalid'}`));
+  return err(
+    (validate.errors ?? []).map((error) => `${error.instancePath || '(params)'} ${error.message ?? 'is invalid'}`),
+  );
 }
 
 function closeObject(schema: object): object {
   const node = schema as Record<string, unknown>;
   const describesObject = node['type'] === 'object' || node['properties'] !== undefined;
-  return describesObject && node['additionalProperties'] === undefined && node['patternProperties'] === undefined ? { ...node, additionalProperties: false } : schema;
+  return describesObject && node['additionalProperties'] === undefined && node['patternProperties'] === undefined
+    ? { ...node, additionalProperties: false }
+    : schema;
 }

@@ -19,7 +19,12 @@ export function compiledPathOf(code: string): string {
   return join('dist', code.replace(/\.ts$/, '.js'));
 }
 
-export async function locateStageModule(root: string, code: string, sourceHash: string, files: CompiledFiles): Promise<ModuleLocation> {
+export async function locateStageModule(
+  root: string,
+  code: string,
+  sourceHash: string,
+  files: CompiledFiles,
+): Promise<ModuleLocation> {
   const source = resolve(root, code);
   if (!code.endsWith('.ts')) return { kind: 'ready', path: source };
   const compiled = compiledPathOf(code);
@@ -30,7 +35,9 @@ export async function locateStageModule(root: string, code: string, sourceHash: 
   // tsc --incremental does not re-emit a file whose content is unchanged (after a checkout or a
   // touch), so an older output can still be current: its build info records the source's hash.
   const buildInfo = await files.readText(resolve(root, 'dist', '.tsbuildinfo'));
-  return buildInfo !== null && buildInfoConfirms(buildInfo, resolve(root, 'dist'), source, sourceHash) ? { kind: 'ready', path: compiledPath } : { kind: 'outdated', compiled };
+  return buildInfo !== null && buildInfoConfirms(buildInfo, resolve(root, 'dist'), source, sourceHash)
+    ? { kind: 'ready', path: compiledPath }
+    : { kind: 'outdated', compiled };
 }
 
 /**
@@ -39,14 +46,24 @@ export async function locateStageModule(root: string, code: string, sourceHash: 
  */
 function buildInfoConfirms(buildInfoText: string, buildInfoDir: string, source: string, sourceHash: string): boolean {
   try {
-    const info = JSON.parse(buildInfoText) as { fileNames?: unknown; fileInfos?: unknown; affectedFilesPendingEmit?: unknown; changeFileSet?: unknown };
+    const info = JSON.parse(buildInfoText) as {
+      fileNames?: unknown;
+      fileInfos?: unknown;
+      affectedFilesPendingEmit?: unknown;
+      changeFileSet?: unknown;
+    };
     if (!Array.isArray(info.fileNames) || !Array.isArray(info.fileInfos)) return false;
-    const index = info.fileNames.findIndex((name) => typeof name === 'string' && resolve(buildInfoDir, name) === source);
+    const index = info.fileNames.findIndex(
+      (name) => typeof name === 'string' && resolve(buildInfoDir, name) === source,
+    );
     const fileInfo: unknown = info.fileInfos[index];
     const version = typeof fileInfo === 'string' ? fileInfo : (fileInfo as { version?: unknown } | undefined)?.version;
     const fileId = index + 1;
-    const listed = (list: unknown) => Array.isArray(list) && list.some((entry) => entry === fileId || (Array.isArray(entry) && entry[0] === fileId));
-    return index >= 0 && version === sourceHash && !listed(info.affectedFilesPendingEmit) && !listed(info.changeFileSet);
+    const listed = (list: unknown) =>
+      Array.isArray(list) && list.some((entry) => entry === fileId || (Array.isArray(entry) && entry[0] === fileId));
+    return (
+      index >= 0 && version === sourceHash && !listed(info.affectedFilesPendingEmit) && !listed(info.changeFileSet)
+    );
   } catch {
     return false;
   }

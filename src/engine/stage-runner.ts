@@ -11,7 +11,12 @@ import type { StageFailureKind, StageRunResult } from '../stage-api/stage.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import type { FileHash } from '../util/brand.js';
 import { prettyJson } from '../util/canonical-json.js';
-import { renderRequests, type FingerprintEnvironment, type PreparedFingerprint, type RenderedRequests } from './compute-fingerprint.js';
+import {
+  renderRequests,
+  type FingerprintEnvironment,
+  type PreparedFingerprint,
+  type RenderedRequests,
+} from './compute-fingerprint.js';
 import type { Outcome, Reason } from './events.js';
 import type { Fingerprint } from './fingerprint.js';
 import { lockedParts } from './fingerprint.js';
@@ -40,9 +45,16 @@ export interface RunRecord {
   readonly entry: LockEntry | null;
 }
 
-const STAGE_FAILURE_KINDS = { llm: true, validation: true, check: true, error: true } as const satisfies Record<StageFailureKind, true>;
+const STAGE_FAILURE_KINDS = { llm: true, validation: true, check: true, error: true } as const satisfies Record<
+  StageFailureKind,
+  true
+>;
 
-export async function runStageInstance(env: StageRunEnvironment, instance: PlannedInstance, plan: RunPlan): Promise<RunRecord> {
+export async function runStageInstance(
+  env: StageRunEnvironment,
+  instance: PlannedInstance,
+  plan: RunPlan,
+): Promise<RunRecord> {
   let rendered = plan.rendered;
   if (!rendered) {
     const render = renderRequests(env, plan.prepared);
@@ -55,33 +67,89 @@ export async function runStageInstance(env: StageRunEnvironment, instance: Plann
   mkdirSync(tempDir, { recursive: true });
   const log = new InstanceLog(instance, fingerprint, plan.reasons);
   const stageId = instance.stage.config.id;
-  const session = instance.stage.definition.usesLlm ? recordingSession(env.openSession(instance), (item, result) => log.record(item, result)) : refusingSession(stageId);
+  const session = instance.stage.definition.usesLlm
+    ? recordingSession(env.openSession(instance), (item, result) => log.record(item, result))
+    : refusingSession(stageId);
   try {
-    const prompts = Object.fromEntries(Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]));
-    const parts = { stage: stageId, scenario: instance.ref.scenario, task: instance.ref.task, params: instance.stage.params, root: env.root, inputs: instance.inputs, jsonCache: env.jsonCache, prompts, worldClock: env.worldClock, worldClockInstant: env.worldClockInstant };
-    const context = createRunContext(parts, { requests: texts, outputs: instance.outputs, tempDir, llm: session, log: (line) => log.lines.push(line), signal: env.signal });
+    const prompts = Object.fromEntries(
+      Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]),
+    );
+    const parts = {
+      stage: stageId,
+      scenario: instance.ref.scenario,
+      task: instance.ref.task,
+      params: instance.stage.params,
+      root: env.root,
+      inputs: instance.inputs,
+      jsonCache: env.jsonCache,
+      prompts,
+      worldClock: env.worldClock,
+      worldClockInstant: env.worldClockInstant,
+    };
+    const context = createRunContext(parts, {
+      requests: texts,
+      outputs: instance.outputs,
+      tempDir,
+      llm: session,
+      log: (line) => log.lines.push(line),
+      signal: env.signal,
+    });
     let result: StageRunResult;
     try {
       result = await instance.stage.definition.run(context);
     } catch (error) {
       const message = `stage code threw: ${(error as Error).stack ?? String(error)}`;
-      return { outcome: { kind: 'failed-error', message: firstLine(message), log: log.write(env, 'failed-error', { error: message }) }, entry: null };
+      return {
+        outcome: {
+          kind: 'failed-error',
+          message: firstLine(message),
+          log: log.write(env, 'failed-error', { error: message }),
+        },
+        entry: null,
+      };
     }
     if (result.status === 'failed') {
       // A stage written in JavaScript may name a kind the contract does not have: that is an error too.
       const kind = `failed-${Object.hasOwn(STAGE_FAILURE_KINDS, result.kind) ? result.kind : 'error'}` as const;
-      return { outcome: { kind, message: result.message, log: log.write(env, kind, { error: result.message, best_attempt: result.bestAttempt ?? null }) }, entry: null };
+      return {
+        outcome: {
+          kind,
+          message: result.message,
+          log: log.write(env, kind, { error: result.message, best_attempt: result.bestAttempt ?? null }),
+        },
+        entry: null,
+      };
     }
-    const missing = Object.keys(instance.outputs).filter((name) => !existsSync(tempPathFor(tempDir, instance.outputs, name)));
+    const missing = Object.keys(instance.outputs).filter(
+      (name) => !existsSync(tempPathFor(tempDir, instance.outputs, name)),
+    );
     if (missing.length > 0) {
       const message = `stage "${stageId}" finished without writing output${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')}`;
-      return { outcome: { kind: 'failed-error', message, log: log.write(env, 'failed-error', { error: message }) }, entry: null };
+      return {
+        outcome: { kind: 'failed-error', message, log: log.write(env, 'failed-error', { error: message }) },
+        entry: null,
+      };
     }
     const outputHashes = commitOutputs(env, instance, tempDir);
     const warnings = result.warnings ?? [];
     log.write(env, 'built', { warnings });
-    const entry: LockEntry = { instance: instance.key, fingerprint: fingerprint.hash, outputs: outputHashes, parts: lockedParts(fingerprint.parts) };
-    return { outcome: { kind: 'built', reasons: plan.reasons, durationMs: Date.now() - started, warnings, llmRequests: log.requests, cachedRequests: log.cachedRequests }, entry };
+    const entry: LockEntry = {
+      instance: instance.key,
+      fingerprint: fingerprint.hash,
+      outputs: outputHashes,
+      parts: lockedParts(fingerprint.parts),
+    };
+    return {
+      outcome: {
+        kind: 'built',
+        reasons: plan.reasons,
+        durationMs: Date.now() - started,
+        warnings,
+        llmRequests: log.requests,
+        cachedRequests: log.cachedRequests,
+      },
+      entry,
+    };
   } finally {
     rmSync(tempDir, { recursive: true, force: true });
   }
@@ -90,7 +158,8 @@ export async function runStageInstance(env: StageRunEnvironment, instance: Plann
 /** Hash every output in its temp place, then rename each into place. */
 function commitOutputs(env: StageRunEnvironment, instance: PlannedInstance, tempDir: string): Record<string, FileHash> {
   const hashes: Record<string, FileHash> = {};
-  for (const name of Object.keys(instance.outputs)) hashes[name] = env.hasher.hashUncached(tempPathFor(tempDir, instance.outputs, name));
+  for (const name of Object.keys(instance.outputs))
+    hashes[name] = env.hasher.hashUncached(tempPathFor(tempDir, instance.outputs, name));
   for (const [name, path] of Object.entries(instance.outputs)) {
     mkdirSync(dirname(join(env.root, path)), { recursive: true });
     renameSync(tempPathFor(tempDir, instance.outputs, name), join(env.root, path));
@@ -127,7 +196,16 @@ class InstanceLog {
     const { ref } = this.instance;
     const file = `${ref.stage}${ref.task ? `.${ref.task}` : ''}.json`;
     const path = join(env.artifactsDir, ...(ref.scenario ? [ref.scenario] : []), 'logs', file);
-    const body = { instance: this.instance.key, outcome, fingerprint: this.fingerprint.hash, reasons: this.reasons, at: new Date().toISOString(), ...extra, requests: this.structuredRequests, log: this.lines };
+    const body = {
+      instance: this.instance.key,
+      outcome,
+      fingerprint: this.fingerprint.hash,
+      reasons: this.reasons,
+      at: new Date().toISOString(),
+      ...extra,
+      requests: this.structuredRequests,
+      log: this.lines,
+    };
     atomicWriteFile(join(env.root, path), prettyJson(body));
     return path;
   }

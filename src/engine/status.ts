@@ -52,13 +52,30 @@ export function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvironmen
   return { instances, notes };
 }
 
-function judge(instance: PlannedInstance, env: FingerprintEnvironment, state: ProjectState, done: ReadonlyMap<InstanceKey, InstanceStatus>): InstanceStatus {
-  const base = { instance: instance.key, stage: instance.ref.stage, scenario: instance.ref.scenario, task: instance.ref.task };
-  const upstream = instance.deps.map((dep) => done.get(dep)).filter((status): status is InstanceStatus => status !== undefined && status.state !== 'fresh');
-  const waits: Reason[] = upstream.map((status) => ({ code: 'waits-for', instance: status.instance, state: status.state }));
+function judge(
+  instance: PlannedInstance,
+  env: FingerprintEnvironment,
+  state: ProjectState,
+  done: ReadonlyMap<InstanceKey, InstanceStatus>,
+): InstanceStatus {
+  const base = {
+    instance: instance.key,
+    stage: instance.ref.stage,
+    scenario: instance.ref.scenario,
+    task: instance.ref.task,
+  };
+  const upstream = instance.deps
+    .map((dep) => done.get(dep))
+    .filter((status): status is InstanceStatus => status !== undefined && status.state !== 'fresh');
+  const waits: Reason[] = upstream.map((status) => ({
+    code: 'waits-for',
+    instance: status.instance,
+    state: status.state,
+  }));
   const assessment = assessInstance(env, state, instance);
   if (assessment.kind === 'inputs-unavailable') {
-    if (!state.entries.has(instance.key)) return { ...base, state: 'missing', reasons: [{ code: 'never-built' }, ...waits] };
+    if (!state.entries.has(instance.key))
+      return { ...base, state: 'missing', reasons: [{ code: 'never-built' }, ...waits] };
     return { ...base, state: 'blocked', reasons: [...waits, ...assessment.problems] };
   }
   const own = assessment.freshness;
@@ -68,5 +85,9 @@ function judge(instance: PlannedInstance, env: FingerprintEnvironment, state: Pr
 }
 
 function compareInstances(a: InstanceStatus, b: InstanceStatus, order: ReadonlyMap<string, number>): number {
-  return (a.scenario ?? '').localeCompare(b.scenario ?? '') || (order.get(a.stage) ?? 0) - (order.get(b.stage) ?? 0) || (a.task ?? '').localeCompare(b.task ?? '');
+  return (
+    (a.scenario ?? '').localeCompare(b.scenario ?? '') ||
+    (order.get(a.stage) ?? 0) - (order.get(b.stage) ?? 0) ||
+    (a.task ?? '').localeCompare(b.task ?? '')
+  );
 }

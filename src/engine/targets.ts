@@ -23,18 +23,29 @@ export interface TargetSelection {
   readonly all: boolean;
 }
 
-export function parseTargets(texts: readonly string[], stages: readonly StageId[], upstreamOf: (stage: StageId) => ReadonlySet<StageId>): Result<TargetSelection, string[]> {
+export function parseTargets(
+  texts: readonly string[],
+  stages: readonly StageId[],
+  upstreamOf: (stage: StageId) => ReadonlySet<StageId>,
+): Result<TargetSelection, string[]> {
   const problems: string[] = [];
   const targets: Target[] = [];
   for (const text of texts) {
     const colon = text.indexOf(':');
     const scenarioPart = colon === -1 ? text : text.slice(0, colon) || '*';
     const stagePart = colon === -1 ? '*' : text.slice(colon + 1) || '*';
-    const target = { text, scenario: globToRegExp(scenarioPart), everyScenario: scenarioPart === '*', stage: globToRegExp(stagePart) };
+    const target = {
+      text,
+      scenario: globToRegExp(scenarioPart),
+      everyScenario: scenarioPart === '*',
+      stage: globToRegExp(stagePart),
+    };
     if (!stages.some((stage) => target.stage.test(stage))) {
       problems.push(`target "${text}": no stage matches "${stagePart}" (stages: ${stages.join(', ')})`);
     } else if (colon === -1 && stages.includes(text as StageId)) {
-      problems.push(`target "${text}" names a scenario, but "${text}" is a stage; write ":${text}" for that stage in every scenario`);
+      problems.push(
+        `target "${text}" names a scenario, but "${text}" is a stage; write ":${text}" for that stage in every scenario`,
+      );
     } else {
       targets.push(target);
     }
@@ -42,18 +53,28 @@ export function parseTargets(texts: readonly string[], stages: readonly StageId[
   if (problems.length > 0) return err(problems);
   if (targets.length === 0) return ok(everything());
   const neededByTarget = (stage: StageId, target: Target): boolean =>
-    stages.some((candidate) => target.stage.test(candidate) && (candidate === stage || upstreamOf(candidate).has(stage)));
+    stages.some(
+      (candidate) => target.stage.test(candidate) && (candidate === stage || upstreamOf(candidate).has(stage)),
+    );
   return ok({
     all: false,
     wanted(stage, fanout, scenario) {
-      return targets.some((target) => neededByTarget(stage, target) && (fanout === 'global' || target.scenario.test(scenario ?? '')));
+      return targets.some(
+        (target) => neededByTarget(stage, target) && (fanout === 'global' || target.scenario.test(scenario ?? '')),
+      );
     },
     targeted(stage, fanout, scenario) {
       // Forcing one scenario never forces the global stages it merely depends on.
-      return targets.some((target) => target.stage.test(stage) && (fanout === 'global' ? target.everyScenario : target.scenario.test(scenario ?? '')));
+      return targets.some(
+        (target) =>
+          target.stage.test(stage) &&
+          (fanout === 'global' ? target.everyScenario : target.scenario.test(scenario ?? '')),
+      );
     },
     unmatchedScenarios(scenarios) {
-      return targets.filter((target) => !scenarios.some((scenario) => target.scenario.test(scenario))).map((target) => target.text);
+      return targets
+        .filter((target) => !scenarios.some((scenario) => target.scenario.test(scenario)))
+        .map((target) => target.text);
     },
   });
 }
@@ -63,6 +84,9 @@ function everything(): TargetSelection {
 }
 
 export function globToRegExp(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${source}$`);
 }

@@ -46,7 +46,11 @@ export function cancelledError(): LlmError {
   return { kind: 'cancelled', message: 'the LLM request was cancelled because the build was stopped' };
 }
 
-async function tryOnce<T>(attempt: TransportTry<T>, options: RetryOptions, signal?: AbortSignal): Promise<Result<T, TransportFailure>> {
+async function tryOnce<T>(
+  attempt: TransportTry<T>,
+  options: RetryOptions,
+  signal?: AbortSignal,
+): Promise<Result<T, TransportFailure>> {
   const release = await options.limiter.acquire(signal);
   if (release === null) return err({ ...cancelledError(), retryable: false, retryAfterMs: null });
   const controller = new AbortController();

@@ -78,7 +78,12 @@ export function createLlm(options: CreateLlmOptions): Llm {
   };
 }
 
-function createProvider(environment: LlmEnvironment, options: CreateLlmOptions, retry: RetryOptions, embedder: Embedder): LlmProvider {
+function createProvider(
+  environment: LlmEnvironment,
+  options: CreateLlmOptions,
+  retry: RetryOptions,
+  embedder: Embedder,
+): LlmProvider {
   const { chat } = environment;
   if (chat.kind === 'demo') {
     const folder = options.settings.demoResponses;
@@ -91,21 +96,40 @@ function createProvider(environment: LlmEnvironment, options: CreateLlmOptions, 
       ? new OpenAiProvider({
           name: 'openai',
           client: openAiClient({ apiKey: chat.apiKey, baseUrl: chat.baseUrl, timeoutMs: retry.timeoutMs }),
-          endpoint: { baseUrl: chat.baseUrl, keyVariable: 'OPENAI_API_KEY', urlVariable: 'OPENAI_BASE_URL', modelWord: 'model' },
+          endpoint: {
+            baseUrl: chat.baseUrl,
+            keyVariable: 'OPENAI_API_KEY',
+            urlVariable: 'OPENAI_BASE_URL',
+            modelWord: 'model',
+          },
           retry,
           embedder,
         })
       : new OpenAiProvider({
           name: 'azure',
-          client: azureClient({ endpoint: chat.endpoint, apiKey: chat.apiKey, apiVersion: chat.apiVersion, timeoutMs: retry.timeoutMs }),
-          endpoint: { baseUrl: chat.endpoint, keyVariable: 'AZURE_OPENAI_API_KEY', urlVariable: 'AZURE_ENDPOINT_URL', modelWord: 'deployment' },
+          client: azureClient({
+            endpoint: chat.endpoint,
+            apiKey: chat.apiKey,
+            apiVersion: chat.apiVersion,
+            timeoutMs: retry.timeoutMs,
+          }),
+          endpoint: {
+            baseUrl: chat.endpoint,
+            keyVariable: 'AZURE_OPENAI_API_KEY',
+            urlVariable: 'AZURE_ENDPOINT_URL',
+            modelWord: 'deployment',
+          },
           retry,
           embedder,
         });
   return new CachingProvider(inner, cache, { fresh: options.fresh ?? false, onNotice: options.onNotice });
 }
 
-function createEmbedder(environment: LlmEnvironment, retry: RetryOptions, onNotice: (notice: LlmNotice) => void): Embedder {
+function createEmbedder(
+  environment: LlmEnvironment,
+  retry: RetryOptions,
+  onNotice: (notice: LlmNotice) => void,
+): Embedder {
   const endpoint = environment.embedding;
   if (endpoint === null) {
     return createNgramEmbedder(() => onNotice({ code: 'offline-embeddings', model: NGRAM_EMBEDDING_MODEL }));
@@ -140,9 +164,17 @@ function unconfiguredLlm(error: LlmError): Llm {
     embeddingModel: embedder.model,
     modelFor: () => ({ ok: false, error }),
     session: (stage, scenario) =>
-      createLlmSession({ stage, scenario, providerName: provider.name, model: { ok: false, error }, provider, embedder, usage, closed: closing.signal }),
+      createLlmSession({
+        stage,
+        scenario,
+        providerName: provider.name,
+        model: { ok: false, error },
+        provider,
+        embedder,
+        usage,
+        closed: closing.signal,
+      }),
     usageByStage: () => usage.byStage(),
     close: async () => closing.abort(),
   };
 }
-

@@ -37,14 +37,21 @@ export class DemoProvider implements LlmProvider {
 
   async chat(request: ChatRequest, tag: RequestTag): Promise<Result<ChatAnswer, LlmError>> {
     const relative = recordedAnswerPath(this.#options.folder, tag);
-    const unsafe = [tag.stage, tag.scenario, tag.item].some((part) => part !== null && (!SAFE_SEGMENT.test(part) || part.includes('..')));
+    const unsafe = [tag.stage, tag.scenario, tag.item].some(
+      (part) => part !== null && (!SAFE_SEGMENT.test(part) || part.includes('..')),
+    );
     if (unsafe) return err(missing(tag, `${relative} is not a usable file name`));
     let text: string;
     try {
       text = await readFile(path.resolve(this.#options.root, relative), 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return err(missing(tag, code === 'ENOENT' ? `${relative} does not exist` : `${relative} could not be read (${code ?? String(error)})`));
+      return err(
+        missing(
+          tag,
+          code === 'ENOENT' ? `${relative} does not exist` : `${relative} could not be read (${code ?? String(error)})`,
+        ),
+      );
     }
     return ok({ text, usage: estimateUsage(request, text), cached: false, finishReason: 'stop' });
   }

@@ -19,7 +19,8 @@ export interface EndpointDescription {
 
 export function describeOpenAiError(error: unknown, endpoint: EndpointDescription, nowMs: number): TransportFailure {
   if (error instanceof APIUserAbortError) return failure('cancelled', 'the request was aborted', false);
-  if (error instanceof APIConnectionTimeoutError) return failure('timeout', `${endpoint.baseUrl} did not answer in time`, true);
+  if (error instanceof APIConnectionTimeoutError)
+    return failure('timeout', `${endpoint.baseUrl} did not answer in time`, true);
   if (error instanceof APIConnectionError) {
     return {
       ...failure('network', `could not reach ${endpoint.baseUrl}${rootCause(error)}`, true),
@@ -36,7 +37,11 @@ function describeStatus(error: APIError, endpoint: EndpointDescription, nowMs: n
   const said = `${endpoint.baseUrl} answered ${error.message.replace(/\.+$/, '')}`;
   if (status === 401 || status === 403) return failure('auth', `${said}. ${authAdvice(status, endpoint)}`, false);
   if (status === 429 && error.code === 'insufficient_quota') {
-    return failure('rate-limit', `${said}. The account behind ${endpoint.keyVariable} is out of quota; retrying will not help.`, false);
+    return failure(
+      'rate-limit',
+      `${said}. The account behind ${endpoint.keyVariable} is out of quota; retrying will not help.`,
+      false,
+    );
   }
   if (status === 429) {
     return {
@@ -46,7 +51,10 @@ function describeStatus(error: APIError, endpoint: EndpointDescription, nowMs: n
   }
   if (status === 408) return failure('timeout', said, true, retryAfterMs(error.headers, nowMs));
   if (status >= 500 || status === 409) {
-    return { ...failure('server', said, true, retryAfterMs(error.headers, nowMs)), hint: 'the server kept failing; try again later' };
+    return {
+      ...failure('server', said, true, retryAfterMs(error.headers, nowMs)),
+      hint: 'the server kept failing; try again later',
+    };
   }
   if (status === 404) {
     const where = `(llm.model in awm.pipeline.yaml, or AWM_SYN_OVERRIDE_MODEL) and ${endpoint.urlVariable}`;
@@ -67,6 +75,11 @@ function authAdvice(status: number, endpoint: EndpointDescription): string {
   return `Check ${endpoint.keyVariable}: it must hold a valid key for ${endpoint.baseUrl}${access}; it is never retried.`;
 }
 
-function failure(kind: TransportFailure['kind'], message: string, retryable: boolean, retryAfter: number | null = null): TransportFailure {
+function failure(
+  kind: TransportFailure['kind'],
+  message: string,
+  retryable: boolean,
+  retryAfter: number | null = null,
+): TransportFailure {
   return { kind, message, retryable, retryAfterMs: retryAfter };
 }

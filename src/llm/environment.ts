@@ -94,7 +94,8 @@ function azureEndpoint(env: Env): Result<ChatEndpoint, readonly string[]> {
   const endpoint = read(env, 'AZURE_ENDPOINT_URL');
   const apiKey = read(env, 'AZURE_OPENAI_API_KEY');
   const problems: string[] = [];
-  if (endpoint === null) problems.push('Azure OpenAI needs AZURE_ENDPOINT_URL (e.g. https://my-resource.openai.azure.com).');
+  if (endpoint === null)
+    problems.push('Azure OpenAI needs AZURE_ENDPOINT_URL (e.g. https://my-resource.openai.azure.com).');
   if (apiKey === null) problems.push('Azure OpenAI needs AZURE_OPENAI_API_KEY (the key of that resource).');
   if (endpoint === null || apiKey === null) return err(problems);
   const url = checkUrl('AZURE_ENDPOINT_URL', endpoint);
@@ -103,7 +104,8 @@ function azureEndpoint(env: Env): Result<ChatEndpoint, readonly string[]> {
   // People paste the whole URL from the portal (…/openai/deployments/x/chat/completions?api-version=…):
   // keep the resource part and take the version from it.
   const resourcePath = parsed.pathname.replace(/\/openai(\/.*)?$/, '').replace(/\/+$/, '');
-  const apiVersion = read(env, 'OPENAI_API_VERSION') ?? parsed.searchParams.get('api-version') ?? DEFAULT_AZURE_API_VERSION;
+  const apiVersion =
+    read(env, 'OPENAI_API_VERSION') ?? parsed.searchParams.get('api-version') ?? DEFAULT_AZURE_API_VERSION;
   return ok({ kind: 'azure', endpoint: `${parsed.origin}${resourcePath}`, apiKey, apiVersion });
 }
 

@@ -14,7 +14,12 @@ export type Evaluation<T> =
       readonly score: number | null;
       readonly repairs: readonly string[];
     }
-  | { readonly stage: 'passed'; readonly value: T; readonly warnings: readonly string[]; readonly repairs: readonly string[] };
+  | {
+      readonly stage: 'passed';
+      readonly value: T;
+      readonly warnings: readonly string[];
+      readonly repairs: readonly string[];
+    };
 
 export async function evaluateAnswer<T>(
   answer: ChatAnswer,

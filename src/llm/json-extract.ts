@@ -62,7 +62,10 @@ function findValue(body: string, repairs: readonly string[]): Result<ExtractedJs
     const parsed = tryParse(scan.json);
     if (parsed.ok && scan.complete) {
       const mended = [...scan.mends].map((mend) => MEND_WORDS[mend]);
-      return ok({ value: parsed.value, repairs: [...repairs, ...proseRepairs(body, from + start, scan.end), ...mended] });
+      return ok({
+        value: parsed.value,
+        repairs: [...repairs, ...proseRepairs(body, from + start, scan.end), ...mended],
+      });
     }
     if (problem === null || scan.json.length > problem.length) {
       const text = scan.complete ? `the answer is not valid JSON: ${parseProblem(scan.json)}` : incompleteProblem(scan);

@@ -18,16 +18,25 @@ export function modelChooser(settings: LlmSettings, env: Env): Pick<Llm, 'modelF
   return { modelFor: (overrides) => chooseModel(settings, overrides, environment.value) };
 }
 
-export function chooseModel(settings: ModelSettings, overrides: Partial<ModelSettings>, environment: LlmEnvironment): Result<ModelChoice, LlmError> {
+export function chooseModel(
+  settings: ModelSettings,
+  overrides: Partial<ModelSettings>,
+  environment: LlmEnvironment,
+): Result<ModelChoice, LlmError> {
   const fixed = environment.chat.kind === 'demo' ? DEMO_MODEL : null;
   const model = fixed ?? environment.overrideModel ?? overrides.model ?? settings.model;
   if (model === null || model === undefined || model.trim() === '') {
     return err({
       kind: 'config',
-      message: 'no model is set: set llm.model in awm.pipeline.yaml (for every stage, or in a stage), or AWM_SYN_OVERRIDE_MODEL',
+      message:
+        'no model is set: set llm.model in awm.pipeline.yaml (for every stage, or in a stage), or AWM_SYN_OVERRIDE_MODEL',
     });
   }
-  return ok({ model, temperature: overrides.temperature ?? settings.temperature, maxTokens: overrides.maxTokens ?? settings.maxTokens });
+  return ok({
+    model,
+    temperature: overrides.temperature ?? settings.temperature,
+    maxTokens: overrides.maxTokens ?? settings.maxTokens,
+  });
 }
 
 /** All of the environment's problems in one error, one line each. */

@@ -11,7 +11,11 @@ const GRAM_SIZES = [2, 3, 4] as const;
 /** A unit-length vector (all zeros for text with no letters or digits). */
 export function ngramEmbedding(text: string, dimensions = DIMENSIONS): number[] {
   const vector = new Array<number>(dimensions).fill(0);
-  const words = text.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const words = text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
   if (words === '') return vector;
   // Spaces at the ends mark word starts and ends, which carry more meaning than middles.
   const padded = ` ${words} `;
@@ -19,7 +23,7 @@ export function ngramEmbedding(text: string, dimensions = DIMENSIONS): number[] 
     for (let start = 0; start + size <= padded.length; start += 1) {
       const hash = fnv1a(padded.slice(start, start + size));
       // A sign bit from the hash keeps colliding grams from always adding up.
-      vector[hash % dimensions]! += (hash >>> 31) === 1 ? -1 : 1;
+      vector[hash % dimensions]! += hash >>> 31 === 1 ? -1 : 1;
     }
   }
   const length = Math.hypot(...vector);
@@ -36,7 +40,11 @@ export function createNgramEmbedder(announce: () => void): Embedder {
         announced = true;
         announce();
       }
-      return ok({ vectors: texts.map((text) => ngramEmbedding(text)), usage: { promptTokens: 0, completionTokens: 0 }, requests: 0 });
+      return ok({
+        vectors: texts.map((text) => ngramEmbedding(text)),
+        usage: { promptTokens: 0, completionTokens: 0 },
+        requests: 0,
+      });
     },
   };
 }

@@ -8,10 +8,21 @@ const CLIENT_TIMEOUT_SLACK_MS = 1000;
 
 /** What every client we make shares: nothing read from process.env, no retries of its own, quiet. */
 function sharedOptions(timeoutMs: number) {
-  return { organization: null, project: null, webhookSecret: null, maxRetries: 0, timeout: timeoutMs + CLIENT_TIMEOUT_SLACK_MS, logLevel: 'off' } as const;
+  return {
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    maxRetries: 0,
+    timeout: timeoutMs + CLIENT_TIMEOUT_SLACK_MS,
+    logLevel: 'off',
+  } as const;
 }
 
-export function openAiClient(options: { readonly apiKey: string; readonly baseUrl: string; readonly timeoutMs: number }): OpenAI {
+export function openAiClient(options: {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+}): OpenAI {
   return new OpenAI({
     apiKey: options.apiKey,
     baseURL: options.baseUrl,

@@ -36,22 +36,34 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
   };
 }
 
-async function embedBatch(options: OpenAiEmbedderOptions, texts: readonly string[], signal?: AbortSignal): Promise<Result<Embeddings, LlmError>> {
-  return callWithRetries(async (trySignal): Promise<Result<Embeddings, TransportFailure>> => {
-    try {
-      const response = await options.client.embeddings.create(
-        { model: options.model, input: [...texts], encoding_format: 'float' },
-        { signal: trySignal, maxRetries: 0 },
-      );
-      // The API may return rows in any order; `index` says which input each belongs to.
-      const vectors = [...response.data].sort((left, right) => left.index - right.index).map((row) => row.embedding);
-      if (vectors.length !== texts.length) {
-        const message = `${options.endpoint.baseUrl} returned ${vectors.length} embeddings for ${texts.length} texts`;
-        return err({ kind: 'server', message, retryable: true, retryAfterMs: null });
+async function embedBatch(
+  options: OpenAiEmbedderOptions,
+  texts: readonly string[],
+  signal?: AbortSignal,
+): Promise<Result<Embeddings, LlmError>> {
+  return callWithRetries(
+    async (trySignal): Promise<Result<Embeddings, TransportFailure>> => {
+      try {
+        const response = await options.client.embeddings.create(
+          { model: options.model, input: [...texts], encoding_format: 'float' },
+          { signal: trySignal, maxRetries: 0 },
+        );
+        // The API may return rows in any order; `index` says which input each belongs to.
+        const vectors = [...response.data].sort((left, right) => left.index - right.index).map((row) => row.embedding);
+        if (vectors.length !== texts.length) {
+          const message = `${options.endpoint.baseUrl} returned ${vectors.length} embeddings for ${texts.length} texts`;
+          return err({ kind: 'server', message, retryable: true, retryAfterMs: null });
+        }
+        return ok({
+          vectors,
+          usage: { promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0 },
+          requests: 1,
+        });
+      } catch (error) {
+        return err(describeOpenAiError(error, options.endpoint, Date.now()));
       }
-      return ok({ vectors, usage: { promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0 }, requests: 1 });
-    } catch (error) {
-      return err(describeOpenAiError(error, options.endpoint, Date.now()));
-    }
-  }, options.retry, signal);
+    },
+    options.retry,
+    signal,
+  );
 }

@@ -42,7 +42,8 @@ export class OpenAiProvider implements LlmProvider {
     try {
       return readCompletion(await this.#send(request, signal), endpoint);
     } catch (error) {
-      if (!this.#switchesToMaxCompletionTokens(error, request)) return err(describeOpenAiError(error, endpoint, Date.now()));
+      if (!this.#switchesToMaxCompletionTokens(error, request))
+        return err(describeOpenAiError(error, endpoint, Date.now()));
       try {
         return readCompletion(await this.#send(request, signal), endpoint);
       } catch (retryError) {
@@ -68,19 +69,33 @@ export class OpenAiProvider implements LlmProvider {
   /** True (and remembered for the model) when the server asked for `max_completion_tokens` instead. */
   #switchesToMaxCompletionTokens(error: unknown, request: ChatRequest): boolean {
     const asksForIt = error instanceof BadRequestError && /max_completion_tokens/.test(error.message);
-    if (!asksForIt || request.max_tokens === undefined || this.#wantsMaxCompletionTokens.has(request.model)) return false;
+    if (!asksForIt || request.max_tokens === undefined || this.#wantsMaxCompletionTokens.has(request.model))
+      return false;
     this.#wantsMaxCompletionTokens.add(request.model);
     return true;
   }
 }
 
-function readCompletion(completion: ChatCompletion, endpoint: EndpointDescription): Result<ChatAnswer, TransportFailure> {
+function readCompletion(
+  completion: ChatCompletion,
+  endpoint: EndpointDescription,
+): Result<ChatAnswer, TransportFailure> {
   const choice = completion.choices?.[0];
   if (choice === undefined) {
-    return err({ kind: 'server', message: `${endpoint.baseUrl} returned an answer without choices`, retryable: true, retryAfterMs: null });
+    return err({
+      kind: 'server',
+      message: `${endpoint.baseUrl} returned an answer without choices`,
+      retryable: true,
+      retryAfterMs: null,
+    });
   }
   if (choice.message.refusal) {
-    return err({ kind: 'refusal', message: `the model declined to answer: ${choice.message.refusal}`, retryable: false, retryAfterMs: null });
+    return err({
+      kind: 'refusal',
+      message: `the model declined to answer: ${choice.message.refusal}`,
+      retryable: false,
+      retryAfterMs: null,
+    });
   }
   if (choice.finish_reason === 'content_filter') {
     return err({
@@ -92,7 +107,10 @@ function readCompletion(completion: ChatCompletion, endpoint: EndpointDescriptio
   }
   return ok({
     text: choice.message.content ?? '',
-    usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 },
+    usage: {
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    },
     cached: false,
     finishReason: choice.finish_reason ?? null,
   });

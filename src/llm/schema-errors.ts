@@ -5,7 +5,14 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 // strictSchema catches typos in a stage's schema (a bug: ajv throws at compile time); formats are
 // not checked because no format plugin is a dependency, and a silently ignored format is better
 // than a build that cannot start.
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, validateFormats: false, logger: false });
+const ajv = new Ajv2020({
+  allErrors: true,
+  strict: true,
+  strictTypes: false,
+  strictTuples: false,
+  validateFormats: false,
+  logger: false,
+});
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Every way `value` breaks `schema`, one line each; empty when it conforms. */

@@ -4,7 +4,15 @@ import { err, type Result } from '../util/result.js';
 import type { Embedder } from './embedder.js';
 import { runStructuredLoop, type ChatFunction } from './structured-loop.js';
 import type { UsageTracker } from './usage-tracker.js';
-import type { LlmError, LlmProvider, LlmSession, ModelChoice, StructuredRequest, StructuredResult, TokenUsage } from './types.js';
+import type {
+  LlmError,
+  LlmProvider,
+  LlmSession,
+  ModelChoice,
+  StructuredRequest,
+  StructuredResult,
+  TokenUsage,
+} from './types.js';
 
 export interface LlmSessionOptions {
   readonly stage: string;
@@ -22,12 +30,20 @@ export interface LlmSessionOptions {
 export function createLlmSession(options: LlmSessionOptions): LlmSession {
   let spent: TokenUsage = { promptTokens: 0, completionTokens: 0 };
   const spend = (usage: TokenUsage): void => {
-    spent = { promptTokens: spent.promptTokens + usage.promptTokens, completionTokens: spent.completionTokens + usage.completionTokens };
+    spent = {
+      promptTokens: spent.promptTokens + usage.promptTokens,
+      completionTokens: spent.completionTokens + usage.completionTokens,
+    };
   };
   const chat: ChatFunction = async (request, tag, signal) => {
-    const answer = await options.provider.chat(request, tag, signal ? AbortSignal.any([signal, options.closed]) : options.closed);
+    const answer = await options.provider.chat(
+      request,
+      tag,
+      signal ? AbortSignal.any([signal, options.closed]) : options.closed,
+    );
     if (!answer.ok) options.usage.record(options.stage, { kind: 'failed' });
-    else options.usage.record(options.stage, { kind: 'answered', usage: answer.value.usage, cached: answer.value.cached });
+    else
+      options.usage.record(options.stage, { kind: 'answered', usage: answer.value.usage, cached: answer.value.cached });
     if (answer.ok && !answer.value.cached) spend(answer.value.usage);
     return answer;
   };
@@ -36,8 +52,14 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
     model: options.model.ok ? options.model.value.model : '',
     embeddingModel: options.embedder.model,
     async structured<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
-      if (!options.model.ok) return { ok: false, failure: 'llm', message: options.model.error.message, best: null, attempts: [] };
-      return runStructuredLoop(request, { chat, model: options.model.value, stage: options.stage, scenario: options.scenario });
+      if (!options.model.ok)
+        return { ok: false, failure: 'llm', message: options.model.error.message, best: null, attempts: [] };
+      return runStructuredLoop(request, {
+        chat,
+        model: options.model.value,
+        stage: options.stage,
+        scenario: options.scenario,
+      });
     },
     async embed(texts) {
       if (!options.model.ok) return err(options.model.error);
@@ -46,7 +68,11 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
         options.usage.record(options.stage, { kind: 'failed' });
         return embedded;
       }
-      options.usage.record(options.stage, { kind: 'embedded', usage: embedded.value.usage, requests: embedded.value.requests });
+      options.usage.record(options.stage, {
+        kind: 'embedded',
+        usage: embedded.value.usage,
+        requests: embedded.value.requests,
+      });
       spend(embedded.value.usage);
       return { ok: true, value: embedded.value.vectors };
     },

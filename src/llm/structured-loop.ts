@@ -22,7 +22,11 @@ import type {
   StructuredResult,
 } from './types.js';
 
-export type ChatFunction = (request: ChatRequest, tag: RequestTag, signal?: AbortSignal) => Promise<Result<ChatAnswer, LlmError>>;
+export type ChatFunction = (
+  request: ChatRequest,
+  tag: RequestTag,
+  signal?: AbortSignal,
+) => Promise<Result<ChatAnswer, LlmError>>;
 
 export interface StructuredLoopContext {
   readonly chat: ChatFunction;
@@ -40,9 +44,13 @@ interface Best<T> {
   readonly evaluation: Failed<T>;
 }
 
-export async function runStructuredLoop<T>(request: StructuredRequest<T>, context: StructuredLoopContext): Promise<StructuredResult<T>> {
+export async function runStructuredLoop<T>(
+  request: StructuredRequest<T>,
+  context: StructuredLoopContext,
+): Promise<StructuredResult<T>> {
   const maxAttempts = request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`internal error: maxAttempts must be a positive integer, got ${maxAttempts}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new Error(`internal error: maxAttempts must be a positive integer, got ${maxAttempts}`);
   const attempts: AttemptRecord[] = [];
   let best: Best<T> | null = null;
   let messages = request.messages;
@@ -55,7 +63,8 @@ export async function runStructuredLoop<T>(request: StructuredRequest<T>, contex
     }
     const evaluation = await evaluateAnswer(answer.value, request.schema, request.check);
     attempts.push(attemptRecord(attempt, answer.value, evaluation));
-    if (evaluation.stage === 'passed') return { ok: true, value: evaluation.value, warnings: evaluation.warnings, attempts };
+    if (evaluation.stage === 'passed')
+      return { ok: true, value: evaluation.value, warnings: evaluation.warnings, attempts };
     if (best === null || isBetter(evaluation, best.evaluation)) best = { attempt, evaluation };
     messages = [
       ...request.messages,
@@ -96,7 +105,11 @@ function bestValue<T>(best: Best<T> | null): { readonly value: T; readonly error
 
 function failure<T>(best: Best<T>, attempts: readonly AttemptRecord[], maxAttempts: number): StructuredResult<T> {
   const { stage, errors } = best.evaluation;
-  const what = { check: "failed the stage's check", validation: 'did not match the schema', parse: 'was not usable JSON' }[stage];
+  const what = {
+    check: "failed the stage's check",
+    validation: 'did not match the schema',
+    parse: 'was not usable JSON',
+  }[stage];
   const shown = errors.slice(0, 5).join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
   const cutOff = attempts.some((record) => record.finishReason === 'length')
     ? ' Some answers were cut off: raise llm.max_tokens in awm.pipeline.yaml if answers need more room.'

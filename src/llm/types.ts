@@ -121,7 +121,12 @@ export interface StructuredRequest<T> {
 }
 
 export type StructuredResult<T> =
-  | { readonly ok: true; readonly value: T; readonly warnings: readonly string[]; readonly attempts: readonly AttemptRecord[] }
+  | {
+      readonly ok: true;
+      readonly value: T;
+      readonly warnings: readonly string[];
+      readonly attempts: readonly AttemptRecord[];
+    }
   | {
       readonly ok: false;
       readonly failure: 'llm' | 'parse' | 'validation' | 'check';

@@ -28,13 +28,16 @@ export class UsageTracker {
   byStage(): ReadonlyMap<string, StageUsage> {
     return new Map(this.#byStage);
   }
-
 }
 
 function add(usage: StageUsage, event: UsageEvent): StageUsage {
   if (event.kind === 'failed') return { ...usage, failedRequests: usage.failedRequests + 1 };
   if (event.kind === 'embedded') {
-    return { ...usage, requests: usage.requests + event.requests, promptTokens: usage.promptTokens + event.usage.promptTokens };
+    return {
+      ...usage,
+      requests: usage.requests + event.requests,
+      promptTokens: usage.promptTokens + event.usage.promptTokens,
+    };
   }
   if (event.cached) {
     return {

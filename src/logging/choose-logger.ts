@@ -10,6 +10,7 @@ export interface LoggerTarget {
 }
 
 export function chooseLogger(target: LoggerTarget): (event: BuildEvent) => void {
-  if (target.stdout.isTTY && !target.env['CI']) return terminalLogger({ write: (text) => void target.stdout.write(text) });
+  if (target.stdout.isTTY && !target.env['CI'])
+    return terminalLogger({ write: (text) => void target.stdout.write(text) });
   return plainLogger((line) => void target.stdout.write(`${line}\n`));
 }

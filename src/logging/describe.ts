@@ -1,7 +1,15 @@
 // Words for everything the engine reports as data: reasons, outcomes, notices, status notes and the
 // build summary. The only place these sentences are written; every switch ends in unreachable(),
 // so a new kind fails to compile until it has words here.
-import type { BuildSummary, FrozenViolation, InputSource, Notice, Outcome, Reason, SettingChange } from '../engine/events.js';
+import type {
+  BuildSummary,
+  FrozenViolation,
+  InputSource,
+  Notice,
+  Outcome,
+  Reason,
+  SettingChange,
+} from '../engine/events.js';
 import type { StatusNote } from '../engine/status.js';
 import { HOW_TO_CONFIGURE } from '../llm/environment.js';
 import type { StageUsage } from '../llm/types.js';
@@ -100,7 +108,9 @@ export function describeNotice(notice: Notice): string {
 }
 
 export function describeStatusNote(note: StatusNote): string {
-  return note.list === 'scenarios' ? `per-scenario stages cannot be listed yet: ${note.problem}` : `per-task stages of ${note.scenario ?? '?'} cannot be listed yet: ${note.problem}`;
+  return note.list === 'scenarios'
+    ? `per-scenario stages cannot be listed yet: ${note.problem}`
+    : `per-task stages of ${note.scenario ?? '?'} cannot be listed yet: ${note.problem}`;
 }
 
 /** One line (or a few) for a finished instance; null where nothing is worth printing. */
@@ -110,7 +120,10 @@ export function describeOutcome(instance: string, outcome: Outcome): string | nu
     case 'cancelled':
       return null;
     case 'built': {
-      const llm = outcome.llmRequests > 0 ? `, ${outcome.llmRequests} LLM request${outcome.llmRequests > 1 ? 's' : ''}${outcome.cachedRequests > 0 ? ` (${outcome.cachedRequests} from cache)` : ''}` : '';
+      const llm =
+        outcome.llmRequests > 0
+          ? `, ${outcome.llmRequests} LLM request${outcome.llmRequests > 1 ? 's' : ''}${outcome.cachedRequests > 0 ? ` (${outcome.cachedRequests} from cache)` : ''}`
+          : '';
       const warnings = outcome.warnings.map((warning) => `\n    warning: ${warning}`).join('');
       return `✓ built ${instance} (${seconds(outcome.durationMs)}${llm})${warnings}`;
     }
@@ -135,15 +148,25 @@ export function describeOutcome(instance: string, outcome: Outcome): string | nu
 
 export function describeSummary(summary: BuildSummary): string[] {
   const { counts } = summary;
-  const parts = [`built ${counts.built}`, `fresh ${counts.fresh}`, `failed ${summary.failed}`, `skipped ${counts.skipped}`];
+  const parts = [
+    `built ${counts.built}`,
+    `fresh ${counts.fresh}`,
+    `failed ${summary.failed}`,
+    `skipped ${counts.skipped}`,
+  ];
   if (counts['would-build'] > 0) parts.splice(0, 1, `would build ${counts['would-build']}`);
   if (counts.cancelled > 0) parts.push(`not started ${counts.cancelled} (interrupted)`);
   const lines = [`awm: ${parts.join(', ')} in ${seconds(summary.wallMs)}`];
   const tokens = describeTokens(summary.usageByStage);
-  if (tokens) lines.push(`awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — estimated (recorded answers, no LLM called)' : ''}`);
+  if (tokens)
+    lines.push(
+      `awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — estimated (recorded answers, no LLM called)' : ''}`,
+    );
   const violations = summary.frozenViolations;
   if (violations.length > 0) {
-    lines.push(`awm: --frozen: awm.lock would change for ${violations.length} instance${violations.length > 1 ? 's' : ''} (the lock was not written):`);
+    lines.push(
+      `awm: --frozen: awm.lock would change for ${violations.length} instance${violations.length > 1 ? 's' : ''} (the lock was not written):`,
+    );
     for (const violation of violations) lines.push(`  ${describeFrozenViolation(violation)}`);
   }
   return lines;

@@ -5,7 +5,10 @@ import { describeNotice, describeOutcome, describeReason, describeSummary } from
 
 export type Write = (line: string) => void;
 
-export function plainLogger(write: Write, options: { verbose: boolean } = { verbose: false }): (event: BuildEvent) => void {
+export function plainLogger(
+  write: Write,
+  options: { verbose: boolean } = { verbose: false },
+): (event: BuildEvent) => void {
   return (event) => {
     switch (event.kind) {
       case 'notice':
@@ -15,7 +18,8 @@ export function plainLogger(write: Write, options: { verbose: boolean } = { verb
         return;
       case 'started':
         // Why a rebuild happens is worth a line; "never built" on a first build is not.
-        if (options.verbose || !event.reasons.every((reason) => reason.code === 'never-built')) write(`▶ ${event.instance}: ${event.reasons.map(describeReason).join('; ')}`);
+        if (options.verbose || !event.reasons.every((reason) => reason.code === 'never-built'))
+          write(`▶ ${event.instance}: ${event.reasons.map(describeReason).join('; ')}`);
         return;
       case 'finished': {
         const line = describeOutcome(event.instance, event.outcome);

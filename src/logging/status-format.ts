@@ -16,7 +16,9 @@ export function describeStatus(report: StatusReport, explain: boolean): string {
     for (const reason of reasons.slice(1)) lines.push(`${' '.repeat(width + 12)}${reason}`);
   }
   for (const note of report.notes) lines.push(`note: ${describeStatusNote(note)}`);
-  const summary = Object.entries(counts).map(([state, count]) => `${count} ${state}`).join(', ');
+  const summary = Object.entries(counts)
+    .map(([state, count]) => `${count} ${state}`)
+    .join(', ');
   lines.push(`${report.instances.length} instances: ${summary}`);
   return `${lines.join('\n')}\n`;
 }
@@ -38,7 +40,10 @@ export function statusJson(report: StatusReport): object {
 }
 
 function countStates(report: StatusReport): Record<FreshnessState, number> {
-  const counts = Object.fromEntries(Object.keys(FRESHNESS_STATES).map((state) => [state, 0])) as Record<FreshnessState, number>;
+  const counts = Object.fromEntries(Object.keys(FRESHNESS_STATES).map((state) => [state, 0])) as Record<
+    FreshnessState,
+    number
+  >;
   for (const instance of report.instances) counts[instance.state] += 1;
   return counts;
 }

@@ -48,12 +48,21 @@ export function applySchema(db: Database.Database, schema: SchemaAnswer, options
   return problems;
 }
 
-function applyTable(db: Database.Database, table: SchemaTable, position: number, pin: (sql: string) => string): TableProblem[] {
-  const tableProblem = (error: string): TableProblem[] => [{ table: table.name, position, part: 'table', statement: table.ddl, error }];
+function applyTable(
+  db: Database.Database,
+  table: SchemaTable,
+  position: number,
+  pin: (sql: string) => string,
+): TableProblem[] {
+  const tableProblem = (error: string): TableProblem[] => [
+    { table: table.name, position, part: 'table', statement: table.ddl, error },
+  ];
   const ddlError = execute(db, pin(table.ddl));
   if (ddlError !== null) return tableProblem(ddlError);
   if (!tableExists(db, table.name)) {
-    return tableProblem(`the DDL ran but created no table named "${table.name}"; the name must match the CREATE TABLE statement`);
+    return tableProblem(
+      `the DDL ran but created no table named "${table.name}"; the name must match the CREATE TABLE statement`,
+    );
   }
   const problems: TableProblem[] = [];
   for (const index of table.indexes ?? []) {
@@ -72,9 +81,16 @@ export function usableSchema(schema: SchemaAnswer): SchemaAnswer {
   try {
     const problems = applySchema(db, schema);
     const broken = new Set(problems.filter((problem) => problem.part === 'table').map((problem) => problem.position));
-    const brokenIndexes = new Set(problems.filter((problem) => problem.part === 'index').map((problem) => `${problem.position}\u0000${problem.statement}`));
+    const brokenIndexes = new Set(
+      problems
+        .filter((problem) => problem.part === 'index')
+        .map((problem) => `${problem.position}\u0000${problem.statement}`),
+    );
     const keep = (index: string, position: number): boolean => !brokenIndexes.has(`${position}\u0000${index}`);
-    const tables = schema.tables.map((table, position) => ({ ...table, indexes: (table.indexes ?? []).filter((index) => keep(index, position)) }));
+    const tables = schema.tables.map((table, position) => ({
+      ...table,
+      indexes: (table.indexes ?? []).filter((index) => keep(index, position)),
+    }));
     return { tables: tables.filter((_table, position) => !broken.has(position)) };
   } finally {
     db.close();
@@ -92,7 +108,9 @@ function execute(db: Database.Database, sql: string): string | null {
 }
 
 function tableExists(db: Database.Database, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !== undefined;
+  return (
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !== undefined
+  );
 }
 
 /** Names of the tables with a problem, one per table (a duplicate name counts again). */

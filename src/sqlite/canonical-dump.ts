@@ -71,7 +71,10 @@ function hasStoredRows(object: SchemaObject): boolean {
  * in an order SQLite does not promise. The hidden rowid is left out, since VACUUM may renumber it.
  */
 function tableRows(db: Database.Database, table: string): string[] {
-  const statement = db.prepare(`SELECT * FROM ${quoteIdentifier(table)}`).raw(true).safeIntegers(true);
+  const statement = db
+    .prepare(`SELECT * FROM ${quoteIdentifier(table)}`)
+    .raw(true)
+    .safeIntegers(true);
   const encoded = (statement.all() as unknown[][]).map((row) => JSON.stringify(row.map(encodeValue)));
   return encoded.sort(compareText);
 }

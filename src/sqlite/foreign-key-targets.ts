@@ -21,7 +21,8 @@ export function foreignKeyTargetProblems(db: Database.Database): ForeignKeyProbl
   for (const table of tableNames(db)) {
     for (const key of groupById(db.prepare(`PRAGMA foreign_key_list(${quote(table)})`).all() as ForeignKeyRow[])) {
       const error = targetProblem(db, key);
-      if (error !== null) problems.push({ table, error: `${table}(${key.map((row) => row.from).join(', ')}) ${error}` });
+      if (error !== null)
+        problems.push({ table, error: `${table}(${key.map((row) => row.from).join(', ')}) ${error}` });
     }
   }
   return problems;
@@ -35,20 +36,28 @@ function targetProblem(db: Database.Database, key: readonly ForeignKeyRow[]): st
   const primary = primaryKey(db, parent);
   const columns = wanted.every((column) => column === null) ? primary : (wanted as string[]);
   if (columns.length === 0) return `references "${parent}" without naming columns, and "${parent}" has no primary key`;
-  if (sameColumns(columns, primary) || uniqueIndexes(db, parent).some((index) => sameColumns(columns, index))) return null;
+  if (sameColumns(columns, primary) || uniqueIndexes(db, parent).some((index) => sameColumns(columns, index)))
+    return null;
   return `references ${parent}(${columns.join(', ')}), which is neither its primary key nor UNIQUE (SQLite reports "foreign key mismatch" on insert)`;
 }
 
 function primaryKey(db: Database.Database, table: string): string[] {
   const columns = db.prepare(`PRAGMA table_info(${quote(table)})`).all() as { name: string; pk: number }[];
-  return columns.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name);
+  return columns
+    .filter((column) => column.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((column) => column.name);
 }
 
 function uniqueIndexes(db: Database.Database, table: string): string[][] {
   const indexes = db.prepare(`PRAGMA index_list(${quote(table)})`).all() as { name: string; unique: number }[];
   return indexes
     .filter((index) => index.unique === 1)
-    .map((index) => (db.prepare(`PRAGMA index_info(${quote(index.name)})`).all() as { name: string | null }[]).map((column) => column.name ?? ''));
+    .map((index) =>
+      (db.prepare(`PRAGMA index_info(${quote(index.name)})`).all() as { name: string | null }[]).map(
+        (column) => column.name ?? '',
+      ),
+    );
 }
 
 function groupById(rows: readonly ForeignKeyRow[]): ForeignKeyRow[][] {
@@ -58,6 +67,10 @@ function groupById(rows: readonly ForeignKeyRow[]): ForeignKeyRow[][] {
 }
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
-  const lower = (columns: readonly string[]): string => columns.map((column) => column.toLowerCase()).sort().join('\u0000');
+  const lower = (columns: readonly string[]): string =>
+    columns
+      .map((column) => column.toLowerCase())
+      .sort()
+      .join('\u0000');
   return a.length === b.length && lower(a) === lower(b);
 }

@@ -45,7 +45,13 @@ export function runSampleInserts(db: Database.Database, sample: SampleAnswer, cl
     table.insert_statements.forEach((statement, index) => {
       const prepared = prepareInsert(statement, clock);
       const error = prepared.ok ? run(db, prepared.value) : prepared.error;
-      outcomes.push({ table: table.table_name, index, statement, resolved: prepared.ok ? prepared.value : null, error });
+      outcomes.push({
+        table: table.table_name,
+        index,
+        statement,
+        resolved: prepared.ok ? prepared.value : null,
+        error,
+      });
     });
   }
   return outcomes;
@@ -61,7 +67,9 @@ export function prepareInsert(statement: string, clock: Date): Result<string, st
   }
   const wallClock = findWallClockSql(statement);
   if (wallClock.length > 0) {
-    return err(`uses the wall clock (${wallClock.join(', ')}); write a placeholder such as '{{now}}' or '{{now-3d}}' inside quotes, or an absolute date`);
+    return err(
+      `uses the wall clock (${wallClock.join(', ')}); write a placeholder such as '{{now}}' or '{{now-3d}}' inside quotes, or an absolute date`,
+    );
   }
   const bare = splitSql(statement).find((segment) => segment.kind === 'code' && segment.text.includes('{{'));
   if (bare) return err(`a {{…}} placeholder outside a string literal; write it inside quotes: '{{now-3d}}'`);
@@ -97,5 +105,7 @@ export function signedInUserProblem(db: Database.Database): string | null {
   const key = columns.find((column) => column.name.toLowerCase() === 'id') ?? columns.find((column) => column.pk === 1);
   const keyName = key ? quoteIdentifier(key.name) : 'rowid';
   const found = db.prepare(`SELECT 1 FROM ${quoted} WHERE ${keyName} = 1`).get();
-  return found === undefined ? `table ${table} has no row with id 1; user 1 is the signed-in user and must be inserted (first)` : null;
+  return found === undefined
+    ? `table ${table} has no row with id 1; user 1 is the signed-in user and must be inserted (first)`
+    : null;
 }

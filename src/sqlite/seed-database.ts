@@ -27,7 +27,12 @@ export function buildSeedDatabase(schema: SchemaAnswer, sample: SampleAnswer, cl
 }
 
 /** Builds the seed database and writes it to `path` (replacing any file there). */
-export function writeSeedDatabase(path: string, schema: SchemaAnswer, sample: SampleAnswer, clock: Date): readonly StatementOutcome[] {
+export function writeSeedDatabase(
+  path: string,
+  schema: SchemaAnswer,
+  sample: SampleAnswer,
+  clock: Date,
+): readonly StatementOutcome[] {
   const build = buildSeedDatabase(schema, sample, clock);
   try {
     writeFileSync(path, build.db.serialize());

@@ -41,7 +41,9 @@ export function splitSql(sql: string): SqlSegment[] {
 
 /** The text of a string literal segment without its quotes, with `''` unescaped. */
 export function stringLiteralValue(segment: SqlSegment): string {
-  return segment.text.slice(1, segment.text.endsWith("'") && segment.text.length > 1 ? -1 : undefined).replace(/''/g, "'");
+  return segment.text
+    .slice(1, segment.text.endsWith("'") && segment.text.length > 1 ? -1 : undefined)
+    .replace(/''/g, "'");
 }
 
 function segmentKind(sql: string, index: number): SqlSegmentKind {

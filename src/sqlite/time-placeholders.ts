@@ -30,7 +30,9 @@ export function evaluatePlaceholder(body: string, clock: Date): Result<string, s
     const unitSeconds = UNIT_SECONDS[unit ?? ''];
     if (unitSeconds === undefined) return err(unknownPlaceholder(body));
     if (base === 'today' && unitSeconds < 86_400) {
-      return err(`placeholder {{${body}}}: "today" takes whole days or weeks only (d, w); use {{now…}} for a time of day`);
+      return err(
+        `placeholder {{${body}}}: "today" takes whole days or weeks only (d, w); use {{now…}} for a time of day`,
+      );
     }
     seconds += (sign === '-' ? -1 : 1) * Number(amount) * unitSeconds;
   }

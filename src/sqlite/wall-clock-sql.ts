@@ -23,12 +23,19 @@ export function findWallClockSql(sql: string): string[] {
 /** `sql` with every wall-clock reading replaced by the world clock's instant (as SQL literals). */
 export function pinWallClockSql(sql: string, clock: Date): string {
   const segments = splitSql(sql);
-  const nowArguments = new Set(findUses(segments).filter((use) => use.kind === 'now-argument').map((use) => use.segment));
+  const nowArguments = new Set(
+    findUses(segments)
+      .filter((use) => use.kind === 'now-argument')
+      .map((use) => use.segment),
+  );
   return segments
     .map((segment, index) => {
       if (nowArguments.has(index)) return `'${formatSqlTimestamp(clock)}'`;
       if (segment.kind !== 'code') return segment.text;
-      return segment.text.replace(CURRENT_KEYWORD, (_whole, which: string) => `'${currentValue(which.toUpperCase(), clock)}'`);
+      return segment.text.replace(
+        CURRENT_KEYWORD,
+        (_whole, which: string) => `'${currentValue(which.toUpperCase(), clock)}'`,
+      );
     })
     .join('');
 }
@@ -45,11 +52,13 @@ function findUses(segments: readonly SqlSegment[]): WallClockUse[] {
   const calls: { name: string; start: string }[] = [];
   segments.forEach((segment, index) => {
     if (segment.kind === 'code') {
-      for (const match of segment.text.matchAll(CURRENT_KEYWORD)) uses.push({ segment: index, kind: 'keyword', text: match[0] });
+      for (const match of segment.text.matchAll(CURRENT_KEYWORD))
+        uses.push({ segment: index, kind: 'keyword', text: match[0] });
       trackCalls(segment.text, calls);
     } else if (segment.kind === 'string' && stringLiteralValue(segment).trim().toLowerCase() === 'now') {
       const call = calls[calls.length - 1];
-      if (call && DATE_FUNCTIONS.has(call.name)) uses.push({ segment: index, kind: 'now-argument', text: `${call.start}… 'now' …)` });
+      if (call && DATE_FUNCTIONS.has(call.name))
+        uses.push({ segment: index, kind: 'now-argument', text: `${call.start}… 'now' …)` });
     }
   });
   return uses;

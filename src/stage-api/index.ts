@@ -1,7 +1,16 @@
 // The stage API: everything a stage module (stages/*.ts) may import from awm's engine side. Stages
 // also use synthesis/ (the domain rules they share) and sqlite/; nothing else.
 export { defineStage } from './stage.js';
-export type { PromptTemplate, RenderContext, RunContext, StageDefinition, StageFailureKind, StageInputs, StageOutputs, StageRunResult } from './stage.js';
+export type {
+  PromptTemplate,
+  RenderContext,
+  RunContext,
+  StageDefinition,
+  StageFailureKind,
+  StageInputs,
+  StageOutputs,
+  StageRunResult,
+} from './stage.js';
 export { llmStage, maxAttemptsParam } from './llm-stage.js';
 export type { LlmStageParams, LlmStageSpec } from './llm-stage.js';
 export { stageFailure } from './stage-failure.js';

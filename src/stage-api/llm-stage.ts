@@ -29,7 +29,9 @@ export interface LlmStageSpec<Params, Answer> {
   /** The stage's own params: name → JSON Schema with its default. `max_attempts` is added. */
   readonly params?: Readonly<Record<string, object>>;
   /** The one request: the name of its prompt (under `prompts:` in the pipeline) and its values. */
-  prompt(context: RenderContext<Params & LlmStageParams>): readonly [prompt: string, values: Readonly<Record<string, string>>];
+  prompt(
+    context: RenderContext<Params & LlmStageParams>,
+  ): readonly [prompt: string, values: Readonly<Record<string, string>>];
   /** JSON Schema the answer must satisfy. */
   readonly answer: object;
   /** The local check of a schema-valid answer; its errors are fed back on the next attempt. */
@@ -45,7 +47,11 @@ export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): St
     description: spec.description,
     usesLlm: true,
     ...(spec.usesWorldClock ? { usesWorldClock: true } : {}),
-    params: { type: 'object', additionalProperties: false, properties: { ...spec.params, max_attempts: maxAttemptsParam() } },
+    params: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ...spec.params, max_attempts: maxAttemptsParam() },
+    },
     render(context) {
       const [name, values] = spec.prompt(context);
       return { [name]: renderPrompt(context, name, values) };
@@ -59,7 +65,8 @@ export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): St
         maxAttempts: context.params.max_attempts,
         signal: context.signal,
       });
-      if (!result.ok) return stageFailure(typeof spec.failure === 'string' ? spec.failure : spec.failure(context), result);
+      if (!result.ok)
+        return stageFailure(typeof spec.failure === 'string' ? spec.failure : spec.failure(context), result);
       await spec.write(result.value, context);
       return { status: 'ok', warnings: result.warnings };
     },
@@ -69,7 +76,9 @@ export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): St
 function onlyRequest(context: RunContext<unknown>): string {
   const texts = Object.values(context.requests);
   if (texts.length !== 1 || texts[0] === undefined) {
-    throw new Error(`internal error: an llmStage renders one request, but stage "${context.stage}" was given ${texts.length}`);
+    throw new Error(
+      `internal error: an llmStage renders one request, but stage "${context.stage}" was given ${texts.length}`,
+    );
   }
   return texts[0];
 }

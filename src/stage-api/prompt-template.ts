@@ -4,9 +4,13 @@ import type { PromptTemplate } from './stage.js';
 
 /** A comment alone on its line(s) goes with its line; elsewhere just the comment; then placeholders. */
 const comment = String.raw`\{\{!(?:(?!\}\})[\s\S])*\}\}`;
-const tokenPattern = new RegExp(String.raw`^[ \t]*${comment}[ \t]*(?:\r?\n|$)|${comment}|\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`, 'gm');
+const tokenPattern = new RegExp(
+  String.raw`^[ \t]*${comment}[ \t]*(?:\r?\n|$)|${comment}|\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`,
+  'gm',
+);
 
-type Segment = { readonly text: string } | { readonly placeholder: string; readonly line: number; readonly col: number };
+type Segment =
+  { readonly text: string } | { readonly placeholder: string; readonly line: number; readonly col: number };
 
 export interface ParsedPromptTemplate extends PromptTemplate {
   /** Placeholder names in order of first use, without repeats. */
@@ -15,7 +19,9 @@ export interface ParsedPromptTemplate extends PromptTemplate {
 
 export function parsePromptTemplate(file: string, text: string): ParsedPromptTemplate {
   const segments = templateSegments(text);
-  const placeholders = [...new Set(segments.flatMap((segment) => ('placeholder' in segment ? [segment.placeholder] : [])))];
+  const placeholders = [
+    ...new Set(segments.flatMap((segment) => ('placeholder' in segment ? [segment.placeholder] : []))),
+  ];
   return {
     file,
     placeholders,
@@ -40,7 +46,11 @@ function templateSegments(text: string): Segment[] {
 }
 
 /** A value the stage did not pass is a bug in the stage (its `render` and its template disagree). */
-function valueFor(segment: { placeholder: string; line: number; col: number }, values: Readonly<Record<string, string>>, file: string): string {
+function valueFor(
+  segment: { placeholder: string; line: number; col: number },
+  values: Readonly<Record<string, string>>,
+  file: string,
+): string {
   if (Object.hasOwn(values, segment.placeholder)) return values[segment.placeholder]!;
   const given = Object.keys(values);
   throw new Error(

@@ -10,7 +10,10 @@ const MAX_LISTED = 5;
 export function stageFailure<T>(what: string, result: FailedStructured<T>): StageRunResult {
   const kind = result.failure === 'parse' ? 'validation' : result.failure;
   const errors = result.best?.errors ?? [];
-  const listed = errors.slice(0, MAX_LISTED).map((error) => `\n  - ${error}`).join('');
+  const listed = errors
+    .slice(0, MAX_LISTED)
+    .map((error) => `\n  - ${error}`)
+    .join('');
   const more = errors.length > MAX_LISTED ? `\n  … and ${errors.length - MAX_LISTED} more` : '';
   return {
     status: 'failed',

@@ -97,6 +97,8 @@ export interface StageDefinition<Params = Record<string, unknown>> {
 }
 
 /** Typed helper for stage files: `export default defineStage({...})`. */
-export function defineStage<Params = Record<string, unknown>>(definition: StageDefinition<Params>): StageDefinition<Params> {
+export function defineStage<Params = Record<string, unknown>>(
+  definition: StageDefinition<Params>,
+): StageDefinition<Params> {
   return definition;
 }

@@ -24,7 +24,12 @@ export function readScenario(inputs: StageInputs, name = 'scenario'): ScenarioRo
   if (typeof value?.name !== 'string' || typeof value.description !== 'string') {
     throw new Error(`input "${name}" is not a scenario row ({ id, name, category, description })`);
   }
-  return { id: String(value.id ?? ''), name: value.name, category: String(value.category ?? ''), description: value.description };
+  return {
+    id: String(value.id ?? ''),
+    name: value.name,
+    category: String(value.category ?? ''),
+    description: value.description,
+  };
 }
 
 export function readTasks(inputs: StageInputs, name = 'tasks'): TaskRow[] {
@@ -36,7 +41,9 @@ export function readTasks(inputs: StageInputs, name = 'tasks'): TaskRow[] {
 
 export function readSchema(inputs: StageInputs, name = 'schema'): SchemaAnswer {
   const value = inputs.json<Partial<SchemaAnswer>>(name);
-  const valid = Array.isArray(value?.tables) && value.tables.every((table) => typeof table?.name === 'string' && typeof table.ddl === 'string');
+  const valid =
+    Array.isArray(value?.tables) &&
+    value.tables.every((table) => typeof table?.name === 'string' && typeof table.ddl === 'string');
   if (!valid) throw new Error(`input "${name}" is not a schema ({ tables: [{ name, ddl, indexes }] })`);
   return value as SchemaAnswer;
 }

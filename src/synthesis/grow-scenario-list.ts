@@ -31,7 +31,10 @@ export interface Generation<F> {
   readonly stopped: F | 'iterations' | null;
 }
 
-export async function growScenarioList<F>(plan: GenerationPlan<F>, previous: readonly ScenarioRow[]): Promise<Generation<F>> {
+export async function growScenarioList<F>(
+  plan: GenerationPlan<F>,
+  previous: readonly ScenarioRow[],
+): Promise<Generation<F>> {
   const rows = [...previous];
   const existing = await plan.embed(rows, 'embed-existing');
   if (!existing.ok) return { rows, stopped: existing.error };
@@ -56,11 +59,17 @@ export async function growScenarioList<F>(plan: GenerationPlan<F>, previous: rea
 function relax<F>(plan: GenerationPlan<F>): void {
   plan.pool.relax();
   const { reject, categoryCap } = plan.pool.thresholds;
-  plan.log(`no new scenario for ${plan.stallIterations} requests: duplicate limit now ${reject.toFixed(2)}, category cap ${categoryCap}`);
+  plan.log(
+    `no new scenario for ${plan.stallIterations} requests: duplicate limit now ${reject.toFixed(2)}, category cap ${categoryCap}`,
+  );
 }
 
 /** Adds the candidates the pool accepts to `rows` (up to the target); returns the names refused. */
-async function keepDistinct<F>(plan: GenerationPlan<F>, candidates: readonly ScenarioRow[], rows: ScenarioRow[]): Promise<Result<string[], F>> {
+async function keepDistinct<F>(
+  plan: GenerationPlan<F>,
+  candidates: readonly ScenarioRow[],
+  rows: ScenarioRow[],
+): Promise<Result<string[], F>> {
   const embedded = await plan.embed(candidates, `embed-${rows.length}`);
   if (!embedded.ok) return embedded;
   const refused: string[] = [];

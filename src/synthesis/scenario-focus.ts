@@ -48,7 +48,10 @@ export function formatCategoryGroups(groups: readonly CategoryGroup[] = CATEGORY
 /** `count` consecutive groups starting at `rotation` (wrapping), so successive requests cover the list. */
 export function focusGroups(rotation: number, count = 3): CategoryGroup[] {
   const size = CATEGORY_GROUPS.length;
-  return Array.from({ length: Math.min(count, size) }, (_unused, offset) => CATEGORY_GROUPS[(rotation * count + offset) % size]!);
+  return Array.from(
+    { length: Math.min(count, size) },
+    (_unused, offset) => CATEGORY_GROUPS[(rotation * count + offset) % size]!,
+  );
 }
 
 export type Suitability = 'high' | 'medium' | 'low';

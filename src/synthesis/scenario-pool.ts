@@ -53,10 +53,14 @@ export class ScenarioPool {
     if (taken !== undefined) return { keep: false, reason: `same name as "${taken}"` };
     const { similarity, closest } = this.#closest(vector);
     const shown = similarity.toFixed(3);
-    if (similarity > this.#thresholds.reject) return { keep: false, reason: `too similar to "${closest}" (cosine ${shown})` };
+    if (similarity > this.#thresholds.reject)
+      return { keep: false, reason: `too similar to "${closest}" (cosine ${shown})` };
     const inCategory = this.#categoryCounts.get(candidate.category) ?? 0;
     if (similarity > this.#thresholds.borderline && inCategory >= this.#thresholds.categoryCap) {
-      return { keep: false, reason: `close to "${closest}" (cosine ${shown}) and category "${candidate.category}" already has ${inCategory}` };
+      return {
+        keep: false,
+        reason: `close to "${closest}" (cosine ${shown}) and category "${candidate.category}" already has ${inCategory}`,
+      };
     }
     return { keep: true, similarity, closest };
   }
@@ -64,7 +68,11 @@ export class ScenarioPool {
   /** After a stall: the duplicate limit rises by 0.05 (to at most 0.95) and the category cap by 20%. */
   relax(): void {
     const { reject, borderline, categoryCap } = this.#thresholds;
-    this.#thresholds = { reject: Math.min(0.95, reject + 0.05), borderline, categoryCap: Math.floor(categoryCap * 1.2) };
+    this.#thresholds = {
+      reject: Math.min(0.95, reject + 0.05),
+      borderline,
+      categoryCap: Math.floor(categoryCap * 1.2),
+    };
   }
 
   #closest(vector: readonly number[]): { similarity: number; closest: string | null } {

@@ -2,7 +2,8 @@
 // accounts or authentication (the agent is always already signed in as user 1).
 
 /** Abbreviations whose full stop does not end a sentence. */
-const ABBREVIATIONS = /\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Ave|Rd|Blvd|Mt|No|Inc|Ltd|Co|Corp|vs|etc|approx|dept|est|e\.g|i\.e|a\.m|p\.m|U\.S|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$/i;
+const ABBREVIATIONS =
+  /\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Ave|Rd|Blvd|Mt|No|Inc|Ltd|Co|Corp|vs|etc|approx|dept|est|e\.g|i\.e|a\.m|p\.m|U\.S|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$/i;
 // Only unmistakable words: "open a new savings account", "sign up for the yoga class", "register
 // for the workshop" and an e-signature's "recipient authentication" are business, not sign-in.
 const AUTH = new RegExp(
@@ -23,7 +24,8 @@ export function taskTextProblems(text: string): string[] {
   const sentences = sentenceCount(text);
   if (sentences > 1) problems.push(`is ${sentences} sentences; write it as one sentence`);
   const auth = AUTH.exec(text);
-  if (auth) problems.push(`is about accounts or authentication ("${auth[0]}"); the user is already signed in as user 1`);
+  if (auth)
+    problems.push(`is about accounts or authentication ("${auth[0]}"); the user is already signed in as user 1`);
   return problems;
 }
 
@@ -44,5 +46,8 @@ export function sentenceCount(text: string): number {
 
 /** Equal up to case, spacing and punctuation: the same task asked twice. */
 export function normalizeTaskText(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }

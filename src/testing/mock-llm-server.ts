@@ -41,7 +41,11 @@ export type MockStep =
 
 /** Ready-made steps, one per behaviour worth testing. */
 export const mockStep = {
-  answer: (text: string, options: Omit<Extract<MockStep, { kind: 'answer' }>, 'kind' | 'text'> = {}): MockStep => ({ kind: 'answer', text, ...options }),
+  answer: (text: string, options: Omit<Extract<MockStep, { kind: 'answer' }>, 'kind' | 'text'> = {}): MockStep => ({
+    kind: 'answer',
+    text,
+    ...options,
+  }),
   json: (value: unknown): MockStep => ({ kind: 'answer', text: JSON.stringify(value) }),
   proseAround: (value: unknown): MockStep => ({
     kind: 'answer',
@@ -61,8 +65,17 @@ export const mockStep = {
     code: 'rate_limit_exceeded',
     headers,
   }),
-  serverError: (status = 500): MockStep => ({ kind: 'status', status, message: 'The server had an error while processing your request.' }),
-  unauthorized: (): MockStep => ({ kind: 'status', status: 401, message: 'Incorrect API key provided.', code: 'invalid_api_key' }),
+  serverError: (status = 500): MockStep => ({
+    kind: 'status',
+    status,
+    message: 'The server had an error while processing your request.',
+  }),
+  unauthorized: (): MockStep => ({
+    kind: 'status',
+    status: 401,
+    message: 'Incorrect API key provided.',
+    code: 'invalid_api_key',
+  }),
   hang: (): MockStep => ({ kind: 'hang' }),
 };
 
@@ -93,7 +106,10 @@ export interface MockLlmServer {
   close(): Promise<void>;
 }
 
-export async function startMockLlmServer(script: MockLlmScript = {}, options: { readonly port?: number } = {}): Promise<MockLlmServer> {
+export async function startMockLlmServer(
+  script: MockLlmScript = {},
+  options: { readonly port?: number } = {},
+): Promise<MockLlmServer> {
   const queue: MockStep[] = [...(script.steps ?? [])];
   const requests: RecordedRequest[] = [];
   let inFlight = 0;
@@ -102,7 +118,9 @@ export async function startMockLlmServer(script: MockLlmScript = {}, options: { 
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     response.on('close', () => (inFlight -= 1));
-    void handle(incoming, response).catch((error: unknown) => sendError(response, 500, `mock LLM server failed: ${String(error)}`));
+    void handle(incoming, response).catch((error: unknown) =>
+      sendError(response, 500, `mock LLM server failed: ${String(error)}`),
+    );
   });
 
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -119,7 +137,11 @@ export async function startMockLlmServer(script: MockLlmScript = {}, options: { 
     const number = requests.filter(isChat).length;
     const step = queue.shift() ?? script.respond?.(request);
     if (step === undefined) {
-      return sendError(response, 400, `mock LLM server: the script has no answer for chat request #${number} (${request.path})`);
+      return sendError(
+        response,
+        400,
+        `mock LLM server: the script has no answer for chat request #${number} (${request.path})`,
+      );
     }
     await play(step, request, response);
   }
@@ -166,11 +188,25 @@ async function play(step: MockStep, request: RecordedRequest, response: ServerRe
     case 'status':
       return sendError(response, step.status, step.message, step.code, step.headers);
     case 'refusal':
-      return sendJson(response, 200, completion(request, { content: null, refusal: step.refusal }, 'stop', { promptTokens: 10, completionTokens: 10 }));
+      return sendJson(
+        response,
+        200,
+        completion(request, { content: null, refusal: step.refusal }, 'stop', {
+          promptTokens: 10,
+          completionTokens: 10,
+        }),
+      );
     case 'answer': {
       if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
-      const usage = step.usage ?? { promptTokens: estimateTokens(request.text), completionTokens: estimateTokens(step.text) };
-      return sendJson(response, 200, completion(request, { content: step.text, refusal: null }, step.finishReason ?? 'stop', usage));
+      const usage = step.usage ?? {
+        promptTokens: estimateTokens(request.text),
+        completionTokens: estimateTokens(step.text),
+      };
+      return sendJson(
+        response,
+        200,
+        completion(request, { content: step.text, refusal: null }, step.finishReason ?? 'stop', usage),
+      );
     }
     default:
       return unreachable(step, 'mock step');
@@ -189,7 +225,11 @@ function completion(
     created: Math.floor(Date.now() / 1000),
     model: (request.body as { model?: string }).model ?? 'mock-model',
     choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finishReason, logprobs: null }],
-    usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens },
+    usage: {
+      prompt_tokens: usage.promptTokens,
+      completion_tokens: usage.completionTokens,
+      total_tokens: usage.promptTokens + usage.completionTokens,
+    },
   };
 }
 
@@ -204,7 +244,8 @@ async function record(incoming: IncomingMessage): Promise<RecordedRequest> {
     // keep the raw text: a test may want to see what was wrong with it
   }
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : (value ?? '');
+  for (const [name, value] of Object.entries(incoming.headers))
+    headers[name] = Array.isArray(value) ? value.join(', ') : (value ?? '');
   const messages = (body as { messages?: { content?: unknown }[] } | null)?.messages;
   const text = Array.isArray(messages) ? messages.map((message) => String(message.content ?? '')).join('\n\n') : '';
   return { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, text };
@@ -218,11 +259,34 @@ function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-function sendError(response: ServerResponse, status: number, message: string, code?: string, headers: Readonly<Record<string, string>> = {}): void {
-  sendJson(response, status, { error: { message, type: status === 401 ? 'invalid_request_error' : 'mock_error', code: code ?? null, param: null } }, headers);
+function sendError(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  code?: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  sendJson(
+    response,
+    status,
+    {
+      error: {
+        message,
+        type: status === 401 ? 'invalid_request_error' : 'mock_error',
+        code: code ?? null,
+        param: null,
+      },
+    },
+    headers,
+  );
 }
 
-function sendJson(response: ServerResponse, status: number, body: object, headers: Readonly<Record<string, string>> = {}): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: object,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (response.headersSent || response.destroyed) return;
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));

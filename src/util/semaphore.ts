@@ -10,7 +10,8 @@ export class Semaphore {
   readonly #waiting: Array<() => void> = [];
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`internal error: semaphore limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`internal error: semaphore limit must be a positive integer, got ${limit}`);
     this.#limit = limit;
   }
 

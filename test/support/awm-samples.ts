@@ -24,7 +24,10 @@ export function readJsonl<T>(path: string): T[] {
 }
 
 /** Rows of two files joined by their `scenario` field (never by line number: orders differ). */
-export function joinByScenario<A extends { scenario: string }, B extends { scenario: string }>(left: readonly A[], right: readonly B[]): [A, B][] {
+export function joinByScenario<A extends { scenario: string }, B extends { scenario: string }>(
+  left: readonly A[],
+  right: readonly B[],
+): [A, B][] {
   const byName = new Map(right.map((row) => [row.scenario, row]));
   return left.flatMap((row) => {
     const match = byName.get(row.scenario);

@@ -54,12 +54,17 @@ export class TempProject {
   }
 
   spawn(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-    return spawn(process.execPath, [AWM_BIN, ...args], { cwd: this.dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [AWM_BIN, ...args], {
+      cwd: this.dir,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   async json(args: readonly string[], env: Record<string, string> = {}): Promise<any> {
     const result = await this.run(args, env);
-    if (result.code !== 0) throw new Error(`awm ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+    if (result.code !== 0)
+      throw new Error(`awm ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
     return JSON.parse(result.stdout);
   }
 
@@ -72,7 +77,10 @@ export class TempProject {
 export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString();
       if (pattern.test(seen)) {

@@ -3,12 +3,27 @@
 // param validation, the requests rendered once and given to `run`, outputs written to temp paths
 // and moved into place on success. Inputs come from the test (as JSON values or project files),
 // and the LlmSession is whatever the test brings (usually one talking to the mock LLM server).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { parseWorldClock } from '../../src/config/world-clock.js';
 import type { ResolvedInput } from '../../src/engine/instance-plan.js';
-import { createRenderContext, createRunContext, JsonFileCache, tempPathFor, type StageContextParts } from '../../src/engine/stage-context.js';
+import {
+  createRenderContext,
+  createRunContext,
+  JsonFileCache,
+  tempPathFor,
+  type StageContextParts,
+} from '../../src/engine/stage-context.js';
 import { resolveStageParams } from '../../src/engine/stage-loader.js';
 import type { LlmSession } from '../../src/llm/types.js';
 import { parsePromptTemplate } from '../../src/stage-api/prompt-template.js';
@@ -41,13 +56,19 @@ export interface HarnessRun {
   dispose(): void;
 }
 
-export async function runStage<Params>(definition: StageDefinition<Params>, options: HarnessOptions<Params>): Promise<HarnessRun> {
+export async function runStage<Params>(
+  definition: StageDefinition<Params>,
+  options: HarnessOptions<Params>,
+): Promise<HarnessRun> {
   const folder = mkdtempSync(join(tmpdir(), 'awm-stage-test-'));
   for (const sub of ['inputs', 'outputs', 'tmp']) mkdirSync(join(folder, sub));
   const params = await resolveStageParams(definition as StageDefinition<unknown>, options.params ?? {});
   if (!params.ok) throw new Error(`the test gives the stage params it refuses: ${params.error.join('; ')}`);
-  const outputs = Object.fromEntries(Object.entries(options.outputs).map(([name, file]) => [name, join('outputs', file)]));
-  for (const [name, value] of Object.entries(options.previous ?? {})) writeFileSync(join(folder, outputs[name] ?? name), `${JSON.stringify(value, null, 2)}\n`);
+  const outputs = Object.fromEntries(
+    Object.entries(options.outputs).map(([name, file]) => [name, join('outputs', file)]),
+  );
+  for (const [name, value] of Object.entries(options.previous ?? {}))
+    writeFileSync(join(folder, outputs[name] ?? name), `${JSON.stringify(value, null, 2)}\n`);
   const worldClock = options.worldClock ?? '2026-03-02T09:00:00Z';
   const instant = parseWorldClock(worldClock);
   if (instant === null) throw new Error(`the test's world clock "${worldClock}" is not an ISO 8601 instant`);
@@ -66,7 +87,14 @@ export async function runStage<Params>(definition: StageDefinition<Params>, opti
   const requests = definition.render ? definition.render(createRenderContext(parts)) : {};
   const log: string[] = [];
   const tempDir = join(folder, 'tmp');
-  const context = createRunContext(parts, { requests, outputs, tempDir, llm: options.llm, log: (line) => log.push(line), signal: new AbortController().signal });
+  const context = createRunContext(parts, {
+    requests,
+    outputs,
+    tempDir,
+    llm: options.llm,
+    log: (line) => log.push(line),
+    signal: new AbortController().signal,
+  });
   const result = await definition.run(context);
   const written: Record<string, unknown> = {};
   for (const [name, file] of Object.entries(options.outputs)) {
@@ -81,14 +109,20 @@ export async function runStage<Params>(definition: StageDefinition<Params>, opti
 }
 
 function loadPrompts(files: Readonly<Record<string, string>>): Record<string, PromptTemplate> {
-  return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, parsePromptTemplate(file, readFileSync(join(PROJECT_ROOT, file), 'utf8'))]));
+  return Object.fromEntries(
+    Object.entries(files).map(([name, file]) => [
+      name,
+      parsePromptTemplate(file, readFileSync(join(PROJECT_ROOT, file), 'utf8')),
+    ]),
+  );
 }
 
 /** Each input as a file under `inputs/`: a JSON value written out, or a project file copied in. */
 function writeInputs(folder: string, inputs: Readonly<Record<string, unknown>>): ResolvedInput[] {
   return Object.entries(inputs).map(([name, value]) => {
     const file = (value as { file?: unknown } | null)?.file;
-    const path = typeof file === 'string' ? join('inputs', `${name}-${basename(file)}`) : join('inputs', `${name}.json`);
+    const path =
+      typeof file === 'string' ? join('inputs', `${name}-${basename(file)}`) : join('inputs', `${name}.json`);
     if (typeof file === 'string') copyFileSync(join(PROJECT_ROOT, file), join(folder, path));
     else writeFileSync(join(folder, path), `${JSON.stringify(value, null, 2)}\n`);
     return { name, kind: 'file', path };
