@@ -17,7 +17,7 @@ import type { InputProblem } from './events.js';
 import { computeFingerprint, type Fingerprint, type FingerprintParts } from './fingerprint.js';
 import type { PlannedInstance, ResolvedInput } from './instance-plan.js';
 import type { RenderMemo } from './render-memo.js';
-import { createRenderContext, type JsonFileCache } from './stage-context.js';
+import { createRenderContext, type JsonFileCache, type StageContextParts } from './stage-context.js';
 import type { LoadedStage } from './stage-loader.js';
 
 export interface LoadedPrompt {
@@ -101,14 +101,22 @@ export function renderRequests(
   return ok({ texts, fingerprint: computeFingerprint(instance.stage.config.id, { ...prepared.parts, prompts }) });
 }
 
-export function renderContext(
-  env: Omit<FingerprintEnvironment, 'hasher' | 'memo' | 'modelFor'>,
+export function renderContext(env: ContextEnvironment, instance: PlannedInstance): RenderContext {
+  return createRenderContext(stageContextParts(env, instance));
+}
+
+/** What the engine knows that a stage context is made of. */
+export type ContextEnvironment = Omit<FingerprintEnvironment, 'hasher' | 'memo' | 'modelFor'>;
+
+/** An instance's stage context, as fingerprinting and running both build it. */
+export function stageContextParts(
+  env: ContextEnvironment,
   instance: PlannedInstance,
-): RenderContext {
+): StageContextParts<Record<string, unknown>> {
   const prompts = Object.fromEntries(
     Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]),
   );
-  return createRenderContext({
+  return {
     stage: instance.stage.config.id,
     scenario: instance.ref.scenario,
     task: instance.ref.task,
@@ -119,7 +127,7 @@ export function renderContext(
     prompts,
     worldClock: env.worldClock,
     worldClockInstant: env.worldClockInstant,
-  });
+  };
 }
 
 /** The part of the memo key shared by every instance of a stage, serialized once per stage. */

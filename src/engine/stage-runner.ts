@@ -13,6 +13,7 @@ import type { FileHash } from '../util/brand.js';
 import { prettyJson } from '../util/canonical-json.js';
 import {
   renderRequests,
+  stageContextParts,
   type FingerprintEnvironment,
   type PreparedFingerprint,
   type RenderedRequests,
@@ -71,21 +72,7 @@ export async function runStageInstance(
     ? recordingSession(env.openSession(instance), (item, result) => log.record(item, result))
     : refusingSession(stageId);
   try {
-    const prompts = Object.fromEntries(
-      Object.entries(env.prompts(instance.stage)).map(([name, prompt]) => [name, prompt.template]),
-    );
-    const parts = {
-      stage: stageId,
-      scenario: instance.ref.scenario,
-      task: instance.ref.task,
-      params: instance.stage.params,
-      root: env.root,
-      inputs: instance.inputs,
-      jsonCache: env.jsonCache,
-      prompts,
-      worldClock: env.worldClock,
-      worldClockInstant: env.worldClockInstant,
-    };
+    const parts = stageContextParts(env, instance);
     const context = createRunContext(parts, {
       requests: texts,
       outputs: instance.outputs,
