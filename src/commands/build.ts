@@ -1,9 +1,10 @@
-// `awm build`: check the options, open the project and build it once (build-project.ts), or hand
-// over to watch mode with `--watch`.
+// `awm build`: check the options; answer a no-op build from the no-op proof when the project is
+// proven clean (proven-clean.ts); otherwise open the project and build it once (build-project.ts),
+// or hand over to watch mode with `--watch`. The full path is loaded only when it is taken.
 import { chooseLogger } from '../logging/choose-logger.js';
-import { buildProject, type BuildCommandOptions } from './build-project.js';
+import type { BuildCommandOptions } from './build-project.js';
 import type { CliIo, CommandRequest } from './io.js';
-import { openProjectOrReport } from './open-project.js';
+import { cleanBuild } from './proven-clean.js';
 
 export async function run(request: CommandRequest, io: CliIo, signal: AbortSignal): Promise<number> {
   const { values } = request;
@@ -23,7 +24,16 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
     fresh: flag('fresh'),
   };
   if (flag('watch')) return (await import('./watch.js')).watchProject(request.root, options, io, signal);
+  const log = chooseLogger(io);
+  if (!options.force) {
+    const noop = cleanBuild(request.root, options.targets, io, log);
+    if (noop !== null) return noop;
+  }
+  const [{ openProjectOrReport }, { buildProject }] = await Promise.all([
+    import('./open-project.js'),
+    import('./build-project.js'),
+  ]);
   const project = await openProjectOrReport(request.root, io);
   if (!project) return 2;
-  return buildProject(project, options, io, chooseLogger(io), signal);
+  return buildProject(project, options, io, log, signal);
 }

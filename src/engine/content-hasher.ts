@@ -9,7 +9,8 @@ import { asFileHash, type FileHash } from '../util/brand.js';
 import { hashValue, sha256 } from '../util/hash.js';
 import { isRecord } from '../util/is-record.js';
 
-interface CacheEntry {
+/** What the stat cache knows of one file: its stat signature when hashed, and the hash. */
+export interface CacheEntry {
   readonly size: number;
   readonly mtimeMs: number;
   readonly ctimeMs: number;
@@ -20,7 +21,8 @@ interface CacheEntry {
   readonly rows?: Readonly<Record<string, FileHash>>;
 }
 
-const RACY_MARGIN_MS = 2_000;
+/** A file changed within this long before it was hashed may change again unseen (mtime granularity). */
+export const RACY_MARGIN_MS = 2_000;
 
 /** How a database file is hashed (tests may count the calls). */
 export type DatabaseHasher = (absolutePath: string) => FileHash;
@@ -30,6 +32,8 @@ export class ContentHasher {
   /** Hashes already looked up in this process: a file read by many instances is stat'ed once. */
   private readonly looked = new Map<string, FileHash | null>();
   private readonly lookedRows = new Map<string, Readonly<Record<string, FileHash>>>();
+  /** Every path looked up in this run, present or not: what the run's judgement read. */
+  private readonly seen = new Set<string>();
   private dirty = false;
 
   constructor(
@@ -45,6 +49,7 @@ export class ContentHasher {
   hashFile(path: string): FileHash | null {
     const looked = this.looked.get(path);
     if (looked !== undefined) return looked;
+    this.seen.add(path);
     const stats = statOrNull(join(this.root, path));
     if (!stats) return null;
     const cached = this.trusted(path, stats);
@@ -61,6 +66,7 @@ export class ContentHasher {
   hashRow(path: string, id: string): FileHash | 'no-file' | 'no-row' {
     const looked = this.lookedRows.get(path);
     if (looked) return looked[id] ?? 'no-row';
+    this.seen.add(path);
     const stats = statOrNull(join(this.root, path));
     if (!stats) return 'no-file';
     let entry = this.trusted(path, stats);
@@ -85,13 +91,25 @@ export class ContentHasher {
     return isDatabase(absolutePath) ? this.hashDatabase(absolutePath) : asFileHash(sha256(readFileSync(absolutePath)));
   }
 
-  /** Record the hash of a file just moved into place, so it is not read again. */
+  /**
+   * Record the hash of a file this process just moved into place, so it is not read again. Within
+   * the run it is trusted as written; later runs apply the racy rule to it like to any file.
+   */
   adopt(path: string, hash: FileHash): void {
-    this.looked.delete(path);
     this.lookedRows.delete(path);
     const stats = statOrNull(join(this.root, path));
-    if (stats) this.remember(path, stats, hash, undefined);
-    else this.forget(path);
+    if (!stats) {
+      this.forget(path);
+      return;
+    }
+    this.remember(path, stats, hash, undefined);
+    this.looked.set(path, hash);
+    this.seen.add(path);
+  }
+
+  /** The paths looked up in this run, with what the cache knows of each that exists. */
+  lookedUp(): Map<string, CacheEntry | null> {
+    return new Map([...this.seen].map((path) => [path, this.entries[path] ?? null]));
   }
 
   /** Forget a path (after it was replaced) so the next look is fresh. */

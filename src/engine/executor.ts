@@ -9,7 +9,7 @@
 //                                        ▼
 //                                  slot (--jobs) ──▶ run ──▶ built | failed-* ──▶ dependants skipped
 import type { StageUsage } from '../llm/types.js';
-import type { InstanceKey } from '../util/brand.js';
+import type { InstanceKey, ScenarioId } from '../util/brand.js';
 import { Semaphore } from '../util/semaphore.js';
 import { assessInstance } from './assess.js';
 import {
@@ -24,6 +24,7 @@ import {
 } from './events.js';
 import type { FanoutContext } from './fanout.js';
 import { globalInstances, instancesRevealedBy } from './fanout.js';
+import type { InstanceRef } from './instance.js';
 import type { PlannedInstance } from './instance-plan.js';
 import { serializeEntry } from './lock-file.js';
 import type { ProjectState } from './project-state.js';
@@ -71,6 +72,7 @@ export class Executor {
   readonly #slots: Semaphore;
   #stoppedBy: InstanceKey | null = null;
   #expansionComplete = true;
+  #scenarios: readonly ScenarioId[] | null = null;
   #settled: (() => void) | null = null;
 
   constructor(deps: BuildDependencies, options: BuildOptions) {
@@ -185,6 +187,7 @@ export class Executor {
     this.#discover(revealed.value.instances);
     const scenarios = revealed.value.scenarios;
     if (scenarios === null) return;
+    this.#scenarios = scenarios;
     for (const target of this.#options.targets.unmatchedScenarios(scenarios)) {
       this.#deps.emit({ kind: 'notice', notice: { code: 'target-matches-no-scenario', target, scenarios } });
     }
@@ -226,6 +229,19 @@ export class Executor {
     const reasons: readonly Reason[] = freshness.state === 'fresh' ? [{ code: 'forced' }] : freshness.reasons;
     if (this.#options.dryRun) return done({ kind: 'would-build', reasons });
     return { kind: 'run', plan: { prepared: assessment.prepared, rendered: assessment.rendered, reasons } };
+  }
+
+  /**
+   * After run(): the graph a no-op proof records, when this run saw all of it (no targets, every
+   * list read) and left every instance fresh in awm.lock; null otherwise.
+   */
+  cleanGraph(): { readonly instances: InstanceRef[]; readonly scenarios: readonly ScenarioId[] | null } | null {
+    if (!this.#options.targets.all || !this.#expansionComplete) return null;
+    for (const outcome of this.#outcomes.values()) {
+      // A frozen build does not write awm.lock, so what it built is not fresh there.
+      if (outcome.kind !== 'fresh' && !(outcome.kind === 'built' && !this.#options.frozen)) return null;
+    }
+    return { instances: [...this.#instances.values()].map((instance) => instance.ref), scenarios: this.#scenarios };
   }
 
   #rootCause(key: InstanceKey): InstanceKey {

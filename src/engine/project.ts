@@ -7,7 +7,9 @@ import { PIPELINE_FILE, readPipeline } from '../config/load.js';
 import { stageOrder, upstreamStages } from '../config/stage-graph.js';
 import type { PipelineConfig } from '../config/types.js';
 import { parsePromptTemplate } from '../stage-api/prompt-template.js';
-import type { StageId } from '../util/brand.js';
+import type { ScenarioId, StageId } from '../util/brand.js';
+import type { CleanProject } from './clean-stamp.js';
+import type { InstanceRef } from './instance.js';
 import { sha256 } from '../util/hash.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
@@ -28,6 +30,10 @@ export interface Project {
   fanout(wanted: FanoutContext['wanted']): FanoutContext;
   /** What fingerprinting needs, given the model settings each LLM stage will send. */
   fingerprintEnvironment(modelFor: FingerprintEnvironment['modelFor']): FingerprintEnvironment;
+  /** The files a judgement reads besides inputs and outputs: pipeline, stage code, prompts. */
+  sourceFiles(): string[];
+  /** The graph for a no-op proof, given the instances a run planned (all of them fresh). */
+  cleanProject(instances: readonly InstanceRef[], scenarios: readonly ScenarioId[] | null): CleanProject;
 }
 
 export async function openProject(root: string): Promise<Result<Project, string>> {
@@ -78,6 +84,24 @@ export async function openProject(root: string): Promise<Result<Project, string>
       worldClockInstant: config.worldClockInstant,
       prompts: (stage) => prompts.value.get(stage.config.id) ?? {},
       modelFor,
+    }),
+    sourceFiles: () => [
+      config.file,
+      ...[...stages.values()].flatMap((stage) => [
+        stage.config.code,
+        stage.module,
+        ...Object.values(stage.config.prompts),
+      ]),
+    ],
+    cleanProject: (instances, scenarios) => ({
+      stages: order.map((id) => ({
+        id,
+        fanout: stages.get(id)?.config.fanout ?? 'global',
+        upstream: project.upstreamOf(id),
+      })),
+      instances,
+      scenarios,
+      demoResponses: config.llm.demoResponses,
     }),
   };
   return ok(project);

@@ -24,6 +24,8 @@ export interface LoadedStage {
   readonly params: Readonly<Record<string, unknown>>;
   /** SHA-256 of the stage's source file: its code version. */
   readonly codeHash: CodeHash;
+  /** The module actually imported (the compiled copy of a .ts stage), relative to the root. */
+  readonly module: string;
 }
 
 /** The file system and module system as the loader sees them (paths are absolute). */
@@ -89,7 +91,13 @@ async function loadStage(
     );
   const params = await checkParams(config, stage, imported.value, validator);
   if (!params.ok) return params;
-  return ok({ config: stage, definition: imported.value, params: params.value, codeHash });
+  return ok({
+    config: stage,
+    definition: imported.value,
+    params: params.value,
+    codeHash,
+    module: relative(config.root, location.path),
+  });
 }
 
 const definitionHint = 'the module must `export default defineStage({ description, usesLlm, params?, render?, run })`';

@@ -29,7 +29,7 @@ export interface StageRunEnvironment extends FingerprintEnvironment {
   readonly tempRoot: string;
   readonly artifactsDir: string;
   /** An LLM session for the stage (called only for stages with usesLlm). */
-  openSession(instance: PlannedInstance): LlmSession;
+  openSession(instance: PlannedInstance): Promise<LlmSession>;
   readonly signal: AbortSignal;
 }
 
@@ -69,7 +69,7 @@ export async function runStageInstance(
   const log = new InstanceLog(instance, fingerprint, plan.reasons);
   const stageId = instance.stage.config.id;
   const session = instance.stage.definition.usesLlm
-    ? recordingSession(env.openSession(instance), (item, result) => log.record(item, result))
+    ? recordingSession(await env.openSession(instance), (item, result) => log.record(item, result))
     : refusingSession(stageId);
   try {
     const parts = stageContextParts(env, instance);

@@ -1,6 +1,6 @@
 // `awm status` / `awm check`: judges every instance without building anything (and without the
 // LLM), expanding per-scenario stages over the scenario list as it is on disk now.
-import type { InstanceKey } from '../util/brand.js';
+import type { InstanceKey, ScenarioId, StageId, TaskId } from '../util/brand.js';
 import { assessInstance } from './assess.js';
 import type { FingerprintEnvironment } from './compute-fingerprint.js';
 import type { FreshnessState, Reason } from './events.js';
@@ -11,9 +11,9 @@ import type { ProjectState } from './project-state.js';
 
 export interface InstanceStatus {
   readonly instance: InstanceKey;
-  readonly stage: string;
-  readonly scenario: string | null;
-  readonly task: string | null;
+  readonly stage: StageId;
+  readonly scenario: ScenarioId | null;
+  readonly task: TaskId | null;
   readonly state: FreshnessState;
   readonly reasons: readonly Reason[];
 }
@@ -24,11 +24,22 @@ export type StatusNote = { readonly code: 'list-unreadable' } & ListProblem;
 export interface StatusReport {
   readonly instances: readonly InstanceStatus[];
   readonly notes: readonly StatusNote[];
+  /** Whether the report covers the whole graph: no targets, and every list could be read. */
+  readonly complete: boolean;
+  /** The scenario list as read, when there is one. */
+  readonly scenarios: readonly ScenarioId[] | null;
 }
 
-export function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvironment, state: ProjectState): StatusReport {
+/** `everything`: no targets narrow the report (so a complete report can prove the project clean). */
+export function evaluateStatus(
+  fanout: FanoutContext,
+  env: FingerprintEnvironment,
+  state: ProjectState,
+  everything = false,
+): StatusReport {
   const results = new Map<InstanceKey, InstanceStatus>();
   const notes: StatusNote[] = [];
+  let scenarios: readonly ScenarioId[] | null = null;
   const queue: PlannedInstance[] = globalInstances(fanout);
   const seen = new Set<InstanceKey>(queue.map((instance) => instance.key));
   // Instances come in dependency order: globals, then per scenario, then per task.
@@ -40,6 +51,7 @@ export function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvironmen
       notes.push({ code: 'list-unreadable', ...revealed.error });
       continue;
     }
+    scenarios = revealed.value.scenarios ?? scenarios;
     for (const next of revealed.value.instances) {
       if (!seen.has(next.key)) {
         seen.add(next.key);
@@ -49,7 +61,7 @@ export function evaluateStatus(fanout: FanoutContext, env: FingerprintEnvironmen
   }
   const order = new Map(fanout.order.map((stage, index) => [stage as string, index]));
   const instances = [...results.values()].sort((a, b) => compareInstances(a, b, order));
-  return { instances, notes };
+  return { instances, notes, complete: everything && notes.length === 0, scenarios };
 }
 
 function judge(

@@ -43,3 +43,13 @@ export function chooseModel(
 export function environmentError(problems: readonly string[]): LlmError {
   return { kind: 'config', message: `the LLM environment variables need fixing:\n  ${problems.join('\n  ')}` };
 }
+
+/**
+ * What the environment decides about the models stages send (so about fingerprints), as a short
+ * key: offline or not, and the override model. Never a credential or a URL.
+ */
+export function modelRuleKey(env: Env): string {
+  const environment = resolveLlmEnvironment(env);
+  if (!environment.ok) return 'invalid';
+  return JSON.stringify([environment.value.chat.kind === 'demo', environment.value.overrideModel]);
+}
