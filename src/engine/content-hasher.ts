@@ -17,6 +17,11 @@ export interface CacheEntry {
   readonly ino: number;
   readonly hashedAt: number;
   readonly hash: FileHash;
+  /**
+   * For databases: the SHA-256 of the file's bytes. Its canonical dump (`hash`) is costly, so a
+   * database whose stat changed but whose bytes did not keeps its hash without a new dump.
+   */
+  readonly bytes?: string;
   /** For JSON-array files whose rows are read one at a time: row id → hash of the row. */
   readonly rows?: Readonly<Record<string, FileHash>>;
 }
@@ -34,6 +39,8 @@ export class ContentHasher {
   private readonly lookedRows = new Map<string, Readonly<Record<string, FileHash>>>();
   /** Every path looked up in this run, present or not: what the run's judgement read. */
   private readonly seen = new Set<string>();
+  /** Canonical-dump hashes of the databases this run dumped, by the hash of their bytes. */
+  private readonly dumpedByBytes = new Map<string, FileHash>();
   private dirty = false;
 
   constructor(
@@ -53,8 +60,13 @@ export class ContentHasher {
     const stats = statOrNull(join(this.root, path));
     if (!stats) return null;
     const cached = this.trusted(path, stats);
-    const hash = cached ? cached.hash : this.hashUncached(join(this.root, path));
-    if (!cached) this.remember(path, stats, hash, undefined);
+    let hash: FileHash;
+    if (cached) hash = cached.hash;
+    else {
+      const content = this.hashContent(join(this.root, path), this.entries[path]);
+      hash = content.hash;
+      this.remember(path, stats, hash, undefined, content.bytes);
+    }
     this.looked.set(path, hash);
     return hash;
   }
@@ -88,21 +100,37 @@ export class ContentHasher {
 
   /** Hash of any file (e.g. a temp output), without remembering it. */
   hashUncached(absolutePath: string): FileHash {
-    return isDatabase(absolutePath) ? this.hashDatabase(absolutePath) : asFileHash(sha256(readFileSync(absolutePath)));
+    return this.hashContent(absolutePath, undefined).hash;
+  }
+
+  /**
+   * The content hash of a file and, for a database, of its bytes. A database whose bytes match
+   * what the cache knew (`known`, or one this run dumped) keeps that hash without a new dump.
+   */
+  hashContent(absolutePath: string, known: CacheEntry | undefined): { hash: FileHash; bytes?: string } {
+    const data = readFileSync(absolutePath);
+    if (!isDatabase(absolutePath)) return { hash: asFileHash(sha256(data)) };
+    const bytes = sha256(data);
+    const dumped = known?.bytes === bytes ? known.hash : this.dumpedByBytes.get(bytes);
+    if (dumped !== undefined) return { hash: dumped, bytes };
+    const hash = this.hashDatabase(absolutePath);
+    this.dumpedByBytes.set(bytes, hash);
+    return { hash, bytes };
   }
 
   /**
    * Record the hash of a file this process just moved into place, so it is not read again. Within
    * the run it is trusted as written; later runs apply the racy rule to it like to any file.
    */
-  adopt(path: string, hash: FileHash): void {
+  adopt(path: string, content: { hash: FileHash; bytes?: string }): void {
+    const { hash } = content;
     this.lookedRows.delete(path);
     const stats = statOrNull(join(this.root, path));
     if (!stats) {
       this.forget(path);
       return;
     }
-    this.remember(path, stats, hash, undefined);
+    this.remember(path, stats, hash, undefined, content.bytes);
     this.looked.set(path, hash);
     this.seen.add(path);
   }
@@ -142,12 +170,19 @@ export class ContentHasher {
     return racy ? null : entry;
   }
 
-  private remember(path: string, stats: Stats, hash: FileHash, rows: Record<string, FileHash> | undefined): CacheEntry {
+  private remember(
+    path: string,
+    stats: Stats,
+    hash: FileHash,
+    rows: Record<string, FileHash> | undefined,
+    bytes?: string,
+  ): CacheEntry {
     const entry: CacheEntry = {
       size: stats.size,
       mtimeMs: stats.mtimeMs,
       ctimeMs: stats.ctimeMs,
       ino: stats.ino,
+      ...(bytes === undefined ? {} : { bytes }),
       hashedAt: this.now(),
       hash,
       ...(rows ? { rows } : {}),

@@ -119,7 +119,7 @@ export async function runStageInstance(
     }
     const outputHashes = commitOutputs(env, instance, tempDir);
     const warnings = result.warnings ?? [];
-    log.write(env, 'built', { warnings });
+    log.write(env, 'built', { warnings }, { onlyIfSomething: true });
     const entry: LockEntry = {
       instance: instance.key,
       fingerprint: fingerprint.hash,
@@ -144,15 +144,19 @@ export async function runStageInstance(
 
 /** Hash every output in its temp place, then rename each into place. */
 function commitOutputs(env: StageRunEnvironment, instance: PlannedInstance, tempDir: string): Record<string, FileHash> {
+  const contents = Object.keys(instance.outputs).map((name) =>
+    env.hasher.hashContent(tempPathFor(tempDir, instance.outputs, name), undefined),
+  );
   const hashes: Record<string, FileHash> = {};
-  for (const name of Object.keys(instance.outputs))
-    hashes[name] = env.hasher.hashUncached(tempPathFor(tempDir, instance.outputs, name));
-  for (const [name, path] of Object.entries(instance.outputs)) {
+  Object.entries(instance.outputs).forEach(([name, path], index) => {
+    const content = contents[index]!;
     mkdirSync(dirname(join(env.root, path)), { recursive: true });
     renameSync(tempPathFor(tempDir, instance.outputs, name), join(env.root, path));
-    env.hasher.adopt(path, hashes[name]!);
+    // Hashed once, here: a database's costly canonical dump is kept with its stat and its bytes.
+    env.hasher.adopt(path, content);
     env.jsonCache.forget(path);
-  }
+    hashes[name] = content.hash;
+  });
   return hashes;
 }
 
@@ -178,11 +182,29 @@ class InstanceLog {
     }
   }
 
-  /** Writes artifacts/<scenario>/logs/<stage>[.<task>].json; returns its path. */
-  write(env: StageRunEnvironment, outcome: string, extra: Record<string, unknown>): string {
+  /**
+   * Writes artifacts/<scenario>/logs/<stage>[.<task>].json; returns its path. A successful instance
+   * that asked no LLM, logged no line and has no warning has nothing to say: its log is not written
+   * (and one an earlier build left is removed, so no log tells an old story).
+   */
+  write(
+    env: StageRunEnvironment,
+    outcome: string,
+    extra: Record<string, unknown>,
+    options: { onlyIfSomething?: boolean } = {},
+  ): string {
     const { ref } = this.instance;
     const file = `${ref.stage}${ref.task ? `.${ref.task}` : ''}.json`;
     const path = join(env.artifactsDir, ...(ref.scenario ? [ref.scenario] : []), 'logs', file);
+    const warnings = extra['warnings'];
+    const nothing =
+      this.structuredRequests.length === 0 &&
+      this.lines.length === 0 &&
+      (!Array.isArray(warnings) || warnings.length === 0);
+    if (options.onlyIfSomething && nothing) {
+      rmSync(join(env.root, path), { force: true });
+      return path;
+    }
     const body = {
       instance: this.instance.key,
       outcome,
