@@ -9,12 +9,18 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { runSandboxed, type SandboxOptions } from '../src/sandbox/run-sandboxed.js';
 import { namespaceSupport } from '../src/sandbox/namespace-support.js';
 import { describeSandboxNotice, type SandboxNotice } from '../src/sandbox/sandbox-notice.js';
 import { describeSandboxOutcome } from '../src/sandbox/describe-sandbox-outcome.js';
 import { permissionFlag, wrapCommand } from '../src/sandbox/child-command.js';
+import { sandboxedSqlCheck } from '../src/sandbox/sandboxed-sql-check.js';
 import type { SandboxOutcome } from '../src/sandbox/sandbox-outcome.js';
+import { buildSeedDatabase } from '../src/sqlite/seed-database.js';
+import { canonicalDump } from '../src/sqlite/canonical-dump.js';
+import type { SchemaAnswer } from '../src/sqlite/apply-schema.js';
+import type { SampleAnswer } from '../src/sqlite/sample-inserts.js';
 import type { TestEntryInput } from './support/sandbox-test-entry.js';
 
 const ENTRY = fileURLToPath(new URL('./support/sandbox-test-entry.js', import.meta.url));
@@ -212,6 +218,94 @@ test('the network is unreachable from inside the namespace', async () => {
     assert.equal(control.kind === 'ok' ? control.value : control, 'connected');
   } finally {
     server.close();
+  }
+});
+
+test('the SQL check entry refuses ATTACH and VACUUM INTO before they run, and no file appears', async () => {
+  await withFolder('awm-sandbox-guard-', async (folder) => {
+    const schema: SchemaAnswer = {
+      tables: [
+        {
+          name: 'notes',
+          ddl: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT DEFAULT 'ATTACH me')",
+          indexes: [`VACUUM INTO '${folder}/y.db'`],
+        },
+        { name: 't', ddl: `ATTACH DATABASE '${folder}/x.db' AS x; CREATE TABLE x.t(a)` },
+      ],
+    };
+    const outcome = await sandboxedSqlCheck({ schema }, { namespaces: 'off' });
+    assert.is(outcome.kind, 'ok', JSON.stringify(outcome));
+    if (outcome.kind !== 'ok') return;
+    assert.equal(
+      outcome.value.schema.tableProblems.map((problem) => [problem.table, problem.part, problem.error]),
+      [
+        [
+          'notes',
+          'index',
+          `statement 1 (VACUUM INTO '${folder}/y.db') is refused: VACUUM INTO writes a copy of the database to a file; leave it out (a plain VACUUM is allowed)`,
+        ],
+        [
+          't',
+          'table',
+          `statement 1 (ATTACH DATABASE '${folder}/x.db' AS x) is refused: ATTACH opens or creates another database file; keep every table in this one database and leave ATTACH out`,
+        ],
+      ],
+    );
+    assert.is(outcome.value.sample, null);
+    assert.is(existsSync(join(folder, 'x.db')), false);
+    assert.is(existsSync(join(folder, 'y.db')), false);
+  });
+});
+
+test('the SQL check entry returns what the in-process checks find, seed database included', async () => {
+  const schema: SchemaAnswer = {
+    tables: [
+      {
+        name: 'users',
+        ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT DEFAULT CURRENT_TIMESTAMP)',
+        indexes: [],
+      },
+      {
+        name: 'orders',
+        ddl: 'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id))',
+        indexes: [],
+      },
+      {
+        name: 'tags',
+        ddl: 'CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT REFERENCES labels(name))',
+        indexes: [],
+      },
+    ],
+  };
+  const sample: SampleAnswer = {
+    tables: [
+      { table_name: 'users', reasoning: '', insert_statements: ["INSERT INTO users (id, name) VALUES (1, 'Ada')"] },
+      {
+        table_name: 'orders',
+        reasoning: '',
+        insert_statements: [
+          'INSERT INTO orders (id, user_id) VALUES (1, 1)',
+          'INSERT INTO orders (id, user_id) VALUES (2, 9)',
+        ],
+      },
+    ],
+  };
+  const clock = '2026-03-02T09:00:00Z';
+  const outcome = await sandboxedSqlCheck({ schema, sample, clock, includeSeed: true });
+  assert.is(outcome.kind, 'ok', JSON.stringify(outcome));
+  if (outcome.kind !== 'ok' || outcome.value.sample === null) return;
+  const local = buildSeedDatabase(schema, sample, new Date(clock));
+  try {
+    assert.equal(outcome.value.sample.statements, JSON.parse(JSON.stringify(local.statements)));
+    assert.equal(outcome.value.sample.emptyTables, ['tags']);
+    assert.equal(outcome.value.schema.foreignKeyProblems, [
+      { table: 'tags', error: 'tags(label) references table "labels", which does not exist' },
+    ]);
+    const seed = new Database(Buffer.from(outcome.value.sample.seedBase64 ?? '', 'base64'));
+    assert.equal(canonicalDump(seed), canonicalDump(local.db));
+    seed.close();
+  } finally {
+    local.db.close();
   }
 });
 
