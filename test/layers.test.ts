@@ -24,8 +24,9 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
   sqlite: {},
   synthesis: { sqlite: 'any', 'stage-api': 'types' },
   testing: { llm: 'any' },
+  sandbox: { sqlite: 'any' },
   util: {},
-  stages: { 'stage-api': 'any', synthesis: 'any', sqlite: 'any' },
+  stages: { 'stage-api': 'any', synthesis: 'any', sqlite: 'any', sandbox: 'any' },
 };
 
 /** Files of another subsystem that a subsystem may import (narrower than the folder). */
@@ -34,8 +35,17 @@ const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly strin
   engine: { sqlite: ['src/sqlite/canonical-dump.ts', 'src/sqlite/identifiers.ts'] },
 };
 
-/** Only these files may touch `process` (the CLI gives everything else a CliIo). */
-const PROCESS_ALLOWED = ['src/cli.ts'];
+/**
+ * Only these files may touch `process` (the CLI gives everything else a CliIo): cli.ts, and the
+ * sandbox, which starts and kills child processes (run-sandboxed.ts, sandboxed-run.ts) and whose
+ * child-entry.ts is the main module of the child process itself.
+ */
+const PROCESS_ALLOWED = [
+  'src/cli.ts',
+  'src/sandbox/run-sandboxed.ts',
+  'src/sandbox/sandboxed-run.ts',
+  'src/sandbox/child-entry.ts',
+];
 
 interface Import {
   readonly from: string;
@@ -145,7 +155,7 @@ test('no import cycles, type-only imports included', () => {
   assert.equal(cycles, []);
 });
 
-test('only cli.ts touches process', () => {
+test('only cli.ts (and the sandbox, which runs child processes) touches process', () => {
   const offenders = files
     .map((file) => relative(REPO_ROOT, file))
     .filter(

@@ -25,6 +25,11 @@ export interface TableProblem {
   readonly error: string;
 }
 
+/** Opens the scratch database a function builds in; the sandboxed check passes one behind the statement guard. */
+export type OpenDatabase = () => Database.Database;
+
+export const openInMemory: OpenDatabase = () => new Database(':memory:');
+
 export interface ApplyOptions {
   /** When set, wall-clock defaults (`DEFAULT CURRENT_TIMESTAMP`) are pinned to this instant. */
   readonly clock?: Date | null;
@@ -76,8 +81,8 @@ function applyTable(
  * The part of a schema that runs: tables whose DDL created them, with the indexes that ran. Later
  * stages are shown only these, so they never plan rows or tools for a table that cannot exist.
  */
-export function usableSchema(schema: SchemaAnswer): SchemaAnswer {
-  const db = new Database(':memory:');
+export function usableSchema(schema: SchemaAnswer, openDatabase: OpenDatabase = openInMemory): SchemaAnswer {
+  const db = openDatabase();
   try {
     const problems = applySchema(db, schema);
     const broken = new Set(problems.filter((problem) => problem.part === 'table').map((problem) => problem.position));

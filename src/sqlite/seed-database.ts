@@ -2,9 +2,9 @@
 // sample inserts that run. Built in memory — the sample stage's check and the seed file are the
 // same build — and written out with serialize(), so no journal or half-written file is left behind.
 import { writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { runSampleInserts, signedInUserProblem, type SampleAnswer, type StatementOutcome } from './sample-inserts.js';
-import { applySchema, usableSchema, type SchemaAnswer } from './apply-schema.js';
+import { applySchema, openInMemory, usableSchema, type OpenDatabase, type SchemaAnswer } from './apply-schema.js';
 
 export interface SeedBuild {
   readonly db: Database.Database;
@@ -14,10 +14,15 @@ export interface SeedBuild {
 }
 
 /** An in-memory database from the usable part of `schema` plus the sample inserts. Close it after use. */
-export function buildSeedDatabase(schema: SchemaAnswer, sample: SampleAnswer, clock: Date): SeedBuild {
-  const db = new Database(':memory:');
+export function buildSeedDatabase(
+  schema: SchemaAnswer,
+  sample: SampleAnswer,
+  clock: Date,
+  openDatabase: OpenDatabase = openInMemory,
+): SeedBuild {
+  const db = openDatabase();
   try {
-    applySchema(db, usableSchema(schema), { clock });
+    applySchema(db, usableSchema(schema, openDatabase), { clock });
     const statements = runSampleInserts(db, sample, clock);
     return { db, statements, signedInUserProblem: signedInUserProblem(db) };
   } catch (error) {

@@ -1,0 +1,112 @@
+// Runs untrusted work (an entry module's default export) in a child Node process with as little
+// authority as the machine allows, and says how it ended. The one door into the sandbox: the env
+// host and the verifier runner will call this too. The contract is in README.md.
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childEnvironment, nodeCommand, wrapCommand, type Wrapping } from './child-command.js';
+import { namespaceSupport } from './namespace-support.js';
+import { namespacesUnavailableNotice, type SandboxNotice } from './sandbox-notice.js';
+import type { SandboxOutcome } from './sandbox-outcome.js';
+import { encodeRequestFrame } from './sandbox-protocol.js';
+import { SandboxedRun } from './sandboxed-run.js';
+
+export interface SandboxRequest<I> {
+  /** Absolute path of a compiled ES module whose default export is a SandboxEntry (sandbox-entry.ts). */
+  readonly entry: string;
+  /** JSON-serializable; the child receives a copy. */
+  readonly input: I;
+}
+
+export interface SandboxOptions {
+  /** Wall-clock limit from spawn (child start-up included); default 10 000. */
+  readonly timeoutMs?: number;
+  /** The JS heap limit, and what the child may allocate beyond Node's own baseline; default 256. */
+  readonly memoryMb?: number;
+  /** Largest answer accepted, in bytes of JSON; default 8 MiB. */
+  readonly maxResultBytes?: number;
+  /** Aborting kills the child at once: the outcome is `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** The one writable folder. Default: a fresh temporary folder, removed afterwards; a given folder is kept. */
+  readonly scratchDir?: string;
+  /** Variables for the child, given explicitly: the parent's environment is never inherited. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `auto` uses namespaces where the machine allows them; `off` never does (tests, debugging). */
+  readonly namespaces?: 'auto' | 'off';
+  /** Receives the notice when children run without namespaces: once per reason for each function passed (pass one long-lived function). */
+  readonly onNotice?: (notice: SandboxNotice) => void;
+}
+
+export const SANDBOX_DEFAULTS = { timeoutMs: 10_000, memoryMb: 256, maxResultBytes: 8 * 1024 * 1024 } as const;
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.js', import.meta.url));
+const TURNED_OFF = "namespaces were turned off by the caller (namespaces: 'off')";
+/** Reasons each callback has been told about: a long-lived callback (a logger) hears each reason once. */
+const noticesGiven = new WeakMap<(notice: SandboxNotice) => void, Set<string>>();
+
+/** `value` is what the entry returned, parsed from JSON but not validated: check it if the entry is untrusted. */
+export async function runSandboxed<O = unknown, I = unknown>(
+  request: SandboxRequest<I>,
+  options: SandboxOptions = {},
+): Promise<SandboxOutcome<O>> {
+  if (!isAbsolute(request.entry))
+    throw new Error(`internal error: a sandbox entry must be an absolute path, got ${request.entry}`);
+  const limits = { ...SANDBOX_DEFAULTS, ...definedOnly(options) };
+  if (!(limits.timeoutMs > 0 && limits.memoryMb >= 16 && limits.maxResultBytes > 0)) {
+    throw new Error(`internal error: sandbox limits out of range: ${JSON.stringify(limits)}`);
+  }
+  const wrapping = await chooseWrapping(options);
+  if (options.signal?.aborted)
+    return { kind: 'cancelled', isolation: wrapping.isolation, durationMs: 0 } as SandboxOutcome<O>;
+  const ownScratch = options.scratchDir === undefined;
+  const scratchDir = realpathSync(options.scratchDir ?? mkdtempSync(join(tmpdir(), 'awm-sandbox-')));
+  try {
+    const program = nodeCommand({
+      nodePath: process.execPath,
+      nodeVersion: process.version,
+      scratchDir,
+      memoryMb: limits.memoryMb,
+      childEntry: CHILD_ENTRY,
+    });
+    const run = new SandboxedRun({
+      command: wrapCommand({ wrapping, scratchDir, memoryMb: limits.memoryMb, program }),
+      env: childEnvironment(scratchDir, options.env),
+      cwd: scratchDir,
+      request: encodeRequestFrame({ entry: request.entry, input: request.input, scratchDir }),
+      isolation: wrapping.isolation,
+      timeoutMs: limits.timeoutMs,
+      memoryMb: limits.memoryMb,
+      maxResultBytes: limits.maxResultBytes,
+      signal: options.signal,
+    });
+    return (await run.outcome) as SandboxOutcome<O>;
+  } finally {
+    if (ownScratch) rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+async function chooseWrapping(options: SandboxOptions): Promise<Wrapping> {
+  const support =
+    options.namespaces === 'off'
+      ? { available: false as const, reason: TURNED_OFF }
+      : await namespaceSupport(process.execPath);
+  if (support.available) return { isolation: 'namespaces', tools: support.tools };
+  const onNotice = options.onNotice;
+  if (onNotice !== undefined) {
+    const told = noticesGiven.get(onNotice) ?? new Set<string>();
+    noticesGiven.set(onNotice, told);
+    if (!told.has(support.reason)) {
+      told.add(support.reason);
+      onNotice(namespacesUnavailableNotice(support.reason));
+    }
+  }
+  return { isolation: 'none' };
+}
+
+function definedOnly(options: SandboxOptions): Partial<typeof SANDBOX_DEFAULTS> {
+  const { timeoutMs, memoryMb, maxResultBytes } = options;
+  return Object.fromEntries(
+    Object.entries({ timeoutMs, memoryMb, maxResultBytes }).filter(([, value]) => value !== undefined),
+  );
+}
