@@ -7,7 +7,6 @@ import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { provenClean, type StatFile } from '../src/engine/clean-stamp.js';
-import { ContentHasher } from '../src/engine/content-hasher.js';
 import { modelRuleKey } from '../src/llm/model-choice.js';
 import { TempProject } from './support/cli-rig.js';
 import { greetingFiles } from './support/greeting-fixture.js';
@@ -151,7 +150,8 @@ Proof(
       ];
       return { size, mtimeMs, ctimeMs, ino };
     };
-    const proven = () => provenClean(project.dir, modelRuleKey({}), new ContentHasher(project.dir, null), recorded);
+    // The clock stands still, so the racy prompt never counts as settled between the two looks.
+    const proven = () => provenClean(project.dir, modelRuleKey({}), recorded, () => 0);
     assert.ok(proven(), 'with nothing changed the proof holds');
     writeFileSync(
       join(project.dir, 'prompts/greeting.md'),
@@ -160,5 +160,15 @@ Proof(
     assert.is(proven(), null);
   },
 );
+
+Proof('a racy file confirmed by its content after the margin is settled: the proof stops re-reading it', async () => {
+  const stamp = (): { paths: string[]; racy: Record<string, string> } =>
+    JSON.parse(project.read('.awm/state/clean.json'));
+  const prompt = stamp().paths.indexOf('prompts/greeting.md');
+  assert.ok(stamp().racy[prompt] !== undefined);
+  assert.ok(provenClean(project.dir, modelRuleKey({}), undefined, () => Date.now() + 60_000));
+  assert.is(stamp().racy[prompt], undefined, 'settled once confirmed with its stamps older than the margin');
+  assert.ok(provenClean(project.dir, modelRuleKey({})), 'and the proof still holds');
+});
 
 Proof.run();

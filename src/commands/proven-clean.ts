@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MUTEX_FILE } from '../engine/build-mutex.js';
 import { provenClean, type CleanProject } from '../engine/clean-stamp.js';
-import { ContentHasher } from '../engine/content-hasher.js';
 import { countOutcomes, type BuildEvent, type Outcome } from '../engine/events.js';
 import { instanceKey } from '../engine/instance.js';
 import type { InstanceStatus, StatusReport } from '../engine/status.js';
@@ -17,7 +16,7 @@ import type { CliIo } from './io.js';
 
 /** The proven-clean project, or null when the full path must judge. */
 export function cleanProject(root: string, io: Pick<CliIo, 'env'>): CleanProject | null {
-  return provenClean(root, modelRuleKey(io.env), new ContentHasher(root, null));
+  return provenClean(root, modelRuleKey(io.env));
 }
 
 /** Targets against the proven graph, or the exit code after printing what is wrong with them. */

@@ -12,10 +12,10 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fanout } from '../config/types.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
-import { asScenarioId, asStageId, asTaskId, type FileHash, type ScenarioId, type StageId } from '../util/brand.js';
+import { asScenarioId, asStageId, asTaskId, type ScenarioId, type StageId } from '../util/brand.js';
 import { sha256 } from '../util/hash.js';
 import { isRecord } from '../util/is-record.js';
-import { RACY_MARGIN_MS, type ContentHasher } from './content-hasher.js';
+import { isDatabase, RACY_MARGIN_MS, type ContentHasher } from './content-hasher.js';
 import type { InstanceRef } from './instance.js';
 import { STATE_DIR } from './project-state.js';
 
@@ -54,7 +54,10 @@ interface StampFile {
   /** Every file the judgement read, and per file [size, mtimeMs, ctimeMs, inode] in `stats`. */
   readonly paths: readonly string[];
   readonly stats: readonly number[];
-  /** Hashes of the files that changed in the same instant they were hashed, by index in `paths`. */
+  /**
+   * For files that changed in the same instant they were hashed, by index in `paths`: the SHA-256
+   * of their bytes, compared on every use until a later use finds them settled.
+   */
   readonly racy: Readonly<Record<string, string>>;
   readonly stages: readonly [id: string, fanout: Fanout, upstream: string[]][];
   /** Distinct scenario and task ids; `instances` is [stage, scenario, task] indexes, -1 for none. */
@@ -73,16 +76,17 @@ const STATS_PER_FILE = 4;
 export function provenClean(
   root: string,
   llmKey: string,
-  hasher: Pick<ContentHasher, 'hashUncached'>,
   stat: StatFile = statFile,
+  now: () => number = Date.now,
 ): CleanProject | null {
   const stamp = readStamp(root);
   if (!stamp || stamp.format !== STAMP_FORMAT || stamp.llm !== llmKey || stamp.awm !== awmIdentity()) return null;
   // A journal means a build was cut short since: its outputs are not in awm.lock yet.
   if (statSync(join(root, STATE_DIR, 'lock-journal.jsonl'), { throwIfNoEntry: false })) return null;
   for (let index = 0; index < stamp.paths.length; index += 1) {
-    if (!unchanged(root, stamp, index, hasher, stat)) return null;
+    if (!unchanged(root, stamp, index, stat)) return null;
   }
+  settle(root, stamp, now());
   const stages = stamp.stages.map(([id, fanout, upstream]) => ({
     id: asStageId(id),
     fanout,
@@ -124,7 +128,12 @@ export function recordClean(
   for (const [path, entry] of hasher.lookedUp()) {
     // Something read was missing: the graph cannot have been fresh.
     if (entry === null) return forgetClean(root);
-    if (Math.max(entry.mtimeMs, entry.ctimeMs) >= entry.hashedAt - RACY_MARGIN_MS) racy[paths.length] = entry.hash;
+    if (Math.max(entry.mtimeMs, entry.ctimeMs) >= entry.hashedAt - RACY_MARGIN_MS) {
+      // A database's hash is of its canonical dump; what the proof compares is its bytes.
+      const bytes = isDatabase(path) ? entry.bytes : entry.hash;
+      if (bytes === undefined) return forgetClean(root);
+      racy[paths.length] = bytes;
+    }
     paths.push(path);
     stats.push(entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino);
   }
@@ -149,10 +158,29 @@ export function recordClean(
     instances,
     scenarios,
   };
-  atomicWriteFile(
-    join(root, STATE_DIR, STAMP_FILE),
-    JSON.stringify({ ...stamp, check: sha256(JSON.stringify(stamp)) }),
+  writeStamp(root, stamp);
+}
+
+function writeStamp(root: string, stamp: StampFile): void {
+  const { check: _check, ...rest } = stamp;
+  atomicWriteFile(join(root, STATE_DIR, STAMP_FILE), JSON.stringify({ ...rest, check: sha256(JSON.stringify(rest)) }));
+}
+
+/**
+ * A racy file whose content was just confirmed, and whose stamps are now older than the margin,
+ * cannot change again unseen: a later change would carry a later stamp. Such files lose their
+ * hash, so the next use is a stat only. (The proof is rewritten once, when any settle.)
+ */
+function settle(root: string, stamp: StampFile, now: number): void {
+  const racy = Object.entries(stamp.racy);
+  if (racy.length === 0) return;
+  const left = Object.fromEntries(
+    racy.filter(([index]) => {
+      const at = Number(index) * STATS_PER_FILE;
+      return Math.max(stamp.stats[at + 1] ?? 0, stamp.stats[at + 2] ?? 0) >= now - RACY_MARGIN_MS;
+    }),
   );
+  if (Object.keys(left).length < racy.length) writeStamp(root, { ...stamp, racy: left });
 }
 
 /** Distinct strings, each given the index of its first appearance. */
@@ -185,13 +213,7 @@ function statFile(path: string): ReturnType<StatFile> {
   return stats?.isFile() ? stats : null;
 }
 
-function unchanged(
-  root: string,
-  stamp: StampFile,
-  index: number,
-  hasher: Pick<ContentHasher, 'hashUncached'>,
-  stat: StatFile,
-): boolean {
+function unchanged(root: string, stamp: StampFile, index: number, stat: StatFile): boolean {
   const path = join(root, stamp.paths[index]!);
   const at = index * STATS_PER_FILE;
   const stats = stat(path);
@@ -203,9 +225,9 @@ function unchanged(
     stats.ino !== stamp.stats[at + 3]
   )
     return false;
-  const hash = stamp.racy[index];
+  const bytes = stamp.racy[index];
   // Changed in the same instant it was hashed: only its content can tell.
-  return hash === undefined || hasher.hashUncached(path) === (hash as FileHash);
+  return bytes === undefined || sha256(readFileSync(path)) === bytes;
 }
 
 function readStamp(root: string): StampFile | null {
