@@ -12,18 +12,19 @@
 // --runs   runs of each command per project, of which the median counts
 // --keep   keep the temp projects (their folders are printed) instead of deleting them
 //
-// Each project is built once (the first build is timed too), then built again to settle the stat
-// cache, then `awm --help` (the startup baseline), the no-op build, status and check run in
-// rounds, each command once per round, so that machine noise affects all of them alike. Times are
-// wall times of whole CLI processes, spawned without a shell; peak memory is the child's max RSS,
-// which it writes at exit from a one-line `--import` hook (`process.resourceUsage().maxRSS`;
-// it agrees with GNU `/usr/bin/time -f %M` to 0.1 MiB, and needs nothing installed); the median
-// over the runs is reported, and the largest too, since a run's peak depends on when GC ran.
+// Each project is built once (the first build is timed), then built again (timed too: that first
+// no-op re-hashes every output the build wrote, which settles the stat cache), then `awm --help`
+// (the startup baseline), the no-op build, status and check run in rounds, each command once per
+// round, so that machine noise affects all of them alike. Times are wall times of whole CLI
+// processes, spawned without a shell. Peak memory is the child's max RSS, which it writes at exit
+// from a one-line `--import` hook (`process.resourceUsage().maxRSS`; it agrees with GNU
+// `/usr/bin/time -f %M` to 0.1 MiB and needs nothing installed); the median over the runs is
+// reported, and the largest too, since a run's peak depends on when GC ran.
 // A line fitted by least squares through the synthetic sizes splits each command's median into a
 // fixed cost and a cost per instance. The script fails only when awm fails (or a no-op build
 // builds something), never because a target is missed. LLM variables of the shell are not passed
 // on, so every run is offline.
-import { argv, fs, os, path } from 'zx';
+import { $, argv, fs, os, path } from 'zx';
 import { performance } from 'node:perf_hooks';
 import { AwmRunner, fitLine, measureInterleaved, median } from './bench/measure.mjs';
 import { makeRealProject } from './bench/real-project.mjs';
@@ -59,7 +60,11 @@ async function measureProject(project) {
   const first = await runOk(project, firstArgs);
   const instances = builtCounts(first.stdout).built;
   console.log(`${ms(first.ms)}`);
-  await runOk(project, ['build']); // settles the stat cache (files written in the same instant are re-hashed once)
+  // The first build hashes its outputs as it writes them, too close to their mtime to be trusted
+  // later ("racy"), so the first no-op after it re-hashes them all (SQLite files by a dump): timed
+  // apart, since it settles the stat cache for the runs that follow.
+  const settling = await runOk(project, ['build']);
+  await $({ nothrow: true, quiet: true })`sync`; // so that writing back the first build's files does not slow the timed runs
   const samples = await measureInterleaved(COMMANDS, runs, (args) => runOk(project, args), (name, result) => {
     if (name === 'build' && builtCounts(result.stdout).built !== 0) throw new Error(`the no-op build built something:\n${result.stdout}`);
   });
@@ -71,7 +76,7 @@ async function measureProject(project) {
       return [name, { medianMs, ratioToHelp: medianMs / helpMs, peakMiB: median(rss), worstPeakMiB: Math.max(...rss) }];
     }),
   );
-  return { ...project, instances, runs, firstBuild: { args: firstArgs, ms: first.ms, maxRssMiB: first.maxRssMiB }, commands };
+  return { ...project, instances, runs, firstBuild: { args: firstArgs, ms: first.ms, maxRssMiB: first.maxRssMiB }, settling: { ms: settling.ms, maxRssMiB: settling.maxRssMiB }, commands };
 }
 
 async function withProject(kind, scenarios, make) {

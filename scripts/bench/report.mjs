@@ -30,6 +30,7 @@ export function projectReport(project) {
   const lines = [
     `${project.title}: ${count(project.scenarios)} scenarios, ${count(project.instances)} instances`,
     `  first build (${project.firstBuild.args.join(' ')}): ${ms(project.firstBuild.ms)}, peak RSS ${mib(project.firstBuild.maxRssMiB)}`,
+    `  first no-op build after it (re-hashes all outputs): ${ms(project.settling.ms)}, peak RSS ${mib(project.settling.maxRssMiB)}`,
     `  no-op commands, median of ${project.runs} interleaved runs each:`,
     table(rows, '    '),
   ];
@@ -48,7 +49,7 @@ export function scalingReport(projects, fits) {
 }
 
 export function summaryTable(projects) {
-  const rows = [['project', 'scenarios', 'instances', 'first build', '--help', 'no-op build', '', 'status', '', 'check', '', 'peak RSS build / status (median)']];
+  const rows = [['project', 'scenarios', 'instances', 'first build', 'first no-op', '--help', 'no-op build', '', 'status', '', 'check', '', 'peak RSS build / status (median)']];
   for (const project of projects) {
     const { help, build, status, check } = project.commands;
     rows.push([
@@ -56,6 +57,7 @@ export function summaryTable(projects) {
       count(project.scenarios),
       count(project.instances),
       ms(project.firstBuild.ms),
+      ms(project.settling.ms),
       ms(help.medianMs),
       ms(build.medianMs),
       times(build.ratioToHelp),
