@@ -32,6 +32,7 @@ import { makeSyntheticProject, syntheticInstances } from './bench/synthetic-proj
 import { COMMANDS, ms, projectReport, scalingReport, summaryTable, targetsReport } from './bench/report.mjs';
 
 const started = performance.now();
+const loadAtStart = os.loadavg()[0];
 const sizes = String(argv.sizes ?? '100,1000,3000').split(',').map(Number).filter((size) => size > 0);
 const realScenarios = Number(argv.real ?? 1000);
 const runs = Number(argv.runs ?? 7);
@@ -112,6 +113,8 @@ try {
   console.log('targets of the issue (for reading; never the exit code):');
   console.log(targetsReport([...synthetic, ...real], fits));
   console.log(`wall time of the benchmark: ${ms(performance.now() - started)}`);
+  // Other work on the machine slows every figure; the interleaving only keeps the ratios fair.
+  console.log(`1-minute load average: ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end, on ${os.cpus().length} CPUs`);
 } catch (error) {
   console.error(`\nbench-noop: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
