@@ -1,180 +1,155 @@
 #!/usr/bin/env node
-// Benchmark: how long a no-op `awm build` and `awm status` take on a big project.
-// Makes a synthetic project of SCENARIOS scenarios × 7 per-scenario stages (plus the global
-// scenario-list stage) whose outputs have realistic sizes, builds it once with a local fake stage,
-// then times the no-op build and status as whole CLI processes and prints the medians.
+// Benchmark: how long the commands users run all the time (a no-op `awm build`, `awm status`,
+// `awm check`) take on big projects, how that scales, and what memory they use.
 //
-//   node scripts/bench-noop.mjs [--scenarios 1000] [--runs 7] [--keep]
-import { $, argv, fs, path, os } from 'zx';
+//   node scripts/bench-noop.mjs [--sizes 100,1000,3000] [--real 1000] [--runs 7] [--keep]
+//   quick: node scripts/bench-noop.mjs --sizes 100,1000 --real 100 --runs 3
+//
+// --sizes  scenarios of the synthetic projects (7 per-scenario stages, realistic artifact sizes,
+//          a local fake stage; see bench/synthetic-project.mjs); 0 skips them
+// --real   scenarios of the real project (awm's own stages with the offline demo provider, the
+//          demo's recorded answers copied under varied ids; see bench/real-project.mjs); 0 skips it
+// --runs   runs of each command per project, of which the median counts
+// --keep   keep the temp projects (their folders are printed) instead of deleting them
+//
+// Each project is built once (the first build is timed), then built again (timed too: that first
+// no-op re-hashes every output the build wrote, which settles the stat cache), then `awm --help`
+// (the startup baseline), the no-op build, status and check run in rounds, each command once per
+// round, so that machine noise affects all of them alike. Times are wall times of whole CLI
+// processes, spawned without a shell. Peak memory is the child's max RSS, which it writes at exit
+// from a one-line `--import` hook (`process.resourceUsage().maxRSS`; it agrees with GNU
+// `/usr/bin/time -f %M` to 0.1 MiB and needs nothing installed); the median over the runs is
+// reported, and the largest too, since a run's peak depends on when GC ran.
+// A line fitted by least squares through the synthetic sizes splits each command's median into a
+// fixed cost and a cost per instance. The script fails only when awm fails (or a no-op build
+// builds something), never because a target is missed. LLM variables of the shell are not passed
+// on, so every run is offline.
+import { $, argv, fs, os, path } from 'zx';
 import { performance } from 'node:perf_hooks';
+import { AwmRunner, fitLine, measureInterleaved, median } from './bench/measure.mjs';
+import { makeRealProject } from './bench/real-project.mjs';
+import { makeSyntheticProject, syntheticInstances } from './bench/synthetic-project.mjs';
+import { COMMANDS, ms, projectReport, scalingReport, summaryTable, targetsReport } from './bench/report.mjs';
 
-$.verbose = false;
-const scenarios = Number(argv.scenarios ?? 1000);
+const started = performance.now();
+const loadAtStart = os.loadavg()[0];
+const sizes = String(argv.sizes ?? '100,1000,3000')
+  .split(',')
+  .map(Number)
+  .filter((size) => size > 0);
+const realScenarios = Number(argv.real ?? 1000);
 const runs = Number(argv.runs ?? 7);
+const keep = Boolean(argv.keep);
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const bin = path.join(repo, 'bin', 'awm.js');
-const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'awm-bench-'));
+const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'awm-bench-'));
+const awm = new AwmRunner(path.join(repo, 'bin', 'awm.js'), scratch);
 
-// Realistic sizes from the reference run (community-run-8-scenarios): tasks ~2.5 KB, schema
-// ~14 KB, sample ~33 KB, seed DB ~100 KB, spec ~28 KB, env code ~55 KB, verifiers ~125 KB.
-const STAGES = [
-  { id: 'scenario', reads: { row: 'scenarios.list[{scenario}]' }, out: { scenario: 'scenario.json' }, bytes: 1_500 },
-  { id: 'tasks', reads: { scenario: 'scenario.scenario' }, out: { tasks: 'tasks.json' }, bytes: 2_500, prompt: true },
-  {
-    id: 'schema',
-    reads: { scenario: 'scenario.scenario', tasks: 'tasks.tasks' },
-    out: { schema: 'schema.json' },
-    bytes: 14_000,
-    prompt: true,
-  },
-  {
-    id: 'sample',
-    reads: { tasks: 'tasks.tasks', schema: 'schema.schema' },
-    out: { sample: 'sample.json', seed_db: 'seed.db' },
-    bytes: 33_000,
-    prompt: true,
-  },
-  {
-    id: 'spec',
-    reads: { tasks: 'tasks.tasks', schema: 'schema.schema' },
-    out: { spec: 'spec.json' },
-    bytes: 28_000,
-    prompt: true,
-  },
-  {
-    id: 'env',
-    reads: { spec: 'spec.spec', schema: 'schema.schema' },
-    out: { env: 'env.json' },
-    bytes: 55_000,
-    prompt: true,
-  },
-  {
-    id: 'verifiers',
-    reads: { tasks: 'tasks.tasks', seed: 'sample.seed_db' },
-    out: { verifiers: 'verifiers.json' },
-    bytes: 125_000,
-    prompt: true,
-  },
-];
+/** Runs `awm args` in the project; a failed command is an error of the benchmark. */
+async function runOk(project, args) {
+  const result = await awm.run(project.dir, args, project.env);
+  if (result.code !== 0)
+    throw new Error(
+      `awm ${args.join(' ')} failed (exit ${result.code}) in ${project.dir}:\n${result.stderr}${result.stdout}`,
+    );
+  return result;
+}
 
-function pipelineYaml() {
-  const lines = [
-    'version: 1',
-    'world_clock: "2026-03-02T09:00:00Z"',
-    'scenarios:',
-    '  from: scenarios.list',
-    'stages:',
-    '  scenarios:',
-    '    code: stages/list.mjs',
-    '    inputs:',
-    '      names: file:data/names.json',
-    '    outputs:',
-    '      list: artifacts/scenarios.json',
-  ];
-  for (const stage of STAGES) {
-    lines.push(`  ${stage.id}:`, '    foreach: scenario', '    code: stages/fake.mjs');
-    if (stage.prompt) lines.push('    prompts:', `      main: prompts/${stage.id}.md`);
-    lines.push('    inputs:', ...Object.entries(stage.reads).map(([name, ref]) => `      ${name}: ${ref}`));
-    lines.push(
-      '    outputs:',
-      ...Object.entries(stage.out).map(([name, file]) => `      ${name}: artifacts/{scenario}/${file}`),
-    );
-    lines.push(
-      '    params:',
-      `      bytes: ${stage.bytes}`,
-      `      outputs: [${Object.keys(stage.out).join(', ')}]`,
-      `      first_input: ${Object.keys(stage.reads)[0]}`,
-    );
+/** The build summary line's counts, e.g. `awm: built 7001, fresh 0, failed 0, skipped 0 in 12s`. */
+function builtCounts(stdout) {
+  const match = /built (\d+), fresh (\d+), failed (\d+)/.exec(stdout);
+  if (!match) throw new Error(`no build summary in the output:\n${stdout}`);
+  return { built: Number(match[1]), fresh: Number(match[2]), failed: Number(match[3]) };
+}
+
+async function measureProject(project) {
+  const firstArgs = project.kind === 'synthetic' ? ['build', '--jobs', '8'] : ['build'];
+  process.stdout.write(`building the ${project.kind} project of ${project.scenarios} scenarios in ${project.dir} … `);
+  const first = await runOk(project, firstArgs);
+  const instances = builtCounts(first.stdout).built;
+  console.log(`${ms(first.ms)}`);
+  // The first build hashes its outputs as it writes them, too close to their mtime to be trusted
+  // later ("racy"), so the first no-op after it re-hashes them all (SQLite files by a dump): timed
+  // apart, since it settles the stat cache for the runs that follow.
+  const settling = await runOk(project, ['build']);
+  await $({ nothrow: true, quiet: true })`sync`; // so that writing back the first build's files does not slow the timed runs
+  const samples = await measureInterleaved(
+    COMMANDS,
+    runs,
+    (args) => runOk(project, args),
+    (name, result) => {
+      if (name === 'build' && builtCounts(result.stdout).built !== 0)
+        throw new Error(`the no-op build built something:\n${result.stdout}`);
+    },
+  );
+  const helpMs = median(samples.help.ms);
+  const commands = Object.fromEntries(
+    COMMANDS.map(({ name }) => {
+      const medianMs = median(samples[name].ms);
+      const rss = samples[name].maxRssMiB;
+      return [name, { medianMs, ratioToHelp: medianMs / helpMs, peakMiB: median(rss), worstPeakMiB: Math.max(...rss) }];
+    }),
+  );
+  return {
+    ...project,
+    instances,
+    runs,
+    firstBuild: { args: firstArgs, ms: first.ms, maxRssMiB: first.maxRssMiB },
+    settling: { ms: settling.ms, maxRssMiB: settling.maxRssMiB },
+    commands,
+  };
+}
+
+async function withProject(kind, scenarios, make) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `awm-bench-${kind}-`));
+  try {
+    const env = (await make(dir)) ?? {};
+    const title = kind === 'synthetic' ? 'synthetic project' : 'real project (awm stages, offline demo provider)';
+    const measured = await measureProject({ kind, title, scenarios, dir, env });
+    console.log(`${projectReport(measured)}\n`);
+    return measured;
+  } finally {
+    if (keep) console.log(`project kept in ${dir}`);
+    else await fs.remove(dir);
   }
-  return `${lines.join('\n')}\n`;
 }
 
-const LIST_STAGE = `export default {
-  description: 'scenario list', usesLlm: false,
-  async run(ctx) {
-    await ctx.outputs.writeJson('list', ctx.inputs.json('names').map((name) => ({ id: name, name, description: 'A synthetic scenario for the no-op benchmark.' })));
-    return { status: 'ok' };
-  },
-};
-`;
-
-// Renders a prompt from its inputs (so fingerprints carry rendered text) and writes outputs of
-// the configured size; a .db output is a copy of a template SQLite file of ~100 KB.
-const FAKE_STAGE = `import { copyFileSync } from 'node:fs';
-export default {
-  description: 'fake stage of the benchmark', usesLlm: false,
-  params: { type: 'object', properties: { bytes: { type: 'integer' }, outputs: { type: 'array', items: { type: 'string' } }, first_input: { type: 'string' } }, additionalProperties: false },
-  render(ctx) {
-    if (!ctx.prompts.main) return {};
-    return { main: ctx.prompts.main.render({ scenario: ctx.scenario, first_input: ctx.inputs.text(ctx.params.first_input).slice(0, 200) }) };
-  },
-  async run(ctx) {
-    for (const name of ctx.params.outputs) {
-      if (ctx.outputs.pathFor(name).endsWith('.db')) copyFileSync(process.env.AWM_BENCH_TEMPLATE_DB, ctx.outputs.pathFor(name));
-      else await ctx.outputs.writeJson(name, { scenario: ctx.scenario, stage: ctx.stage, filler: 'x'.repeat(ctx.params.bytes) });
-    }
-    return { status: 'ok' };
-  },
-};
-`;
-
-async function setUp() {
-  await fs.outputFile(path.join(dir, 'awm.pipeline.yaml'), pipelineYaml());
-  await fs.outputFile(path.join(dir, 'stages/list.mjs'), LIST_STAGE);
-  await fs.outputFile(path.join(dir, 'stages/fake.mjs'), FAKE_STAGE);
-  for (const stage of STAGES)
-    if (stage.prompt)
-      await fs.outputFile(
-        path.join(dir, `prompts/${stage.id}.md`),
-        `Do the ${stage.id} work for {{scenario}}.\nInput begins: {{first_input}}\n`,
-      );
-  const names = Array.from({ length: scenarios }, (_, index) => `scenario_${String(index).padStart(5, '0')}`);
-  await fs.outputJson(path.join(dir, 'data/names.json'), names);
-  const { default: Database } = await import(path.join(repo, 'node_modules', 'better-sqlite3', 'lib', 'index.js'));
-  const db = new Database(path.join(dir, 'template.db'));
-  db.exec('CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO rows (body) VALUES (?)');
-  for (let index = 0; index < 800; index += 1) insert.run(`row ${index} `.repeat(10));
-  db.close();
+try {
+  const synthetic = [];
+  for (const scenarios of sizes) {
+    const measured = await withProject('synthetic', scenarios, (dir) => makeSyntheticProject(dir, scenarios));
+    if (measured.instances !== syntheticInstances(scenarios))
+      throw new Error(`expected ${syntheticInstances(scenarios)} instances, built ${measured.instances}`);
+    synthetic.push(measured);
+  }
+  let fits = null;
+  if (synthetic.length >= 2) {
+    fits = Object.fromEntries(
+      COMMANDS.map(({ name }) => [
+        name,
+        fitLine(synthetic.map((project) => ({ x: project.instances, y: project.commands[name].medianMs }))),
+      ]),
+    );
+    console.log(`${scalingReport(synthetic, fits)}\n`);
+  }
+  const real =
+    realScenarios > 0
+      ? [await withProject('real', realScenarios, (dir) => makeRealProject(dir, realScenarios, repo))]
+      : [];
+  const cpus = os.cpus();
+  console.log(
+    `summary (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model.trim()})`,
+  );
+  console.log(summaryTable([...synthetic, ...real]));
+  console.log('targets of the issue (for reading; never the exit code):');
+  console.log(targetsReport([...synthetic, ...real], fits));
+  console.log(`wall time of the benchmark: ${ms(performance.now() - started)}`);
+  // Other work on the machine slows every figure; the interleaving only keeps the ratios fair.
+  console.log(
+    `1-minute load average: ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end, on ${os.cpus().length} CPUs`,
+  );
+} catch (error) {
+  console.error(`\nbench-noop: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await fs.remove(scratch);
 }
-
-async function timed(args) {
-  const start = performance.now();
-  const result = await $({
-    cwd: dir,
-    nothrow: true,
-    env: { ...process.env, CI: '1', AWM_BENCH_TEMPLATE_DB: path.join(dir, 'template.db') },
-  })`node ${bin} ${args}`;
-  const ms = performance.now() - start;
-  if (result.exitCode !== 0) throw new Error(`awm ${args.join(' ')} failed:\n${result.stderr}${result.stdout}`);
-  return { ms, stdout: result.stdout };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-await setUp();
-const instances = scenarios * STAGES.length;
-const first = await timed(['build', '--jobs', '8']);
-console.log(
-  `first build: ${instances + 1} instances in ${Math.round(first.ms)} ms (${first.stdout.trim().split('\n').at(-1)})`,
-);
-await timed(['build']); // settles the stat cache (files written in the same instant are re-hashed once)
-const help = [];
-const build = [];
-const status = [];
-for (let run = 0; run < runs; run += 1) {
-  help.push((await timed(['--help'])).ms);
-  const noop = await timed(['build']);
-  if (!/built 0,/.test(noop.stdout)) throw new Error(`the no-op build built something:\n${noop.stdout}`);
-  build.push(noop.ms);
-  status.push((await timed(['status'])).ms);
-}
-console.log(`node startup baseline (awm --help) median_ms=${Math.round(median(help))}`);
-console.log(
-  `noop-build instances=${instances} median_ms=${Math.round(median(build))} (${(median(build) / median(help)).toFixed(1)}x the --help baseline)`,
-);
-console.log(
-  `status instances=${instances} median_ms=${Math.round(median(status))} (${(median(status) / median(help)).toFixed(1)}x the --help baseline)`,
-);
-if (!argv.keep) await fs.remove(dir);
-else console.log(`project kept in ${dir}`);
