@@ -4,7 +4,6 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, GLOBAL_OPTIONS } from './commands/command.js';
 import type { CliIo } from './commands/io.js';
-import { listenForInterrupt } from './commands/interrupt.js';
 
 export type { CliIo } from './commands/io.js';
 
@@ -88,8 +87,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   if (misplaced) return usageError(io, `--${misplaced} is not an option of \`awm ${name}\``);
   const { resolve } = await import('node:path');
   const root = resolve(io.cwd, typeof values['dir'] === 'string' ? values['dir'] : '.');
+  const [{ listenForInterrupt }, { run }] = await Promise.all([import('./commands/interrupt.js'), command.load()]);
   const signal = listenForInterrupt(io, command.interruptMessage(values));
-  const { run } = await command.load();
   return run({ root, positionals: rest, values }, io, signal);
 }
 

@@ -8,7 +8,7 @@ import { MUTEX_FILE } from '../engine/build-mutex.js';
 import { provenClean, type CleanProject } from '../engine/clean-stamp.js';
 import { countOutcomes, type BuildEvent, type Outcome } from '../engine/events.js';
 import { instanceKey } from '../engine/instance.js';
-import type { InstanceStatus, StatusReport } from '../engine/status.js';
+import { compareInstances, type InstanceStatus, type StatusReport } from '../engine/status.js';
 import { parseTargets, type TargetSelection } from '../engine/targets.js';
 import { resolveLlmEnvironment } from '../llm/environment.js';
 import { modelRuleKey } from '../llm/model-choice.js';
@@ -96,11 +96,6 @@ export function cleanStatus(clean: CleanProject, selection: TargetSelection): St
       state: 'fresh',
       reasons: [],
     }));
-  instances.sort(
-    (a, b) =>
-      (a.scenario ?? '').localeCompare(b.scenario ?? '') ||
-      (order.get(a.stage) ?? 0) - (order.get(b.stage) ?? 0) ||
-      (a.task ?? '').localeCompare(b.task ?? ''),
-  );
+  instances.sort((a, b) => compareInstances(a, b, order));
   return { instances, notes: [], complete: selection.all, scenarios: clean.scenarios };
 }

@@ -96,10 +96,18 @@ function judge(
   return { ...base, state: 'fresh', reasons: [] };
 }
 
-function compareInstances(a: InstanceStatus, b: InstanceStatus, order: ReadonlyMap<string, number>): number {
+/** Locale order as localeCompare gives it, at a fraction of its cost for 20,000 instances. */
+const collator = new Intl.Collator();
+
+/** The order status reports instances in: by scenario, then stage order, then task. */
+export function compareInstances(
+  a: Pick<InstanceStatus, 'scenario' | 'stage' | 'task'>,
+  b: Pick<InstanceStatus, 'scenario' | 'stage' | 'task'>,
+  order: ReadonlyMap<string, number>,
+): number {
   return (
-    (a.scenario ?? '').localeCompare(b.scenario ?? '') ||
+    collator.compare(a.scenario ?? '', b.scenario ?? '') ||
     (order.get(a.stage) ?? 0) - (order.get(b.stage) ?? 0) ||
-    (a.task ?? '').localeCompare(b.task ?? '')
+    collator.compare(a.task ?? '', b.task ?? '')
   );
 }
