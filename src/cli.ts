@@ -55,6 +55,16 @@ const processIo = (): CliIo => ({
     process.on('SIGTERM', handler);
   },
   exit: (code) => process.exit(code),
+  onExit(handler) {
+    exitHandlers.add(handler);
+    return () => void exitHandlers.delete(handler);
+  },
+});
+
+/** What must happen on the way out however the process ends (the build lock released, say). */
+const exitHandlers = new Set<() => void>();
+process.once('exit', () => {
+  for (const handler of exitHandlers) handler();
 });
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {

@@ -1,17 +1,21 @@
 // Sample data: the rows the scenario's world starts with. Checked by running the inserts into a
 // fresh database made from the schema, with foreign keys on and relative times resolved against
 // the world clock; up to `max_error_ratio` of failing statements is tolerated (as the reference).
+// The stage runs the LLM's SQL in the sandbox (time and memory limits, the statement guard, out of
+// awm's process), and the seed database it writes is the one that check built.
 //
 // Outputs: sample.json — `{ world_clock, tables: [as answered, placeholders kept],
 // skipped_statements: [{ table_name, index, statement, error }] }` — and seed.db, built from the
 // schema and the statements that ran (see seed-database.ts).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { runSqlCheck, type SqlCheckOutput } from '../src/sandbox/sandboxed-sql-check.js';
 import { usableSchema, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
-import { quoteIdentifier, tableNames } from '../src/sqlite/identifiers.js';
+import { emptyTables } from '../src/sqlite/empty-tables.js';
+import { guardedDatabase } from '../src/sqlite/guarded-database.js';
 import type { SampleAnswer, StatementOutcome } from '../src/sqlite/sample-inserts.js';
-import { buildSeedDatabase, writeSeedDatabase } from '../src/sqlite/seed-database.js';
+import { buildSeedDatabase } from '../src/sqlite/seed-database.js';
 import { llmStage, type CheckOutcome } from '../src/stage-api/index.js';
 import { formatSchemaSql, formatTasks, readSchema, readScenario, readTasks } from '../src/synthesis/artifacts.js';
 import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
@@ -43,48 +47,55 @@ export const sampleAnswerSchema = {
   },
 } as const;
 
-/** Runs the inserts; passes when few enough fail and user 1 exists (if there is a users table). */
+/** Runs the inserts here, behind the statement guard (the stage runs them in the sandbox). */
 export function checkSample(
   schema: SchemaAnswer,
   sample: SampleAnswer,
   clock: Date,
   maxErrorRatio: number,
 ): CheckOutcome {
-  const build = buildSeedDatabase(schema, sample, clock);
+  const build = buildSeedDatabase(schema, sample, clock, guardedMemoryDatabase);
   try {
-    const total = build.statements.length;
-    if (total === 0)
-      return {
-        ok: false,
-        errors: ['there are no INSERT statements; give every table the rows the tasks need'],
-        score: 2,
-      };
-    const failed = build.statements.filter((statement) => statement.error !== null);
-    const ratio = failed.length / total;
-    const userProblems = build.signedInUserProblem === null ? [] : [build.signedInUserProblem];
-    const described = failed.map(describeStatement);
-    if (ratio <= maxErrorRatio && userProblems.length === 0)
-      return { ok: true, warnings: [...described, ...emptyTableWarnings(build.db)] };
-    const summary = `${failed.length} of ${total} statements fail (${percent(ratio)}; at most ${percent(maxErrorRatio)} may)`;
-    return {
-      ok: false,
-      errors: capErrors([summary, ...userProblems, ...described]),
-      score: ratio + userProblems.length,
+    const findings = {
+      statements: build.statements,
+      signedInUserProblem: build.signedInUserProblem,
+      emptyTables: emptyTables(build.db),
+      seedBase64: null,
     };
+    return sampleVerdict(findings, maxErrorRatio);
   } finally {
     build.db.close();
   }
 }
 
-function describeStatement(outcome: StatementOutcome): string {
-  return `${outcome.table} statement ${outcome.index + 1}: ${outcome.error ?? ''}\n    in: ${excerpt(outcome.statement)}`;
+/** Whether a sample passes, from what running it found: few enough inserts fail, and user 1 exists (if there is a users table). */
+export function sampleVerdict(findings: NonNullable<SqlCheckOutput['sample']>, maxErrorRatio: number): CheckOutcome {
+  const total = findings.statements.length;
+  if (total === 0)
+    return {
+      ok: false,
+      errors: ['there are no INSERT statements; give every table the rows the tasks need'],
+      score: 2,
+    };
+  const failed = findings.statements.filter((statement) => statement.error !== null);
+  const ratio = failed.length / total;
+  const userProblems = findings.signedInUserProblem === null ? [] : [findings.signedInUserProblem];
+  const described = failed.map(describeStatement);
+  if (ratio <= maxErrorRatio && userProblems.length === 0) {
+    const empty = findings.emptyTables.length === 0 ? [] : [`tables without rows: ${findings.emptyTables.join(', ')}`];
+    return { ok: true, warnings: [...described, ...empty] };
+  }
+  const summary = `${failed.length} of ${total} statements fail (${percent(ratio)}; at most ${percent(maxErrorRatio)} may)`;
+  return { ok: false, errors: capErrors([summary, ...userProblems, ...described]), score: ratio + userProblems.length };
 }
 
-function emptyTableWarnings(db: Database.Database): string[] {
-  const empty = tableNames(db).filter(
-    (table) => db.prepare(`SELECT 1 FROM ${quoteIdentifier(table)} LIMIT 1`).get() === undefined,
-  );
-  return empty.length === 0 ? [] : [`tables without rows: ${empty.join(', ')}`];
+const guardedMemoryDatabase = (): Database.Database => guardedDatabase(new Database(':memory:'));
+
+/** What the check of an accepted answer built, for `write`: the answer object is the key. */
+const checked = new WeakMap<SampleAnswer, NonNullable<SqlCheckOutput['sample']>>();
+
+function describeStatement(outcome: StatementOutcome): string {
+  return `${outcome.table} statement ${outcome.index + 1}: ${outcome.error ?? ''}\n    in: ${excerpt(outcome.statement)}`;
 }
 
 export default llmStage<SampleParams, SampleAnswer>({
@@ -115,13 +126,25 @@ export default llmStage<SampleParams, SampleAnswer>({
     ];
   },
   answer: sampleAnswerSchema,
-  check: (answer, context) =>
-    checkSample(readSchema(context.inputs), answer, context.worldClockInstant, context.params.max_error_ratio),
+  async check(answer, context) {
+    const input = { schema: readSchema(context.inputs), sample: answer, clock: context.worldClock, includeSeed: true };
+    const findings = await runSqlCheck(context.sandbox, input);
+    if (!findings.ok) {
+      if (findings.error.fault === 'answer') return { ok: false, errors: [findings.error.message], score: 3 };
+      throw new Error(findings.error.message);
+    }
+    const sample = findings.value.sample!;
+    checked.set(answer, sample);
+    return sampleVerdict(sample, context.params.max_error_ratio);
+  },
   failure: 'no sample data that loads into the schema',
   async write(answer, context) {
+    const built = checked.get(answer);
+    if (!built?.seedBase64) throw new Error('internal error: the accepted sample was not built by its check');
     const seedPath = context.outputs.pathFor('seed_db');
     mkdirSync(dirname(seedPath), { recursive: true });
-    const statements = writeSeedDatabase(seedPath, readSchema(context.inputs), answer, context.worldClockInstant);
+    writeFileSync(seedPath, Buffer.from(built.seedBase64, 'base64'));
+    const statements = built.statements;
     await context.outputs.writeJson('sample', {
       world_clock: context.worldClock,
       tables: answer.tables,

@@ -1,9 +1,13 @@
-// The scenario's SQLite schema. Checked by running every statement in a fresh database: a table
-// fails when its DDL or one of its indexes does; up to `max_error_ratio` of failing tables is
-// tolerated (as the reference does), and the best attempt is the one with the fewest.
+// The scenario's SQLite schema. Checked by running every statement in a fresh database, in the
+// sandbox (the SQL is the LLM's: it runs with a time and memory limit, behind the statement guard,
+// out of awm's process): a table fails when its DDL or one of its indexes does; up to
+// `max_error_ratio` of failing tables is tolerated (as the reference does), and the best attempt
+// is the one with the fewest.
 import Database from 'better-sqlite3';
+import { runSqlCheck, type SqlCheckOutput } from '../src/sandbox/sandboxed-sql-check.js';
 import { applySchema, failingTables, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
 import { foreignKeyTargetProblems } from '../src/sqlite/foreign-key-targets.js';
+import { guardedDatabase } from '../src/sqlite/guarded-database.js';
 import { llmStage, type CheckOutcome } from '../src/stage-api/index.js';
 import { formatTasks, readScenario, readTasks } from '../src/synthesis/artifacts.js';
 import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
@@ -35,23 +39,37 @@ export const schemaAnswerSchema = {
 } as const;
 
 /**
- * Runs the schema in a fresh in-memory database. Foreign keys aimed at missing tables or at
- * non-unique columns do not count as failing (SQLite accepts them) but are reported, and fed back
- * with the failures when the attempt fails anyway.
+ * Runs the schema in a fresh in-memory database here, behind the statement guard (the stage runs it
+ * in the sandbox; see `check` below). Foreign keys aimed at missing tables or at non-unique columns
+ * do not count as failing (SQLite accepts them) but are reported, and fed back with the failures
+ * when the attempt fails anyway.
  */
 export function checkSchema(schema: SchemaAnswer, maxErrorRatio: number): CheckOutcome {
-  const db = new Database(':memory:');
+  const db = guardedDatabase(new Database(':memory:'));
   try {
-    const problems = applySchema(db, schema);
-    const references = foreignKeyTargetProblems(db).map((problem) => `table ${problem.table}: ${problem.error}`);
-    const failing = failingTables(problems);
-    const ratio = failing.length / schema.tables.length;
-    if (ratio <= maxErrorRatio) return { ok: true, warnings: [...problems.map(describeProblem), ...references] };
-    const summary = `${failing.length} of ${schema.tables.length} tables fail (${percent(ratio)}; at most ${percent(maxErrorRatio)} may)`;
-    return { ok: false, errors: capErrors([summary, ...problems.map(describeProblem), ...references]), score: ratio };
+    return schemaVerdict(
+      schema,
+      { tableProblems: applySchema(db, schema), foreignKeyProblems: foreignKeyTargetProblems(db) },
+      maxErrorRatio,
+    );
   } finally {
     db.close();
   }
+}
+
+/** Whether a schema passes, from what running it found. */
+export function schemaVerdict(
+  schema: SchemaAnswer,
+  findings: SqlCheckOutput['schema'],
+  maxErrorRatio: number,
+): CheckOutcome {
+  const problems = findings.tableProblems;
+  const references = findings.foreignKeyProblems.map((problem) => `table ${problem.table}: ${problem.error}`);
+  const failing = failingTables(problems);
+  const ratio = failing.length / schema.tables.length;
+  if (ratio <= maxErrorRatio) return { ok: true, warnings: [...problems.map(describeProblem), ...references] };
+  const summary = `${failing.length} of ${schema.tables.length} tables fail (${percent(ratio)}; at most ${percent(maxErrorRatio)} may)`;
+  return { ok: false, errors: capErrors([summary, ...problems.map(describeProblem), ...references]), score: ratio };
 }
 
 function describeProblem(problem: { table: string; statement: string; error: string }): string {
@@ -81,7 +99,12 @@ export default llmStage<SchemaParams, SchemaAnswer>({
     ];
   },
   answer: schemaAnswerSchema,
-  check: (answer, context) => checkSchema(answer, context.params.max_error_ratio),
+  async check(answer, context) {
+    const findings = await runSqlCheck(context.sandbox, { schema: answer });
+    if (findings.ok) return schemaVerdict(answer, findings.value.schema, context.params.max_error_ratio);
+    if (findings.error.fault === 'answer') return { ok: false, errors: [findings.error.message], score: 2 };
+    throw new Error(findings.error.message);
+  },
   failure: 'no schema that runs in SQLite',
   write: (answer, context) => context.outputs.writeJson('schema', answer),
 });

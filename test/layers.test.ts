@@ -15,11 +15,11 @@ import { REPO_ROOT } from './support/cli-rig.js';
  */
 const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>>> = {
   cli: { commands: 'any' },
-  commands: { engine: 'any', config: 'any', logging: 'any', llm: 'any', 'stage-api': 'any' },
+  commands: { engine: 'any', config: 'any', logging: 'any', llm: 'any', 'stage-api': 'any', sandbox: 'any' },
   config: {},
-  engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any' },
-  'stage-api': { llm: 'types' },
-  logging: { engine: 'any', llm: 'any' },
+  engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
+  'stage-api': { llm: 'types', sandbox: 'types' },
+  logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },
   sqlite: {},
   synthesis: { sqlite: 'any', 'stage-api': 'types' },

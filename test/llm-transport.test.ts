@@ -1,5 +1,7 @@
 // Transport faults through the real openai client against the mock server: what recovers, what
 // fails, and what each failure says.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -193,28 +195,47 @@ test('an unknown model (404) is not retried and says where the model name comes 
   assert.is(server.chatRequests.length, 1);
 });
 
-test('stopping the build cancels a request in flight, and Llm.close() cancels the rest', async () => {
-  const server = await startMockLlmServer({ respond: () => mockStep.hang() });
+test('stopping the build lets a request in flight be answered and cached, sends no repair; Llm.close() cancels the rest', async () => {
+  // a: answered after a delay, with an answer the schema refuses (so the loop would repair); b: hangs.
+  const server = await startMockLlmServer({
+    respond: (request) =>
+      request.text === 'a' ? mockStep.answer('{"tasks": "none"}', { delayMs: 300 }) : mockStep.hang(),
+  });
   const folder = tempFolder();
   try {
     const { llm } = llmForMock(server, folder.dir, { settings: { timeoutMs: 60_000 } });
     const stop = new AbortController();
     const stopped = llm
       .session('tasks', 'a', {})
-      .structured({ messages: [{ role: 'user', content: 'a' }], schema: TASKS_SCHEMA, signal: stop.signal });
+      .structured({
+        messages: [{ role: 'user', content: 'a' }],
+        schema: TASKS_SCHEMA,
+        signal: stop.signal,
+        maxAttempts: 3,
+      });
     const closed = llm
       .session('tasks', 'b', {})
       .structured({ messages: [{ role: 'user', content: 'b' }], schema: TASKS_SCHEMA });
     while (server.chatRequests.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     stop.abort();
-    assert.is(failureOf(await stopped).message, 'the LLM request was cancelled because the build was stopped');
+    const result = await stopped;
+    assert.is(failureOf(result).message, 'the build was stopped, so no further request was sent');
+    assert.is(result.attempts[0]?.answer, '{"tasks": "none"}', 'the request in flight was answered');
+    assert.is(cachedAnswers(folder.dir), 1, 'and its answer cached');
     await llm.close();
     assert.is(failureOf(await closed).message, 'the LLM request was cancelled because the build was stopped');
-    assert.is(server.chatRequests.length, 2);
+    assert.is(server.chatRequests.length, 2, 'no repair request after the stop');
   } finally {
     await server.close();
     folder.remove();
   }
 });
+
+function cachedAnswers(root: string): number {
+  const cache = join(root, '.awm/cache/llm');
+  return existsSync(cache)
+    ? readdirSync(cache, { recursive: true }).filter((name) => String(name).endsWith('.json')).length
+    : 0;
+}
 
 test.run();

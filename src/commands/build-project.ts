@@ -12,6 +12,7 @@ import { createModelResolver } from '../engine/model-resolver.js';
 import type { Project } from '../engine/project.js';
 import { LOCK_FILE } from '../engine/project-state.js';
 import { parseTargets } from '../engine/targets.js';
+import { sandboxRunner } from '../sandbox/run-sandboxed.js';
 import { resolveLlmEnvironment } from '../llm/environment.js';
 import { modelChooser, modelRuleKey } from '../llm/model-choice.js';
 import type { Llm, LlmNotice, StageUsage } from '../llm/types.js';
@@ -48,6 +49,8 @@ export async function buildProject(
     io.stderr.write(`awm: ${mutex.error}\n`);
     return 1;
   }
+  // A second Ctrl-C ends the process at once: the lock must not outlive it.
+  const forgetExit = mutex?.ok ? io.onExit(() => mutex.value.release()) : () => {};
   if (mutex?.value.tookOverFrom)
     emit({ kind: 'notice', notice: { code: 'build-lock-taken-over', pid: mutex.value.tookOverFrom.pid } });
   const tempRoot = join(root, TEMP_DIR);
@@ -56,6 +59,7 @@ export async function buildProject(
   const models = createModelResolver(project, modelChooser(project.config.llm, io.env));
   if (!models.ok) {
     mutex?.value.release();
+    forgetExit();
     io.stderr.write(`awm: ${models.error}\n`);
     return 2;
   }
@@ -71,6 +75,11 @@ export async function buildProject(
           ...project.fingerprintEnvironment(models.value),
           tempRoot,
           artifactsDir: project.config.artifactsDir,
+          // Children are not stopped by the first Ctrl-C (work in progress finishes); they die
+          // with awm at the second.
+          sandbox: sandboxRunner({
+            onNotice: (notice) => emit({ kind: 'notice', notice: { code: 'sandbox-without-namespaces', notice } }),
+          }),
           openSession: async (instance) =>
             (await llm.get()).session(instance.ref.stage, instance.ref.scenario, instance.stage.config.llm),
           signal,
@@ -104,6 +113,7 @@ export async function buildProject(
   } finally {
     await llm.close();
     if (mutex?.ok) mutex.value.release();
+    forgetExit();
   }
 }
 

@@ -14,6 +14,8 @@ export interface CliIo {
   onInterrupt(handler: () => void): void;
   /** Ends the process at once (a second Ctrl-C). */
   exit(code: number): never;
+  /** Runs `handler` when the process exits, however it exits; returns a function that cancels it. */
+  onExit(handler: () => void): () => void;
 }
 
 export interface CommandRequest {

@@ -5,6 +5,7 @@
 // and the kind tables are checked against the unions, so adding a member fails to compile until
 // every consumer handles it.
 import type { LlmNotice, StageUsage } from '../llm/types.js';
+import type { SandboxNotice } from '../sandbox/sandbox-notice.js';
 import type { StageFailureKind } from '../stage-api/stage.js';
 import type { InstanceKey } from '../util/brand.js';
 
@@ -147,6 +148,8 @@ export type Notice =
   | { readonly code: 'build-lock-taken-over'; readonly pid: number }
   | { readonly code: 'target-matches-no-scenario'; readonly target: string; readonly scenarios: readonly string[] }
   | { readonly code: 'cannot-fan-out'; readonly problem: string }
+  /** LLM-written code runs without Linux namespaces here: what still holds and what does not. */
+  | { readonly code: 'sandbox-without-namespaces'; readonly notice: SandboxNotice }
   | LlmNotice;
 
 /** How an instance's awm.lock line would change; a --frozen build fails on any. */

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { LlmSession, StructuredRequest, StructuredResult } from '../llm/types.js';
+import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import type { PromptTemplate, RenderContext, RunContext, StageInputs, StageOutputs } from '../stage-api/stage.js';
 import { prettyJson } from '../util/canonical-json.js';
 import type { ResolvedInput } from './instance-plan.js';
@@ -66,6 +67,7 @@ export interface RunParts {
   /** Where the outputs are written until then. */
   readonly tempDir: string;
   readonly llm: LlmSession;
+  readonly sandbox: SandboxRunner;
   log(line: string): void;
   readonly signal: AbortSignal;
 }
@@ -76,6 +78,7 @@ export function createRunContext<Params>(parts: StageContextParts<Params>, run: 
     requests: run.requests,
     outputs: createOutputWriter(parts.root, run.outputs, run.tempDir),
     llm: run.llm,
+    sandbox: run.sandbox,
     log: run.log,
     signal: run.signal,
   };

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { LlmSession, StructuredResult } from '../llm/types.js';
+import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import type { StageFailureKind, StageRunResult } from '../stage-api/stage.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import type { FileHash } from '../util/brand.js';
@@ -30,6 +31,8 @@ export interface StageRunEnvironment extends FingerprintEnvironment {
   readonly artifactsDir: string;
   /** An LLM session for the stage (called only for stages with usesLlm). */
   openSession(instance: PlannedInstance): Promise<LlmSession>;
+  /** Runs untrusted work for the stage (src/sandbox); answers the build's stop and reports its notices. */
+  readonly sandbox: SandboxRunner;
   readonly signal: AbortSignal;
 }
 
@@ -78,6 +81,7 @@ export async function runStageInstance(
       outputs: instance.outputs,
       tempDir,
       llm: session,
+      sandbox: env.sandbox,
       log: (line) => log.lines.push(line),
       signal: env.signal,
     });
@@ -94,6 +98,11 @@ export async function runStageInstance(
         },
         entry: null,
       };
+    }
+    // Stopped by the first Ctrl-C (no further LLM request was sent, say): not the stage's failure.
+    if (result.status === 'failed' && env.signal.aborted) {
+      log.write(env, 'cancelled', { error: result.message, best_attempt: result.bestAttempt ?? null });
+      return { outcome: { kind: 'cancelled' }, entry: null };
     }
     if (result.status === 'failed') {
       // A stage written in JavaScript may name a kind the contract does not have: that is an error too.

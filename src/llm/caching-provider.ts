@@ -30,7 +30,7 @@ export class CachingProvider implements LlmProvider {
       if (hit !== null) return ok({ ...hit, cached: true });
     }
     const answer = await this.#inner.chat(request, tag, signal);
-    if (answer.ok) await this.#store(request, answer.value);
+    if (answer.ok) this.#store(request, answer.value);
     return answer;
   }
 
@@ -38,8 +38,8 @@ export class CachingProvider implements LlmProvider {
     return this.#inner.embed(texts, tag);
   }
 
-  async #store(request: ChatRequest, answer: ChatAnswer): Promise<void> {
-    const written = await this.#cache.write(request, answer);
+  #store(request: ChatRequest, answer: ChatAnswer): void {
+    const written = this.#cache.write(request, answer);
     if (written.ok || this.#warnedAboutWrites) return;
     this.#warnedAboutWrites = true;
     this.#options.onNotice({ code: 'cache-not-writable', problem: written.error });

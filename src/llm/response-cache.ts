@@ -2,10 +2,10 @@
 // the request's canonical JSON. A crashed or stopped build resumes for free, and a rerun of an
 // unchanged request costs nothing. Only what decides the answer is in the key: never the tag,
 // credentials, base URL or timeouts. Errors are never stored.
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { asRequestHash, type RequestHash } from '../util/brand.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
 import { prettyJson, sortKeysDeep } from '../util/canonical-json.js';
 import { hashValue } from '../util/hash.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -48,22 +48,23 @@ export class ResponseCache {
     return parseCacheFile(text);
   }
 
-  /** Written to a temp file and renamed, so a crash never leaves half a file under the real name. */
-  async write(request: ChatRequest, answer: ChatAnswer): Promise<Result<void, string>> {
+  /**
+   * Stores an answer the moment it arrives, before anything looks at it, synchronously: a crash a
+   * moment later never pays for it twice. Written to a temp file beside it and renamed, so a crash
+   * never leaves half a file under the real name. An answer that later fails validation is still
+   * stored; reusing it means validating it again, so it is never taken as valid.
+   */
+  write(request: ChatRequest, answer: ChatAnswer): Result<void, string> {
     const file = this.pathOf(cacheKeyOf(request));
-    const temp = `${file}.${randomUUID()}.tmp`;
     const content: CacheFile = {
       format: FORMAT,
       request: keyFields(request),
       answer: { text: answer.text, usage: answer.usage, finishReason: answer.finishReason },
     };
     try {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(temp, prettyJson(sortKeysDeep(content)));
-      await rename(temp, file);
+      atomicWriteFile(file, prettyJson(sortKeysDeep(content)));
       return ok(undefined);
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
       return err(`could not write ${file}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

@@ -56,7 +56,14 @@ export async function runStructuredLoop<T>(
   let messages = request.messages;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const tag: RequestTag = { stage: context.stage, scenario: context.scenario, item: request.item ?? null, attempt };
-    const answer = await context.chat(chatRequest(context.model, messages), tag, request.signal);
+    // Stopped (the first Ctrl-C): send nothing new. A request in flight is never cut off here, so
+    // its answer, once paid for, reaches the response cache.
+    if (request.signal?.aborted) {
+      const stopped: LlmError = { kind: 'cancelled', message: 'the build was stopped, so no further request was sent' };
+      attempts.push(transportRecord(attempt, stopped));
+      return { ok: false, failure: 'llm', message: stopped.message, best: bestValue(best), attempts };
+    }
+    const answer = await context.chat(chatRequest(context.model, messages), tag);
     if (!answer.ok) {
       attempts.push(transportRecord(attempt, answer.error));
       return { ok: false, failure: 'llm', message: answer.error.message, best: bestValue(best), attempts };

@@ -116,7 +116,10 @@ export interface StructuredRequest<T> {
   readonly check?: (value: T) => Promise<CheckOutcome> | CheckOutcome;
   /** Attempts in all, the first included (the stage's retry limit + 1). Default 3. */
   readonly maxAttempts?: number;
-  /** The stage instance's signal: aborting it cancels the request in flight. */
+  /**
+   * The stage instance's stop signal (the build's first Ctrl-C): once aborted, no new request is
+   * sent and the loop ends as `cancelled`; a request already in flight is answered and cached.
+   */
   readonly signal?: AbortSignal;
 }
 

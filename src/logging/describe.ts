@@ -13,6 +13,7 @@ import type {
 import type { StatusNote } from '../engine/status.js';
 import { HOW_TO_CONFIGURE } from '../llm/environment.js';
 import type { StageUsage } from '../llm/types.js';
+import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
 import { unreachable } from '../util/result.js';
 
 export function describeReason(reason: Reason): string {
@@ -100,6 +101,8 @@ export function describeNotice(notice: Notice): string {
         `embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors (${notice.model}); ` +
         'set EMBEDDING_OPENAI_API_KEY (and EMBEDDING_OPENAI_BASE_URL for another server) for real embeddings.'
       );
+    case 'sandbox-without-namespaces':
+      return describeSandboxNotice(notice.notice);
     case 'cache-not-writable':
       return `LLM answers are not being cached: ${notice.problem}`;
     default:

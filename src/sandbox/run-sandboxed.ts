@@ -38,6 +38,23 @@ export interface SandboxOptions {
   readonly onNotice?: (notice: SandboxNotice) => void;
 }
 
+/** What a caller chooses per run; the signal and the notice callback are the runner's. */
+export type SandboxLimits = Pick<SandboxOptions, 'timeoutMs' | 'memoryMb' | 'maxResultBytes'>;
+
+/**
+ * runSandboxed with the caller's signal and notice callback already given: what a stage gets as
+ * `context.sandbox`, so every child it starts answers the build's Ctrl-C and its notices reach the
+ * build's output.
+ */
+export type SandboxRunner = <O = unknown, I = unknown>(
+  request: SandboxRequest<I>,
+  limits?: SandboxLimits,
+) => Promise<SandboxOutcome<O>>;
+
+export function sandboxRunner(options: Pick<SandboxOptions, 'signal' | 'onNotice' | 'namespaces'>): SandboxRunner {
+  return (request, limits = {}) => runSandboxed(request, { ...limits, ...options });
+}
+
 export const SANDBOX_DEFAULTS = { timeoutMs: 10_000, memoryMb: 256, maxResultBytes: 8 * 1024 * 1024 } as const;
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.js', import.meta.url));

@@ -80,6 +80,7 @@ export class SandboxedRun {
       'data',
       (chunk: Buffer) => (this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS)),
     );
+    if (this.#child.pid !== undefined) liveGroups.add(this.#child.pid);
     this.#child.on('error', (error) => this.#onSpawnError(error));
     this.#child.on('exit', (code, signal) => this.#onExit(code, signal));
     this.#child.on('close', () => this.#onClose());
@@ -157,6 +158,7 @@ export class SandboxedRun {
 
   #settle(outcome: Outcome): void {
     this.#state = { kind: 'settled' };
+    if (this.#child.pid !== undefined) liveGroups.delete(this.#child.pid);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#spec.signal?.removeEventListener('abort', this.#onAbort);
     this.#resolve(outcome);
@@ -229,3 +231,19 @@ export class SandboxedRun {
     return { kind: 'threw', phase, name, message, stack, ...this.#facts() };
   }
 }
+
+/**
+ * Children's process groups still running. A child leads its own group (so a time limit kills all
+ * it started), which also means it would outlive awm: when awm exits (a second Ctrl-C, a crash),
+ * every group still running is killed on the way out.
+ */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ESRCH: gone already.
+    }
+  }
+});

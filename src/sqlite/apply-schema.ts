@@ -2,6 +2,7 @@
 // stage's check, the sample stage's check and the seed database all start here, so they agree on
 // which tables exist. A table whose DDL or one of whose indexes fails is reported, not fatal.
 import Database from 'better-sqlite3';
+import { guardedDatabase } from './guarded-database.js';
 import { pinWallClockSql } from './wall-clock-sql.js';
 
 export interface SchemaTable {
@@ -28,7 +29,8 @@ export interface TableProblem {
 /** Opens the scratch database a function builds in; the sandboxed check passes one behind the statement guard. */
 export type OpenDatabase = () => Database.Database;
 
-export const openInMemory: OpenDatabase = () => new Database(':memory:');
+/** A fresh in-memory database behind the statement guard: the SQL run here is the LLM's. */
+export const openInMemory: OpenDatabase = () => guardedDatabase(new Database(':memory:'));
 
 export interface ApplyOptions {
   /** When set, wall-clock defaults (`DEFAULT CURRENT_TIMESTAMP`) are pinned to this instant. */

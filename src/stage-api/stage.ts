@@ -3,6 +3,7 @@
 // fingerprints, temp-then-rename outputs, the lock, logs, progress. Most LLM stages are one request
 // → check → write and declare just that with llmStage (llm-stage.ts).
 import type { LlmSession } from '../llm/types.js';
+import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 
 /** A prompt template loaded from prompts/. */
 export interface PromptTemplate {
@@ -56,6 +57,11 @@ export interface RunContext<Params = Record<string, unknown>> extends RenderCont
   readonly outputs: StageOutputs;
   /** Present for stages with `usesLlm: true`. */
   readonly llm: LlmSession;
+  /**
+   * Runs untrusted work (LLM-written SQL, later code) in a child process with limits and no
+   * credentials (src/sandbox/README.md); it answers the build's Ctrl-C and reports to its output.
+   */
+  readonly sandbox: SandboxRunner;
   /** A line for the instance's log (artifacts/…/logs/); never printed directly. */
   log(line: string): void;
   readonly signal: AbortSignal;

@@ -26,6 +26,7 @@ import {
 } from '../../src/engine/stage-context.js';
 import { resolveStageParams } from '../../src/engine/stage-loader.js';
 import type { LlmSession } from '../../src/llm/types.js';
+import { sandboxRunner } from '../../src/sandbox/run-sandboxed.js';
 import { parsePromptTemplate } from '../../src/stage-api/prompt-template.js';
 import type { PromptTemplate, StageDefinition, StageRunResult } from '../../src/stage-api/stage.js';
 import { PROJECT_ROOT } from './awm-samples.js';
@@ -92,6 +93,7 @@ export async function runStage<Params>(
     outputs,
     tempDir,
     llm: options.llm,
+    sandbox: sandboxRunner({}),
     log: (line) => log.push(line),
     signal: new AbortController().signal,
   });
