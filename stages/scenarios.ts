@@ -107,6 +107,9 @@ export const generateAnswerSchema = {
   },
 } as const;
 
+/** Scenario ids name folders and lock entries: the engine refuses longer ones (engine/fanout.ts). */
+const MAX_ID_LENGTH = 128;
+
 /** Generated descriptions must be rich enough to design a database and tasks from. */
 export const MIN_DESCRIPTION_WORDS = 40;
 
@@ -133,7 +136,11 @@ export function checkGenerated(answer: GenerateAnswer): CheckOutcome {
   for (const scenario of answer.scenarios) {
     const id = scenarioId(scenario.name);
     if (id === '') errors.push(`"${scenario.name}" has no letters or digits; give each scenario a real name`);
-    else if (seen.has(id)) errors.push(`"${scenario.name}" appears twice in this batch`);
+    else if (id.length > MAX_ID_LENGTH) {
+      errors.push(
+        `"${scenario.name.slice(0, 60)}…" is too long a name: its id would have ${id.length} characters (at most ${MAX_ID_LENGTH}); give a shorter name`,
+      );
+    } else if (seen.has(id)) errors.push(`"${scenario.name}" appears twice in this batch`);
     seen.add(id);
     const words = scenario.description.trim().split(/\s+/).length;
     if (words < MIN_DESCRIPTION_WORDS) {

@@ -80,6 +80,7 @@ export async function buildProject(
           sandbox: sandboxRunner({
             onNotice: (notice) => emit({ kind: 'notice', notice: { code: 'sandbox-without-namespaces', notice } }),
           }),
+          listOutputOf: (instance) => project.listOutputOf(instance.ref.stage),
           openSession: async (instance) =>
             (await llm.get()).session(instance.ref.stage, instance.ref.scenario, instance.stage.config.llm),
           signal,

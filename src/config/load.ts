@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { StageId } from '../util/brand.js';
 import { err, ok, type Result } from '../util/result.js';
 import { checkOutputs } from './check-output-paths.js';
+import { checkPathsInside } from './check-paths-inside.js';
 import { checkReferences } from './check-references.js';
 import { checkSourceFiles, nodeProjectReader, type ProjectReader } from './check-source-files.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
@@ -65,7 +66,7 @@ export async function readPipeline(
     ...checkReferences(draft, context),
     ...checkOutputs(draft, context),
     ...checkCycles(draft, context),
-    ...(await checkSourceFiles(draft, context, absoluteRoot, reader)),
+    ...(await checkPathsInsideThenFiles(draft, context, absoluteRoot, reader)),
   ];
   const source: Source = { root: absoluteRoot, file: fileName, sourceText, positionOf, instant: clock ?? new Date(0) };
   if (diagnostics.length === 0) return { config: toPipelineConfig(draft, source), diagnostics: [], checkable: null };
@@ -90,6 +91,17 @@ export async function loadPipelineConfig(
 ): Promise<Result<PipelineConfig, Diagnostic[]>> {
   const reading = await readPipeline(root, fileName, reader, memo);
   return reading.config ? ok(reading.config) : err([...reading.diagnostics]);
+}
+
+/** Paths leaving the project are reported as such and never looked at, not even whether they exist. */
+async function checkPathsInsideThenFiles(
+  draft: PipelineDraft,
+  context: CheckContext,
+  root: string,
+  reader: ProjectReader,
+): Promise<Diagnostic[]> {
+  const inside = await checkPathsInside(draft, context, root);
+  return [...inside.diagnostics, ...(await checkSourceFiles(draft, context, root, reader, inside.outside))];
 }
 
 /** The schema checks the form; this is a form on no calendar (30 February). */

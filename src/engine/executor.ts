@@ -163,11 +163,19 @@ export class Executor {
     }
   }
 
-  #complete(instance: PlannedInstance, outcome: Outcome): void {
+  #complete(instance: PlannedInstance, given: Outcome): void {
+    let outcome = given;
+    if (OUTCOME_KINDS[outcome.kind] === 'usable') {
+      // A list that cannot be fanned out over drops its rows: the instance that holds it fails.
+      const problem = this.#expand(instance);
+      if (problem !== null) outcome = { kind: 'failed-error', message: `cannot fan out: ${problem}`, log: null };
+    } else if (OUTCOME_KINDS[outcome.kind] === 'planned') {
+      const problem = this.#expand(instance);
+      if (problem !== null) this.#deps.emit({ kind: 'notice', notice: { code: 'cannot-fan-out', problem } });
+    }
     this.#outcomes.set(instance.key, outcome);
     this.#deps.emit({ kind: 'finished', instance: instance.key, stage: instance.ref.stage, outcome });
     if (isFailure(outcome) && !this.#options.keepGoing && this.#stoppedBy === null) this.#stoppedBy = instance.key;
-    if (OUTCOME_KINDS[outcome.kind] === 'usable' || OUTCOME_KINDS[outcome.kind] === 'planned') this.#expand(instance);
     for (const dependant of this.#dependants.get(instance.key) ?? []) {
       const left = (this.#waitingOn.get(dependant) ?? 1) - 1;
       this.#waitingOn.set(dependant, left);
@@ -177,20 +185,20 @@ export class Executor {
   }
 
   /** A finished list producer reveals the instances that fan out over its list. */
-  #expand(instance: PlannedInstance): void {
+  #expand(instance: PlannedInstance): string | null {
     const revealed = instancesRevealedBy(this.#deps.fanout, instance);
     if (!revealed.ok) {
       this.#expansionComplete = false;
-      this.#deps.emit({ kind: 'notice', notice: { code: 'cannot-fan-out', problem: revealed.error.problem } });
-      return;
+      return revealed.error.problem;
     }
     this.#discover(revealed.value.instances);
     const scenarios = revealed.value.scenarios;
-    if (scenarios === null) return;
+    if (scenarios === null) return null;
     this.#scenarios = scenarios;
     for (const target of this.#options.targets.unmatchedScenarios(scenarios)) {
       this.#deps.emit({ kind: 'notice', notice: { code: 'target-matches-no-scenario', target, scenarios } });
     }
+    return null;
   }
 
   #decideSafely(instance: PlannedInstance): Decision {

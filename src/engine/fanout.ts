@@ -157,7 +157,7 @@ export function parseIdList<T extends string>(
     const id = (row as { id?: unknown } | null)?.id;
     if (typeof id !== 'string' || !ID_PATTERN.test(id))
       return err(
-        `${path}: row ${index} has no usable "id" (lower-case letters, digits, _ . -; got ${JSON.stringify(id)})`,
+        `${path}: row ${index} has no usable "id" (1 to 128 lower-case letters, digits, _ . -, starting with a letter or digit; got ${JSON.stringify(id)})`,
       );
     if (seen.has(id)) return err(`${path}: id "${id}" appears twice`);
     seen.add(id);

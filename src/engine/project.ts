@@ -30,6 +30,8 @@ export interface Project {
   fanout(wanted: FanoutContext['wanted']): FanoutContext;
   /** What fingerprinting needs, given the model settings each LLM stage will send. */
   fingerprintEnvironment(modelFor: FingerprintEnvironment['modelFor']): FingerprintEnvironment;
+  /** The output of `stage` that is the scenario list or a task list, if any. */
+  listOutputOf(stage: StageId): string | null;
   /** The files a judgement reads besides inputs and outputs: pipeline, stage code, prompts. */
   sourceFiles(): string[];
   /** The graph for a no-op proof, given the instances a run planned (all of them fresh). */
@@ -85,6 +87,12 @@ export async function openProject(root: string): Promise<Result<Project, string>
       prompts: (stage) => prompts.value.get(stage.config.id) ?? {},
       modelFor,
     }),
+    listOutputOf: (stage) =>
+      config.scenarios?.stage === stage
+        ? config.scenarios.output
+        : config.tasks?.stage === stage
+          ? config.tasks.output
+          : null,
     sourceFiles: () => [
       config.file,
       ...[...stages.values()].flatMap((stage) => [

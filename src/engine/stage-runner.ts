@@ -3,7 +3,7 @@
 // hashes the outputs and renames them into place (each rename is atomic, so a crash never leaves a
 // half-written output). Writes the instance's log of attempts either way. A failed instance never
 // replaces good outputs: its best attempt goes to the log.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { LlmSession, StructuredResult } from '../llm/types.js';
@@ -20,6 +20,7 @@ import {
   type RenderedRequests,
 } from './compute-fingerprint.js';
 import type { Outcome, Reason } from './events.js';
+import { parseIdList } from './fanout.js';
 import type { Fingerprint } from './fingerprint.js';
 import { lockedParts } from './fingerprint.js';
 import type { PlannedInstance } from './instance-plan.js';
@@ -33,6 +34,8 @@ export interface StageRunEnvironment extends FingerprintEnvironment {
   openSession(instance: PlannedInstance): Promise<LlmSession>;
   /** Runs untrusted work for the stage (src/sandbox); answers the build's stop and reports its notices. */
   readonly sandbox: SandboxRunner;
+  /** The output of this instance that is a list others fan out over (scenarios, tasks), if any. */
+  listOutputOf(instance: PlannedInstance): string | null;
   readonly signal: AbortSignal;
 }
 
@@ -125,6 +128,23 @@ export async function runStageInstance(
         outcome: { kind: 'failed-error', message, log: log.write(env, 'failed-error', { error: message }) },
         entry: null,
       };
+    }
+    const list = env.listOutputOf(instance);
+    if (list !== null) {
+      // A list others fan out over is checked where it is written: a row that cannot be used fails
+      // the stage that wrote it, and the list in place (if any) stays as it was.
+      const ids = parseIdList(
+        readFileSync(tempPathFor(tempDir, instance.outputs, list), 'utf8'),
+        instance.outputs[list] ?? list,
+        (id) => id,
+      );
+      if (!ids.ok) {
+        const message = `the list it wrote cannot be fanned out over: ${ids.error}`;
+        return {
+          outcome: { kind: 'failed-error', message, log: log.write(env, 'failed-error', { error: message }) },
+          entry: null,
+        };
+      }
     }
     const outputHashes = commitOutputs(env, instance, tempDir);
     const warnings = result.warnings ?? [];
