@@ -99,7 +99,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const root = resolve(io.cwd, typeof values['dir'] === 'string' ? values['dir'] : '.');
   const [{ listenForInterrupt }, { run }] = await Promise.all([import('./commands/interrupt.js'), command.load()]);
   const signal = listenForInterrupt(io, command.interruptMessage(values));
-  return run({ root, positionals: rest, values }, io, signal);
+  try {
+    return await run({ root, positionals: rest, values }, io, signal);
+  } catch (error) {
+    // The one place an exception leaves a command: a full disk or a missing permission is one line
+    // for the user (finished work is journaled and kept); anything else is a bug in awm.
+    const { describeFileSystemError } = await import('./util/file-system-error.js');
+    const fileSystem = describeFileSystemError(error, root);
+    if (fileSystem !== null) {
+      io.stderr.write(`awm: ${fileSystem}\n`);
+      return 1;
+    }
+    io.stderr.write(
+      `awm: internal error, please report it with this text: ${(error as Error).stack ?? String(error)}\n`,
+    );
+    return 70;
+  }
 }
 
 function usageError(io: CliIo, message: string): number {

@@ -2,8 +2,6 @@
 // no-op proof when the build leaves everything fresh, and say how it ended as an exit code. `awm
 // build` calls it once; watch mode on every change. The LLM layer (and the openai SDK) is loaded
 // only when an instance that calls the LLM actually runs.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { acquireBuildMutex } from '../engine/build-mutex.js';
 import { forgetClean, recordClean } from '../engine/clean-stamp.js';
 import type { BuildEvent } from '../engine/events.js';
@@ -28,9 +26,6 @@ export interface BuildCommandOptions {
   readonly fresh: boolean;
 }
 
-/** Where stage outputs are written until they are renamed into place. */
-export const TEMP_DIR = '.awm/tmp';
-
 export async function buildProject(
   project: Project,
   options: BuildCommandOptions,
@@ -53,9 +48,10 @@ export async function buildProject(
   const forgetExit = mutex?.ok ? io.onExit(() => mutex.value.release()) : () => {};
   if (mutex?.value.tookOverFrom)
     emit({ kind: 'notice', notice: { code: 'build-lock-taken-over', pid: mutex.value.tookOverFrom.pid } });
-  const tempRoot = join(root, TEMP_DIR);
-  if (mutex) rmSync(tempRoot, { recursive: true, force: true }); // leftovers of a killed build
+  if (mutex) project.state.sweepTemps(); // what a killed build left
   const offline = announceOfflineProvider(project, io, emit);
+  for (const { path, problem } of project.state.local.problems)
+    emit({ kind: 'notice', notice: { code: 'local-state-dropped', path, problem } });
   const models = createModelResolver(project, modelChooser(project.config.llm, io.env));
   if (!models.ok) {
     mutex?.value.release();
@@ -73,7 +69,7 @@ export async function buildProject(
         state: project.state,
         env: {
           ...project.fingerprintEnvironment(models.value),
-          tempRoot,
+          trackTemps: (paths) => project.state.trackTemps(paths),
           artifactsDir: project.config.artifactsDir,
           // Children are not stopped by the first Ctrl-C (work in progress finishes); they die
           // with awm at the second.

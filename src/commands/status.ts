@@ -8,6 +8,7 @@ import { LOCK_FILE } from '../engine/project-state.js';
 import { evaluateStatus, type InstanceStatus, type StatusReport } from '../engine/status.js';
 import { parseTargets } from '../engine/targets.js';
 import { modelChooser, modelRuleKey } from '../llm/model-choice.js';
+import { describeNotice } from '../logging/describe.js';
 import { describeStatus, statusJson } from '../logging/status-format.js';
 import type { CliIo, CommandRequest } from './io.js';
 import { cleanProject, cleanStatus, cleanTargets } from './proven-clean.js';
@@ -34,6 +35,9 @@ export async function statusReport(
   const { openProjectOrReport } = await import('./open-project.js');
   const project = await openProjectOrReport(root, io);
   if (!project) return 2;
+  for (const { path, problem } of project.state.local.problems) {
+    io.stderr.write(`awm: ${describeNotice({ code: 'local-state-dropped', path, problem })}\n`);
+  }
   const selection = parseTargets(targets, project.order, (stage) => project.upstreamOf(stage));
   if (!selection.ok) {
     for (const problem of selection.error) io.stderr.write(`awm: ${problem}\n`);

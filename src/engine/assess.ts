@@ -43,6 +43,8 @@ export function assessInstance(
     rendered = render.value;
     fingerprint = render.value.fingerprint;
   }
-  const freshness = judgeInstance(instance, fingerprint, entry, state.hasher.hashAll(instance.outputs));
+  const freshness = judgeInstance(instance, fingerprint, entry, state.hasher.hashAll(instance.outputs), (path) =>
+    state.hasher.unreadableOf(path),
+  );
   return { kind: 'judged', freshness, prepared: prepared.value, rendered };
 }

@@ -17,6 +17,8 @@ export interface CacheEntry {
   readonly ino: number;
   readonly hashedAt: number;
   readonly hash: FileHash;
+  /** Why the file cannot be read as what it claims to be (a database SQLite finds damaged). */
+  readonly unreadable?: string;
   /**
    * For databases: the SHA-256 of the file's bytes. Its canonical dump (`hash`) is costly, so a
    * database whose stat changed but whose bytes did not keeps its hash without a new dump.
@@ -29,6 +31,13 @@ export interface CacheEntry {
 /** A file changed within this long before it was hashed may change again unseen (mtime granularity). */
 export const RACY_MARGIN_MS = 2_000;
 
+/** A file's content hash, and for a database the hash of its bytes and, if damaged, why. */
+export interface FileContent {
+  readonly hash: FileHash;
+  readonly bytes?: string;
+  readonly unreadable?: string;
+}
+
 /** How a database file is hashed (tests may count the calls). */
 export type DatabaseHasher = (absolutePath: string) => FileHash;
 
@@ -39,8 +48,8 @@ export class ContentHasher {
   private readonly lookedRows = new Map<string, Readonly<Record<string, FileHash>>>();
   /** Every path looked up in this run, present or not: what the run's judgement read. */
   private readonly seen = new Set<string>();
-  /** Canonical-dump hashes of the databases this run dumped, by the hash of their bytes. */
-  private readonly dumpedByBytes = new Map<string, FileHash>();
+  /** What this run found of the databases it dumped, by the hash of their bytes. */
+  private readonly dumpedByBytes = new Map<string, FileContent>();
   private dirty = false;
 
   constructor(
@@ -65,7 +74,7 @@ export class ContentHasher {
     else {
       const content = this.hashContent(join(this.root, path), this.entries[path]);
       hash = content.hash;
-      this.remember(path, stats, hash, undefined, content.bytes);
+      this.remember(path, stats, hash, undefined, content.bytes, content.unreadable);
     }
     this.looked.set(path, hash);
     return hash;
@@ -107,22 +116,37 @@ export class ContentHasher {
    * The content hash of a file and, for a database, of its bytes. A database whose bytes match
    * what the cache knew (`known`, or one this run dumped) keeps that hash without a new dump.
    */
-  hashContent(absolutePath: string, known: CacheEntry | undefined): { hash: FileHash; bytes?: string } {
+  hashContent(absolutePath: string, known: CacheEntry | undefined): FileContent {
     const data = readFileSync(absolutePath);
     if (!isDatabase(absolutePath)) return { hash: asFileHash(sha256(data)) };
     const bytes = sha256(data);
-    const dumped = known?.bytes === bytes ? known.hash : this.dumpedByBytes.get(bytes);
-    if (dumped !== undefined) return { hash: dumped, bytes };
-    const hash = this.hashDatabase(absolutePath);
-    this.dumpedByBytes.set(bytes, hash);
-    return { hash, bytes };
+    if (known?.bytes === bytes)
+      return { hash: known.hash, bytes, ...(known.unreadable ? { unreadable: known.unreadable } : {}) };
+    const dumped = this.dumpedByBytes.get(bytes);
+    if (dumped !== undefined) return dumped;
+    let content: FileContent;
+    try {
+      content = { hash: this.hashDatabase(absolutePath), bytes };
+    } catch (error) {
+      // Truncated, not a database, a hot journal it cannot roll back, a damaged page: whatever it
+      // is, it is not the database awm.lock pins. Its hash says so and never equals a real one.
+      const problem = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      content = { hash: asFileHash(`unreadable:${bytes}`), bytes, unreadable: problem };
+    }
+    this.dumpedByBytes.set(bytes, content);
+    return content;
+  }
+
+  /** Why a file looked up this run cannot be read as what it claims to be, or null. */
+  unreadableOf(path: string): string | null {
+    return this.entries[path]?.unreadable ?? null;
   }
 
   /**
    * Record the hash of a file this process just moved into place, so it is not read again. Within
    * the run it is trusted as written; later runs apply the racy rule to it like to any file.
    */
-  adopt(path: string, content: { hash: FileHash; bytes?: string }): void {
+  adopt(path: string, content: FileContent): void {
     const { hash } = content;
     this.lookedRows.delete(path);
     const stats = statOrNull(join(this.root, path));
@@ -130,7 +154,7 @@ export class ContentHasher {
       this.forget(path);
       return;
     }
-    this.remember(path, stats, hash, undefined, content.bytes);
+    this.remember(path, stats, hash, undefined, content.bytes, content.unreadable);
     this.looked.set(path, hash);
     this.seen.add(path);
   }
@@ -176,6 +200,7 @@ export class ContentHasher {
     hash: FileHash,
     rows: Record<string, FileHash> | undefined,
     bytes?: string,
+    unreadable?: string,
   ): CacheEntry {
     const entry: CacheEntry = {
       size: stats.size,
@@ -183,6 +208,7 @@ export class ContentHasher {
       ctimeMs: stats.ctimeMs,
       ino: stats.ino,
       ...(bytes === undefined ? {} : { bytes }),
+      ...(unreadable === undefined ? {} : { unreadable }),
       hashedAt: this.now(),
       hash,
       ...(rows ? { rows } : {}),

@@ -52,6 +52,8 @@ export type Reason =
   | { readonly code: 'fingerprint-format-changed' }
   | { readonly code: 'output-missing'; readonly output: string; readonly path: string }
   | { readonly code: 'output-modified'; readonly output: string; readonly path: string }
+  /** A database output SQLite finds damaged (truncated, not a database, a failed integrity check). */
+  | { readonly code: 'output-unreadable'; readonly output: string; readonly path: string; readonly problem: string }
   | { readonly code: 'code-changed'; readonly stage: string; readonly file: string }
   | { readonly code: 'prompt-new'; readonly prompt: string; readonly file: string }
   | { readonly code: 'prompt-unused'; readonly prompt: string }
@@ -148,6 +150,8 @@ export type Notice =
   | { readonly code: 'build-lock-taken-over'; readonly pid: number }
   | { readonly code: 'target-matches-no-scenario'; readonly target: string; readonly scenarios: readonly string[] }
   | { readonly code: 'cannot-fan-out'; readonly problem: string }
+  /** A piece of local state under .awm could not be used; it was dropped and is rebuilt. */
+  | { readonly code: 'local-state-dropped'; readonly path: string; readonly problem: string }
   /** LLM-written code runs without Linux namespaces here: what still holds and what does not. */
   | { readonly code: 'sandbox-without-namespaces'; readonly notice: SandboxNotice }
   | LlmNotice;

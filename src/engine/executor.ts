@@ -10,6 +10,7 @@
 //                                  slot (--jobs) ──▶ run ──▶ built | failed-* ──▶ dependants skipped
 import type { StageUsage } from '../llm/types.js';
 import type { InstanceKey, ScenarioId } from '../util/brand.js';
+import { describeFileSystemError } from '../util/file-system-error.js';
 import { Semaphore } from '../util/semaphore.js';
 import { assessInstance } from './assess.js';
 import {
@@ -157,7 +158,11 @@ export class Executor {
       if (record.entry) this.#deps.state.record(record.entry, !this.#options.frozen);
       return record.outcome;
     } catch (error) {
-      return internalError(instance, error);
+      // Writing the journal or an output on a full disk, say: the user's to fix, not a bug.
+      const fileSystem = describeFileSystemError(error, this.#deps.env.root);
+      return fileSystem === null
+        ? internalError(instance, error)
+        : { kind: 'failed-error', message: fileSystem, log: null };
     } finally {
       release();
     }

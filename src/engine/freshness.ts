@@ -22,6 +22,8 @@ export function judgeInstance(
   fingerprint: Fingerprint,
   entry: LockEntry | undefined,
   outputHashes: Readonly<Record<string, FileHash | null>>,
+  /** Why an output cannot be read as what it claims to be (a damaged database), or null. */
+  unreadableOf: (path: string) => string | null = () => null,
 ): Freshness {
   if (!entry) return NEVER_BUILT;
   if (entry.fingerprint !== fingerprint.hash) {
@@ -34,11 +36,15 @@ export function judgeInstance(
   if (missing.length > 0)
     return { state: 'missing', reasons: missing.map(([output, path]) => ({ code: 'output-missing', output, path })) };
   const modified = Object.entries(instance.outputs).filter(([name]) => outputHashes[name] !== entry.outputs[name]);
-  if (modified.length > 0)
-    return {
-      state: 'modified',
-      reasons: modified.map(([output, path]) => ({ code: 'output-modified', output, path })),
-    };
+  if (modified.length > 0) {
+    const reasons = modified.map(([output, path]): Reason => {
+      const problem = unreadableOf(path);
+      return problem === null
+        ? { code: 'output-modified', output, path }
+        : { code: 'output-unreadable', output, path, problem };
+    });
+    return { state: 'modified', reasons };
+  }
   return { state: 'fresh', reasons: [] };
 }
 

@@ -15,6 +15,7 @@ import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
 import type { FingerprintEnvironment, LoadedPrompt } from './compute-fingerprint.js';
 import type { FanoutContext } from './fanout.js';
+import { LocalState } from './local-state.js';
 import { ProjectState, readValidationMemo } from './project-state.js';
 import { JsonFileCache } from './stage-context.js';
 import { loadStages, nodeStageImporter, type LoadedStage } from './stage-loader.js';
@@ -39,7 +40,8 @@ export interface Project {
 }
 
 export async function openProject(root: string): Promise<Result<Project, string>> {
-  const validated = readValidationMemo(root);
+  const local = new LocalState(root);
+  const validated = readValidationMemo(local);
   const reading = await readPipeline(root, PIPELINE_FILE, undefined, validated);
   if (!reading.config) {
     // The stages that can still be loaded have their params checked too: every problem in one go.
@@ -57,7 +59,7 @@ export async function openProject(root: string): Promise<Result<Project, string>
   const stages = new Map(loaded.value.map((stage) => [stage.config.id, stage]));
   const prompts = loadPrompts(root, loaded.value);
   if (!prompts.ok) return prompts;
-  const state = ProjectState.open(root, validated);
+  const state = ProjectState.open(local, validated);
   if (!state.ok) return state;
   state.value.saveCaches();
   const order = stageOrder(config);

@@ -3,7 +3,7 @@
 // session and its log (RunContext). Built here for the engine and for tests that run one stage, so
 // both give a stage the same context.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { LlmSession, StructuredRequest, StructuredResult } from '../llm/types.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import type { PromptTemplate, RenderContext, RunContext, StageInputs, StageOutputs } from '../stage-api/stage.js';
@@ -64,8 +64,8 @@ export interface RunParts {
   readonly requests: Readonly<Record<string, string>>;
   /** Output name → path relative to the root (where the outputs go once the stage succeeded). */
   readonly outputs: Readonly<Record<string, string>>;
-  /** Where the outputs are written until then. */
-  readonly tempDir: string;
+  /** Output name → absolute path it is written to until then (see tempPathsBeside). */
+  readonly tempPaths: Readonly<Record<string, string>>;
   readonly llm: LlmSession;
   readonly sandbox: SandboxRunner;
   log(line: string): void;
@@ -76,7 +76,7 @@ export function createRunContext<Params>(parts: StageContextParts<Params>, run: 
   return {
     ...createRenderContext(parts),
     requests: run.requests,
-    outputs: createOutputWriter(parts.root, run.outputs, run.tempDir),
+    outputs: createOutputWriter(parts.root, run.outputs, run.tempPaths),
     llm: run.llm,
     sandbox: run.sandbox,
     log: run.log,
@@ -116,15 +116,31 @@ function selectRow(value: unknown, id: string, path: string): unknown {
   return row;
 }
 
-/** Where output `name` is written before it is moved into place (its extension kept: `.db` matters). */
-export function tempPathFor(tempDir: string, outputs: Readonly<Record<string, string>>, name: string): string {
-  return join(tempDir, `${name}${extname(outputs[name] ?? '')}`);
+/** The prefix of every temp output's file name: a build sweeps what a killed one left. */
+export const TEMP_PREFIX = '.awm-tmp-';
+
+/**
+ * Where each output is written before it is moved into place: beside its target, in the same
+ * folder (so on the same file system: the rename never crosses devices), named so it is hidden and
+ * recognisable, its extension kept (`.db` matters).
+ */
+export function tempPathsBeside(
+  root: string,
+  outputs: Readonly<Record<string, string>>,
+  runId: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, path]) => [
+      name,
+      join(root, dirname(path), `${TEMP_PREFIX}${runId}-${basename(path)}`),
+    ]),
+  );
 }
 
 export function createOutputWriter(
   root: string,
   outputs: Readonly<Record<string, string>>,
-  tempDir: string,
+  tempPaths: Readonly<Record<string, string>>,
 ): StageOutputs {
   const check = (name: string): void => {
     if (!(name in outputs))
@@ -135,15 +151,15 @@ export function createOutputWriter(
   return {
     async writeJson(name, value) {
       check(name);
-      writeFileSync(tempPathFor(tempDir, outputs, name), prettyJson(value));
+      writeFileSync(tempPaths[name]!, prettyJson(value));
     },
     async writeText(name, text) {
       check(name);
-      writeFileSync(tempPathFor(tempDir, outputs, name), text);
+      writeFileSync(tempPaths[name]!, text);
     },
     pathFor(name) {
       check(name);
-      return tempPathFor(tempDir, outputs, name);
+      return tempPaths[name]!;
     },
     previousJson<T>(name: string): T | null {
       check(name);

@@ -10,6 +10,7 @@ import type { LlmSession, StructuredResult } from '../llm/types.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import type { StageFailureKind, StageRunResult } from '../stage-api/stage.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
+import { describeFileSystemError } from '../util/file-system-error.js';
 import type { FileHash } from '../util/brand.js';
 import { prettyJson } from '../util/canonical-json.js';
 import {
@@ -19,17 +20,19 @@ import {
   type PreparedFingerprint,
   type RenderedRequests,
 } from './compute-fingerprint.js';
+import { isDatabase, type FileContent } from './content-hasher.js';
 import type { Outcome, Reason } from './events.js';
 import { parseIdList } from './fanout.js';
 import type { Fingerprint } from './fingerprint.js';
 import { lockedParts } from './fingerprint.js';
 import type { PlannedInstance } from './instance-plan.js';
 import type { LockEntry } from './lock-file.js';
-import { createRunContext, recordingSession, refusingSession, tempPathFor } from './stage-context.js';
+import { createRunContext, recordingSession, refusingSession, tempPathsBeside } from './stage-context.js';
 
 export interface StageRunEnvironment extends FingerprintEnvironment {
-  readonly tempRoot: string;
   readonly artifactsDir: string;
+  /** Notes temp paths before they are written, so the next build sweeps them if this one is killed. */
+  trackTemps(paths: readonly string[]): void;
   /** An LLM session for the stage (called only for stages with usesLlm). */
   openSession(instance: PlannedInstance): Promise<LlmSession>;
   /** Runs untrusted work for the stage (src/sandbox); answers the build's stop and reports its notices. */
@@ -70,8 +73,10 @@ export async function runStageInstance(
   }
   const { texts, fingerprint } = rendered;
   const started = Date.now();
-  const tempDir = join(env.tempRoot, `${started}-${randomBytes(6).toString('hex')}`);
-  mkdirSync(tempDir, { recursive: true });
+  const tempPaths = tempPathsBeside(env.root, instance.outputs, randomBytes(6).toString('hex'));
+  const temps = Object.values(tempPaths);
+  env.trackTemps(temps);
+  for (const temp of temps) mkdirSync(dirname(temp), { recursive: true });
   const log = new InstanceLog(instance, fingerprint, plan.reasons);
   const stageId = instance.stage.config.id;
   const session = instance.stage.definition.usesLlm
@@ -82,7 +87,7 @@ export async function runStageInstance(
     const context = createRunContext(parts, {
       requests: texts,
       outputs: instance.outputs,
-      tempDir,
+      tempPaths,
       llm: session,
       sandbox: env.sandbox,
       log: (line) => log.lines.push(line),
@@ -92,6 +97,10 @@ export async function runStageInstance(
     try {
       result = await instance.stage.definition.run(context);
     } catch (error) {
+      // A full disk or a folder without permission reached through the stage's writes is said as such.
+      const fileSystem = describeFileSystemError(error, env.root);
+      if (fileSystem !== null)
+        return { outcome: { kind: 'failed-error', message: fileSystem, log: null }, entry: null };
       const message = `stage code threw: ${(error as Error).stack ?? String(error)}`;
       return {
         outcome: {
@@ -119,9 +128,7 @@ export async function runStageInstance(
         entry: null,
       };
     }
-    const missing = Object.keys(instance.outputs).filter(
-      (name) => !existsSync(tempPathFor(tempDir, instance.outputs, name)),
-    );
+    const missing = Object.keys(instance.outputs).filter((name) => !existsSync(tempPaths[name]!));
     if (missing.length > 0) {
       const message = `stage "${stageId}" finished without writing output${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')}`;
       return {
@@ -133,11 +140,7 @@ export async function runStageInstance(
     if (list !== null) {
       // A list others fan out over is checked where it is written: a row that cannot be used fails
       // the stage that wrote it, and the list in place (if any) stays as it was.
-      const ids = parseIdList(
-        readFileSync(tempPathFor(tempDir, instance.outputs, list), 'utf8'),
-        instance.outputs[list] ?? list,
-        (id) => id,
-      );
+      const ids = parseIdList(readFileSync(tempPaths[list]!, 'utf8'), instance.outputs[list] ?? list, (id) => id);
       if (!ids.ok) {
         const message = `the list it wrote cannot be fanned out over: ${ids.error}`;
         return {
@@ -146,7 +149,18 @@ export async function runStageInstance(
         };
       }
     }
-    const outputHashes = commitOutputs(env, instance, tempDir);
+    const contents = Object.fromEntries(
+      Object.keys(instance.outputs).map((name) => [name, env.hasher.hashContent(tempPaths[name]!, undefined)]),
+    );
+    const damaged = Object.entries(contents).find(([, content]) => content.unreadable !== undefined);
+    if (damaged) {
+      const message = `stage "${stageId}" wrote output "${damaged[0]}", which is not a sound SQLite database (${damaged[1].unreadable ?? ''})`;
+      return {
+        outcome: { kind: 'failed-error', message, log: log.write(env, 'failed-error', { error: message }) },
+        entry: null,
+      };
+    }
+    const outputHashes = commitOutputs(env, instance, tempPaths, contents);
     const warnings = result.warnings ?? [];
     log.write(env, 'built', { warnings }, { onlyIfSomething: true });
     const entry: LockEntry = {
@@ -167,25 +181,30 @@ export async function runStageInstance(
       entry,
     };
   } finally {
-    rmSync(tempDir, { recursive: true, force: true });
+    for (const temp of temps) rmSync(temp, { force: true });
   }
 }
 
-/** Hash every output in its temp place, then rename each into place. */
-function commitOutputs(env: StageRunEnvironment, instance: PlannedInstance, tempDir: string): Record<string, FileHash> {
-  const contents = Object.keys(instance.outputs).map((name) =>
-    env.hasher.hashContent(tempPathFor(tempDir, instance.outputs, name), undefined),
-  );
+/** Renames each output into place (from beside it: never across devices) and records its hash. */
+function commitOutputs(
+  env: StageRunEnvironment,
+  instance: PlannedInstance,
+  tempPaths: Readonly<Record<string, string>>,
+  contents: Readonly<Record<string, FileContent>>,
+): Record<string, FileHash> {
   const hashes: Record<string, FileHash> = {};
-  Object.entries(instance.outputs).forEach(([name, path], index) => {
-    const content = contents[index]!;
-    mkdirSync(dirname(join(env.root, path)), { recursive: true });
-    renameSync(tempPathFor(tempDir, instance.outputs, name), join(env.root, path));
-    // Hashed once, here: a database's costly canonical dump is kept with its stat and its bytes.
+  for (const [name, path] of Object.entries(instance.outputs)) {
+    const content = contents[name]!;
+    const target = join(env.root, path);
+    // A journal or WAL left beside an older database would be replayed into the new one.
+    if (isDatabase(path))
+      for (const suffix of ['-journal', '-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+    renameSync(tempPaths[name]!, target);
+    // Hashed once, before the rename: a database's costly canonical dump is kept with its stat and bytes.
     env.hasher.adopt(path, content);
     env.jsonCache.forget(path);
     hashes[name] = content.hash;
-  });
+  }
   return hashes;
 }
 

@@ -26,6 +26,8 @@ export function describeReason(reason: Reason): string {
       return `output "${reason.output}" (${reason.path}) does not exist`;
     case 'output-modified':
       return `output "${reason.output}" (${reason.path}) differs from awm.lock (edited by hand?); a build regenerates it`;
+    case 'output-unreadable':
+      return `output "${reason.output}" (${reason.path}) cannot be read as a database (${reason.problem}); a build regenerates it`;
     case 'code-changed':
       return `code of stage "${reason.stage}" changed (${reason.file})`;
     case 'prompt-new':
@@ -101,6 +103,8 @@ export function describeNotice(notice: Notice): string {
         `embeddings: no embedding endpoint is configured, so similarity uses offline character n-gram vectors (${notice.model}); ` +
         'set EMBEDDING_OPENAI_API_KEY (and EMBEDDING_OPENAI_BASE_URL for another server) for real embeddings.'
       );
+    case 'local-state-dropped':
+      return `local state ${notice.path} could not be used (${notice.problem}); it is only a cache, so it was dropped and is rebuilt`;
     case 'sandbox-without-namespaces':
       return describeSandboxNotice(notice.notice);
     case 'cache-not-writable':

@@ -37,10 +37,23 @@ export function canonicalDump(db: Database.Database): string {
 export function hashDatabaseFile(path: string): FileHash {
   const db = new (betterSqlite3())(path, { readonly: true, fileMustExist: true });
   try {
+    // The dump reads tables only; a damaged index would still answer queries wrongly. So the
+    // whole file is checked first, and a database that fails is not hashed as if it were sound.
+    const problems = db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[];
+    const found = problems.map((row) => row.integrity_check).filter((line) => line !== 'ok');
+    if (found.length > 0)
+      throw new DatabaseDamagedError(
+        `integrity check: ${found.slice(0, 3).join('; ')}${found.length > 3 ? '; …' : ''}`,
+      );
     return asFileHash(createHash('sha256').update(canonicalDump(db)).digest('hex'));
   } finally {
     db.close();
   }
+}
+
+/** A database file SQLite opens but finds damaged. */
+export class DatabaseDamagedError extends Error {
+  override readonly name = 'DatabaseDamagedError';
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   createRenderContext,
   createRunContext,
   JsonFileCache,
-  tempPathFor,
+  tempPathsBeside,
   type StageContextParts,
 } from '../../src/engine/stage-context.js';
 import { resolveStageParams } from '../../src/engine/stage-loader.js';
@@ -62,7 +62,7 @@ export async function runStage<Params>(
   options: HarnessOptions<Params>,
 ): Promise<HarnessRun> {
   const folder = mkdtempSync(join(tmpdir(), 'awm-stage-test-'));
-  for (const sub of ['inputs', 'outputs', 'tmp']) mkdirSync(join(folder, sub));
+  for (const sub of ['inputs', 'outputs']) mkdirSync(join(folder, sub));
   const params = await resolveStageParams(definition as StageDefinition<unknown>, options.params ?? {});
   if (!params.ok) throw new Error(`the test gives the stage params it refuses: ${params.error.join('; ')}`);
   const outputs = Object.fromEntries(
@@ -87,11 +87,11 @@ export async function runStage<Params>(
   };
   const requests = definition.render ? definition.render(createRenderContext(parts)) : {};
   const log: string[] = [];
-  const tempDir = join(folder, 'tmp');
+  const tempPaths = tempPathsBeside(folder, outputs, 'harness');
   const context = createRunContext(parts, {
     requests,
     outputs,
-    tempDir,
+    tempPaths,
     llm: options.llm,
     sandbox: sandboxRunner({}),
     log: (line) => log.push(line),
@@ -100,7 +100,7 @@ export async function runStage<Params>(
   const result = await definition.run(context);
   const written: Record<string, unknown> = {};
   for (const [name, file] of Object.entries(options.outputs)) {
-    const temp = tempPathFor(tempDir, outputs, name);
+    const temp = tempPaths[name]!;
     if (!existsSync(temp)) continue;
     const path = join(folder, 'outputs', file);
     if (result.status === 'ok') renameSync(temp, path);
