@@ -1,6 +1,6 @@
 // Loading awm.pipeline.yaml: YAML syntax, the JSON Schema's rules, defaults, ordering of many
 // problems, and the real pipeline of this repo.
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { formatDiagnostics } from '../src/config/diagnostic.js';
 import { loadPipelineConfig } from '../src/config/load.js';
+import { MAX_YAML_DEPTH } from '../src/config/yaml-positions.js';
 import {
   basePipeline,
   configFor,
@@ -15,6 +16,7 @@ import {
   hints,
   messages,
   removeProjects,
+  stubFiles,
   stubStage,
   writeProject,
   yaml,
@@ -96,6 +98,59 @@ test('a duplicate key is a YAML error with its own hint', async () => {
   const diagnostics = await diagnosticsFor(yaml('version: 1', 'version: 1'));
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:2:1: YAML syntax error: Map keys must be unique']);
   assert.equal(hints(diagnostics), ['each key may appear only once in a mapping; remove or rename one of them']);
+});
+
+test('an alias naming no anchor is reported at the alias', async () => {
+  const diagnostics = await diagnosticsFor(yaml('version: 1', 'world_clock: *clock', 'stages: {}'));
+  assert.equal(messages(diagnostics), ['awm.pipeline.yaml:2:14: YAML error: the alias *clock names no anchor']);
+  assert.equal(hints(diagnostics), ['define the anchor (&clock) on a value above this line, or write the value here']);
+});
+
+test('bytes that are not UTF-8 are refused at the first bad byte, before anything reads the value', async () => {
+  const root = writeProject({ ...stubFiles });
+  const text = Buffer.from(yaml('version: 1', 'artifacts_dir: "artéfacts', 'stages: {}'));
+  const bad = Buffer.concat([text.subarray(0, 27), Buffer.from([0xff, 0xfe]), text.subarray(27)]);
+  writeFileSync(join(root, 'awm.pipeline.yaml'), bad);
+  const result = await loadPipelineConfig(root);
+  const diagnostics = result.ok ? [] : result.error;
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:2:17: awm.pipeline.yaml is not UTF-8 text: byte 27 (0xff) starts no valid character',
+  ]);
+  assert.match(hints(diagnostics)[0]!, /save the file as UTF-8/);
+});
+
+test('a pipeline file that is a folder says so', async () => {
+  const root = writeProject({ 'awm.pipeline.yaml/keep': '' });
+  const result = await loadPipelineConfig(root);
+  assert.equal(result.ok ? [] : messages(result.error), [
+    'awm.pipeline.yaml: awm.pipeline.yaml is a folder, not a file',
+  ]);
+});
+
+test('nesting past the limit is one positioned problem, however deep (no stack overflow)', async () => {
+  const value = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const within = await diagnosticsFor(yaml(...basePipeline, `x-deep: ${value(MAX_YAML_DEPTH - 1)}`));
+  assert.equal(messages(within), []);
+  const past = await diagnosticsFor(yaml(...basePipeline, `x-deep: ${value(MAX_YAML_DEPTH)}`));
+  const line = basePipeline.length + 1;
+  assert.equal(messages(past), [
+    `awm.pipeline.yaml:${line}:${9 + MAX_YAML_DEPTH - 1}: YAML error: mappings and lists nest more than ${MAX_YAML_DEPTH} levels deep here`,
+  ]);
+  const far = await diagnosticsFor(yaml(...basePipeline, `x-deep: ${value(5000)}`));
+  assert.equal(far.length, 1);
+  assert.match(far[0]!.message, `nest more than ${MAX_YAML_DEPTH} levels`);
+  assert.is(far[0]!.position?.line, line);
+});
+
+test('a long source line is shown as a window around the column', () => {
+  const line = `x: ${'a'.repeat(300)}!${'b'.repeat(300)}`;
+  const text = formatDiagnostics(
+    [{ file: 'f.yaml', position: { line: 1, col: 304, length: 1 }, message: 'here', hint: null }],
+    line,
+  );
+  const [, shown, underline] = text.split('\n');
+  assert.ok(shown!.length < 140, shown);
+  assert.is(shown![underline!.indexOf('~')], '!');
 });
 
 test('a missing pipeline file says where awm looked', async () => {

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
 import { diagnosticAt, type CheckContext } from './place-names.js';
 import type { PipelineDraft } from './draft.js';
+import { readUtf8 } from '../util/utf8.js';
 import type { YamlPath } from './yaml-positions.js';
 
 /** The file system as config loading sees it (tests pass a fake; paths are absolute). */
 export interface ProjectReader {
-  /** The file's text, or null when there is no file. */
+  /** The file's text, or null when there is no file; NotUtf8Error when it is not UTF-8. */
   readText(path: string): Promise<string | null>;
   kindOf(path: string): Promise<'file' | 'directory' | 'missing'>;
 }
@@ -17,7 +18,7 @@ export interface ProjectReader {
 export const nodeProjectReader: ProjectReader = {
   async readText(path) {
     try {
-      return await readFile(path, 'utf8');
+      return readUtf8(path, await readFile(path));
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;

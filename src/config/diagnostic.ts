@@ -25,12 +25,25 @@ export function formatDiagnostic(diagnostic: Diagnostic, sourceText: string | nu
   const sourceLine = position && sourceText !== null ? sourceText.split(/\r?\n/)[position.line - 1] : undefined;
   if (position && sourceLine !== undefined) {
     const gutter = `${position.line} | `;
-    lines.push(`  ${gutter}${sourceLine}`);
-    const width = Math.max(1, Math.min(position.length, sourceLine.length - position.col + 1));
-    lines.push(`  ${' '.repeat(gutter.length + position.col - 1)}${'~'.repeat(width)}`);
+    const shown = excerpt(sourceLine, position.col);
+    lines.push(`  ${gutter}${shown.text}`);
+    const width = Math.max(1, Math.min(position.length, shown.text.length - shown.col + 1));
+    lines.push(`  ${' '.repeat(gutter.length + shown.col - 1)}${'~'.repeat(width)}`);
   }
   if (hint) lines.push(`  hint: ${hint}`);
   return lines.join('\n');
+}
+
+/** Lines longer than this are cut to a window around the column, marked with `…`. */
+const MAX_SHOWN = 120;
+
+function excerpt(line: string, col: number): { text: string; col: number } {
+  if (line.length <= MAX_SHOWN) return { text: line, col };
+  const start = Math.max(0, Math.min(col - 1 - 40, line.length - MAX_SHOWN));
+  const end = start + MAX_SHOWN;
+  const head = start > 0 ? '…' : '';
+  const text = `${head}${line.slice(start, end)}${end < line.length ? '…' : ''}`;
+  return { text, col: col - start + head.length };
 }
 
 /** File-level problems first, then by line and column; exact repeats dropped. */

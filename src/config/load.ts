@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { StageId } from '../util/brand.js';
 import { err, ok, type Result } from '../util/result.js';
+import { NotUtf8Error } from '../util/utf8.js';
 import { checkOutputs } from './check-output-paths.js';
 import { checkPathsInside } from './check-paths-inside.js';
 import { checkReferences } from './check-references.js';
@@ -43,7 +44,22 @@ export async function readPipeline(
   memo: ValidationMemo | null = null,
 ): Promise<PipelineReading> {
   const absoluteRoot = resolve(root);
-  const sourceText = await reader.readText(resolve(absoluteRoot, fileName));
+  const unreadable = (diagnostic: Diagnostic): PipelineReading => ({
+    config: null,
+    diagnostics: [diagnostic],
+    checkable: null,
+  });
+  if ((await reader.kindOf(resolve(absoluteRoot, fileName))) === 'directory') {
+    const hint = `move the folder away; ${fileName} is the file that declares the stages`;
+    return unreadable({ file: fileName, position: null, message: `${fileName} is a folder, not a file`, hint });
+  }
+  let sourceText: string | null;
+  try {
+    sourceText = await reader.readText(resolve(absoluteRoot, fileName));
+  } catch (error) {
+    if (!(error instanceof NotUtf8Error)) throw error;
+    return unreadable(notUtf8Problem(fileName, error));
+  }
   if (sourceText === null) {
     const missing = {
       file: fileName,
@@ -102,6 +118,16 @@ async function checkPathsInsideThenFiles(
 ): Promise<Diagnostic[]> {
   const inside = await checkPathsInside(draft, context, root);
   return [...inside.diagnostics, ...(await checkSourceFiles(draft, context, root, reader, inside.outside))];
+}
+
+function notUtf8Problem(file: string, error: NotUtf8Error): Diagnostic {
+  const { line, col } = error.place;
+  return {
+    file,
+    position: { line, col, length: 1 },
+    message: `${file} is not UTF-8 text: byte ${error.badByte} (0x${error.bytes[error.badByte]!.toString(16).padStart(2, '0')}) starts no valid character`,
+    hint: 'save the file as UTF-8 (most editors have an "encoding" setting); names and values must be UTF-8',
+  };
 }
 
 /** The schema checks the form; this is a form on no calendar (30 February). */

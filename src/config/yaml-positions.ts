@@ -1,6 +1,18 @@
 // Parses YAML keeping each node's place in the text, so every later diagnostic (schema, semantic,
 // stage params) can point at the exact key or value the user has to change.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+} from 'yaml';
 import type { Diagnostic, SourcePosition } from './diagnostic.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -8,6 +20,13 @@ export type YamlPath = readonly (string | number)[];
 /** `auto` points at a scalar's value, or at the key of a mapping or list (a block spans many lines). */
 export type PositionPart = 'key' | 'value' | 'auto';
 export type PositionLookup = (path: YamlPath, part?: PositionPart) => SourcePosition | null;
+
+/**
+ * How deep mappings and lists may nest. The pipeline needs about six levels; a params value may
+ * need more, but nothing sensible needs this many, and deeper text would exhaust the stack of the
+ * code that walks it (a stack trace instead of a message).
+ */
+export const MAX_YAML_DEPTH = 64;
 
 export interface ParsedYaml {
   /** The document as plain data. */
@@ -24,6 +43,9 @@ export function parseYaml(file: string, text: string): Result<ParsedYaml, Diagno
     const { line, col } = lineCounter.linePos(start);
     return { line, col, length: Math.max(1, end - start) };
   };
+  // Text nested deep enough to exhaust the parser's stack gives one such error and many follow-ups.
+  const overflow = document.errors.find((error) => /call stack/i.test(error.message));
+  if (overflow) return err([tooDeep(file, toPosition(overflow.pos[0], overflow.pos[1]))]);
   if (document.errors.length > 0) {
     return err(
       document.errors.map((error) =>
@@ -31,21 +53,66 @@ export function parseYaml(file: string, text: string): Result<ParsedYaml, Diagno
       ),
     );
   }
+  const deepest = nodeDeeperThan(document, MAX_YAML_DEPTH);
+  if (deepest) return err([tooDeep(file, rangeOf(deepest, toPosition))]);
   let value: unknown;
   try {
     value = document.toJS();
   } catch (error) {
-    // toJS refuses alias chains that would expand without bound ("billion laughs").
-    return err([
-      {
-        file,
-        position: null,
-        message: `YAML error: ${error instanceof Error ? error.message : String(error)}`,
-        hint: 'use fewer aliases (*name)',
-      },
-    ]);
+    return err([aliasProblem(file, document, error, toPosition)]);
   }
   return ok({ value, positionOf: (path, part = 'auto') => locate(document, path, part, toPosition) });
+}
+
+function tooDeep(file: string, position: SourcePosition | null): Diagnostic {
+  return {
+    file,
+    position,
+    message: `YAML error: mappings and lists nest more than ${MAX_YAML_DEPTH} levels deep here`,
+    hint: 'flatten the value: awm reads at most that many levels',
+  };
+}
+
+/** The first collection nested deeper than `limit`, found without recursion. */
+function nodeDeeperThan(document: Document, limit: number): Node | null {
+  let found: Node | null = null;
+  visit(document, {
+    Collection(_key, node, path) {
+      const depth = path.filter((step) => isCollection(step)).length + 1;
+      if (depth <= limit) return undefined;
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** An alias naming no anchor before it, placed at the alias; or too many aliases expanded. */
+function aliasProblem(file: string, document: Document, error: unknown, toPosition: ToPosition): Diagnostic {
+  let unresolved: Node | null = null;
+  visit(document, {
+    Alias(_key, node) {
+      if (node.resolve(document) !== undefined) return undefined;
+      unresolved = node;
+      return visit.BREAK;
+    },
+  });
+  if (unresolved) {
+    const name = isAlias(unresolved) ? (unresolved as { source: string }).source : '';
+    return {
+      file,
+      position: rangeOf(unresolved, toPosition),
+      message: `YAML error: the alias *${name} names no anchor`,
+      hint: `define the anchor (&${name}) on a value above this line, or write the value here`,
+    };
+  }
+  // toJS refuses alias chains that would expand without bound ("billion laughs").
+  return {
+    file,
+    position: null,
+    message: `YAML error: ${error instanceof Error ? error.message : String(error)}`,
+    hint: 'use fewer aliases (*name)',
+  };
 }
 
 function syntaxDiagnostic(file: string, code: string, message: string, position: SourcePosition): Diagnostic {

@@ -19,6 +19,7 @@ import { LocalState } from './local-state.js';
 import { ProjectState, readValidationMemo } from './project-state.js';
 import { JsonFileCache } from './stage-context.js';
 import { loadStages, nodeStageImporter, type LoadedStage } from './stage-loader.js';
+import { NotUtf8Error, readUtf8 } from '../util/utf8.js';
 
 export interface Project {
   readonly config: PipelineConfig;
@@ -130,8 +131,12 @@ function loadPrompts(
       if (!prompt) {
         let text: string;
         try {
-          text = readFileSync(join(root, file), 'utf8');
-        } catch {
+          text = readUtf8(file, readFileSync(join(root, file)));
+        } catch (error) {
+          if (error instanceof NotUtf8Error) {
+            const { line, col } = error.place;
+            return err(`${file}:${line}:${col}: prompt "${name}" is not UTF-8 text; save it as UTF-8`);
+          }
           return err(
             `${file}: prompt "${name}" of stage "${stage.config.id}" cannot be read; create it or fix the path in ${PIPELINE_FILE}`,
           );
