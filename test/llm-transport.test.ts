@@ -205,14 +205,12 @@ test('stopping the build lets a request in flight be answered and cached, sends 
   try {
     const { llm } = llmForMock(server, folder.dir, { settings: { timeoutMs: 60_000 } });
     const stop = new AbortController();
-    const stopped = llm
-      .session('tasks', 'a', {})
-      .structured({
-        messages: [{ role: 'user', content: 'a' }],
-        schema: TASKS_SCHEMA,
-        signal: stop.signal,
-        maxAttempts: 3,
-      });
+    const stopped = llm.session('tasks', 'a', {}).structured({
+      messages: [{ role: 'user', content: 'a' }],
+      schema: TASKS_SCHEMA,
+      signal: stop.signal,
+      maxAttempts: 3,
+    });
     const closed = llm
       .session('tasks', 'b', {})
       .structured({ messages: [{ role: 'user', content: 'b' }], schema: TASKS_SCHEMA });
