@@ -34,6 +34,8 @@ export interface LlmSettings extends ModelSettings {
   readonly timeoutMs: number;
   /** Transport retries for 429/5xx/timeouts (not fingerprinted). */
   readonly retries: number;
+  /** Largest chat answer (HTTP body) read, in bytes; a larger one is refused as it arrives (not fingerprinted). */
+  readonly maxAnswerBytes: number;
   /** Folder of recorded example responses for the offline demo provider. */
   readonly demoResponses: string;
   /** Folder of the response cache. */

@@ -95,7 +95,12 @@ function createProvider(
     chat.kind === 'openai'
       ? new OpenAiProvider({
           name: 'openai',
-          client: openAiClient({ apiKey: chat.apiKey, baseUrl: chat.baseUrl, timeoutMs: retry.timeoutMs }),
+          client: openAiClient({
+            apiKey: chat.apiKey,
+            baseUrl: chat.baseUrl,
+            timeoutMs: retry.timeoutMs,
+            maxAnswerBytes: options.settings.maxAnswerBytes,
+          }),
           endpoint: {
             baseUrl: chat.baseUrl,
             keyVariable: 'OPENAI_API_KEY',
@@ -112,6 +117,7 @@ function createProvider(
             apiKey: chat.apiKey,
             apiVersion: chat.apiVersion,
             timeoutMs: retry.timeoutMs,
+            maxAnswerBytes: options.settings.maxAnswerBytes,
           }),
           endpoint: {
             baseUrl: chat.endpoint,

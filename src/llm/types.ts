@@ -53,6 +53,8 @@ export type LlmErrorKind =
   | 'server' // 5xx after all retries
   | 'bad-request' // 4xx other than auth / rate limit
   | 'no-recorded-answer' // offline demo provider has nothing for this request
+  | 'too-large' // the answer passed llm.max_answer_kb: refused as it arrived, never retried, cached or repaired
+  | 'request-limit' // the stage instance reached llm.max_requests_per_instance
   | 'network'
   | 'config' // the environment variables or llm settings are incomplete or contradictory
   | 'cancelled'; // the build was stopped (its abort signal fired) while the request was pending

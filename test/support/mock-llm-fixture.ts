@@ -23,6 +23,7 @@ export function testSettings(overrides: Partial<LlmSettings> = {}): LlmSettings 
     concurrency: 8,
     timeoutMs: 2000,
     retries: 2,
+    maxAnswerBytes: 4096 * 1024,
     demoResponses: 'demo/recorded-responses',
     cacheDir: '.awm/cache/llm',
     ...overrides,
