@@ -72,6 +72,7 @@ export function createLlm(options: CreateLlmOptions): Llm {
         embedder,
         usage,
         closed: closing.signal,
+        maxRequests: settings.maxRequestsPerInstance,
       }),
     usageByStage: () => usage.byStage(),
     close: async () => closing.abort(),
@@ -179,6 +180,7 @@ function unconfiguredLlm(error: LlmError): Llm {
         embedder,
         usage,
         closed: closing.signal,
+        maxRequests: Number.POSITIVE_INFINITY, // every request fails at once anyway
       }),
     usageByStage: () => usage.byStage(),
     close: async () => closing.abort(),

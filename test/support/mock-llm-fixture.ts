@@ -24,6 +24,7 @@ export function testSettings(overrides: Partial<LlmSettings> = {}): LlmSettings 
     timeoutMs: 2000,
     retries: 2,
     maxAnswerBytes: 4096 * 1024,
+    maxRequestsPerInstance: 500,
     demoResponses: 'demo/recorded-responses',
     cacheDir: '.awm/cache/llm',
     ...overrides,
