@@ -70,9 +70,10 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
         scenario: options.scenario,
       });
     },
-    async embed(texts) {
+    async embed(texts, item) {
       if (!options.model.ok) return err(options.model.error);
-      const embedded = await options.embedder.embed(texts, options.closed);
+      const tag = { stage: options.stage, scenario: options.scenario, item: item ?? null, attempt: 1 };
+      const embedded = await options.embedder.embed(texts, options.closed, tag);
       if (!embedded.ok) {
         options.usage.record(options.stage, { kind: 'failed' });
         return embedded;
