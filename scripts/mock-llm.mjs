@@ -7,6 +7,7 @@
 // --answer FILE   answer every chat request with the text of FILE (default: `{}`)
 // --fault KIND    answer the next request with a fault first; repeat for several, in order.
 //                 KIND: rate-limit | server-error | hang | truncated | prose | refusal | unauthorized
+//                 | huge (a 50 MB answer, streamed)
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -42,6 +43,7 @@ const faults = {
   prose: () => mockStep.proseAround(answerValue),
   refusal: () => mockStep.refusal(),
   unauthorized: () => mockStep.unauthorized(),
+  huge: () => mockStep.huge(50 * 1024 * 1024),
 };
 
 const steps = values.fault.map((kind) => {

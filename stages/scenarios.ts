@@ -20,7 +20,7 @@ import {
 } from '../src/stage-api/index.js';
 import type { ScenarioRow } from '../src/synthesis/artifacts.js';
 import { capErrors } from '../src/synthesis/feedback-text.js';
-import { growScenarioList, type BatchRequest } from '../src/synthesis/grow-scenario-list.js';
+import { growScenarioList, type BatchRequest, type Generation } from '../src/synthesis/grow-scenario-list.js';
 import {
   focusGroups,
   formatCategoryGroups,
@@ -241,7 +241,8 @@ export default defineStage<ScenariosParams>({
         type: 'integer',
         minimum: 1,
         default: 10,
-        description: 'Requests without progress before the limits are relaxed',
+        description:
+          'Requests without progress before the limits are relaxed; after three relaxations in a row that bring nothing, the stage gives up',
       },
       max_attempts: { ...maxAttemptsParam(), description: 'Attempts per request, repairs included' },
     },
@@ -307,6 +308,20 @@ function shortfall(context: RunContext<ScenariosParams>, generated: readonly Sce
   };
 }
 
+/** Relaxing the limits stopped helping: say so now rather than after max_iterations requests. */
+function onlyDuplicates(context: RunContext<ScenariosParams>, generation: Generation<StageRunResult>): StageRunResult {
+  const { requests, refused, relaxations } = generation.fruitless;
+  return {
+    status: 'failed',
+    kind: 'check',
+    message:
+      `only ${generation.rows.length} of ${context.params.target} scenarios: the model keeps proposing scenarios that ` +
+      `duplicate the list (${refused} refused in the last ${requests} requests, with the limits relaxed ${relaxations} times); ` +
+      'lower target, raise similarity_reject, or use a stronger model',
+    bestAttempt: generation.rows,
+  };
+}
+
 async function generateMissing(
   context: RunContext<ScenariosParams>,
   seeds: readonly Seed[],
@@ -332,7 +347,12 @@ async function generateMissing(
     },
     previous,
   );
-  const stopped = generation.stopped === 'iterations' ? shortfall(context, generation.rows) : generation.stopped;
+  const stopped =
+    generation.stopped === 'iterations'
+      ? shortfall(context, generation.rows)
+      : generation.stopped === 'duplicates'
+        ? onlyDuplicates(context, generation)
+        : generation.stopped;
   return { rows: generation.rows, stopped };
 }
 

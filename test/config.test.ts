@@ -38,6 +38,8 @@ test('a valid pipeline loads with defaults applied', async () => {
     concurrency: 64,
     timeoutMs: 300_000,
     retries: 5,
+    maxAnswerBytes: 4096 * 1024,
+    maxRequestsPerInstance: 500,
     demoResponses: 'demo/recorded-responses',
     cacheDir: '.awm/cache/llm',
   });
@@ -61,6 +63,8 @@ test('llm settings and per-stage overrides are read', async () => {
     '  concurrency: 8',
     '  timeout_s: 30',
     '  retries: 0',
+    '  max_answer_kb: 512',
+    '  max_requests_per_instance: 40',
     ...basePipeline.slice(2, 11),
     '    llm:',
     '      model: small',
@@ -75,6 +79,8 @@ test('llm settings and per-stage overrides are read', async () => {
     concurrency: 8,
     timeoutMs: 30_000,
     retries: 0,
+    maxAnswerBytes: 512 * 1024,
+    maxRequestsPerInstance: 40,
     demoResponses: 'demo/recorded-responses',
     cacheDir: '.awm/cache/llm',
   });
@@ -198,7 +204,7 @@ test('an unknown key with nothing close lists the allowed keys only', async () =
   );
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:4:3: unknown key "provider" in "llm"']);
   assert.equal(hints(diagnostics), [
-    'Allowed keys: model, temperature, max_tokens, concurrency, timeout_s, retries, demo_responses, cache_dir',
+    'Allowed keys: model, temperature, max_tokens, concurrency, timeout_s, retries, max_answer_kb, max_requests_per_instance, demo_responses, cache_dir',
   ]);
 });
 

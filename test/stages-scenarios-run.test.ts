@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from './support/awm-samples.js';
 import { llmForMock, tempFolder, testSettings } from './support/mock-llm-fixture.js';
 import { runStage, type HarnessRun } from './support/stage-harness.js';
 import { describeNotice } from '../src/logging/describe.js';
+import type { LlmSettings } from '../src/config/types.js';
 
 const PROMPTS = { classify: 'prompts/scenarios-classify.md', generate: 'prompts/scenarios-generate.md' };
 const SEEDS = [
@@ -48,8 +49,13 @@ async function runWithMock(
   steps: MockStep[],
   params: Partial<ScenariosParams>,
   previous?: ScenarioRow[],
+  options: { respond?: () => MockStep; settings?: Partial<LlmSettings> } = {},
 ): Promise<{ run: HarnessRun; requests: string[] }> {
-  const server = await startMockLlmServer({ steps, embed: embedByTopic });
+  const server = await startMockLlmServer({
+    steps,
+    embed: embedByTopic,
+    ...(options.respond ? { respond: options.respond } : {}),
+  });
   const folder = tempFolder();
   const env = {
     OPENAI_API_KEY: 'sk-test',
@@ -57,7 +63,7 @@ async function runWithMock(
     EMBEDDING_OPENAI_API_KEY: 'sk-test',
     EMBEDDING_OPENAI_BASE_URL: server.url,
   };
-  const { llm } = llmForMock(server, folder.dir, { env });
+  const { llm } = llmForMock(server, folder.dir, { env, settings: options.settings ?? {} });
   try {
     const run = await runStage(scenariosStage, {
       stage: 'scenarios',
@@ -206,6 +212,49 @@ test('when the iteration cap is reached, the stage fails and logs the partial li
     ['Tool Library'],
   );
   assert.equal(run.written, {});
+  run.dispose();
+});
+
+test('a model that keeps proposing duplicates stops the stage early, saying what to change', async () => {
+  const { run, requests } = await runWithMock(
+    [mockStep.json(CLASSIFIED), mockStep.json({ scenarios: [scenario('Tool Library')] })],
+    { target: 2, stall_iterations: 1 },
+    undefined,
+    { respond: () => mockStep.json({ scenarios: [scenario('Tool Library')] }) },
+  );
+  // classify, the first batch, then four batches of nothing new: one before and one after each relaxation.
+  assert.is(requests.length, 6);
+  const result = run.result;
+  assert.is(result.status, 'failed');
+  if (result.status !== 'failed') return;
+  assert.is(result.kind, 'check');
+  assert.is(
+    result.message,
+    'only 1 of 2 scenarios: the model keeps proposing scenarios that duplicate the list (4 refused in the last 4 requests, ' +
+      'with the limits relaxed 3 times); lower target, raise similarity_reject, or use a stronger model',
+  );
+  assert.equal(
+    (result.bestAttempt as ScenarioRow[]).map((entry) => entry.name),
+    ['Tool Library'],
+  );
+  run.dispose();
+});
+
+test('llm.max_requests_per_instance stops a stage instance at its request budget', async () => {
+  const { run, requests } = await runWithMock([mockStep.json(CLASSIFIED)], { target: 2 }, undefined, {
+    respond: () => mockStep.json({ scenarios: [scenario('Tool Library')] }),
+    settings: { maxRequestsPerInstance: 4 },
+  });
+  assert.is(requests.length, 4);
+  const result = run.result;
+  assert.is(result.status, 'failed');
+  if (result.status !== 'failed') return;
+  assert.is(result.kind, 'llm');
+  assert.is(
+    result.message,
+    'generating scenarios 2… failed: stage "scenarios" has made 4 LLM requests, the most llm.max_requests_per_instance ' +
+      'allows (repairs and answers from the cache count); raise it in awm.pipeline.yaml if the stage really needs more',
+  );
   run.dispose();
 });
 

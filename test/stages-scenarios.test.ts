@@ -144,6 +144,71 @@ test('a stall relaxes the duplicate limit, so a close candidate gets in after st
   assert.ok(log.includes('no new scenario for 2 requests: duplicate limit now 0.90, category cap 96'));
 });
 
+test('when relaxing stops helping, generation gives up after three relaxations instead of spending max_iterations', async () => {
+  const kept: ScenarioRow = { id: 'tool_library', name: 'Tool Library', category: 'e-commerce', description: '' };
+  let requests = 0;
+  const log: string[] = [];
+  const generation = await growScenarioList<string>(
+    {
+      target: 2,
+      maxIterations: 1000,
+      stallIterations: 2,
+      pool: new ScenarioPool({ reject: 0.85, borderline: 0.75, categoryCap: 80 }),
+      requestBatch: async () => {
+        requests += 1;
+        return { ok: true, value: [kept, { ...kept, id: 'tool_library_2', name: 'Tool Library 2' }] };
+      },
+      // Every candidate points the same way as the kept row: a duplicate at any limit.
+      embed: async (rows) => ({ ok: true, value: rows.map(() => [1, 0]) }),
+      log: (line) => log.push(line),
+    },
+    [kept],
+  );
+  assert.is(generation.stopped, 'duplicates');
+  assert.is(requests, 8, 'two requests after each of three relaxations, and the two before them');
+  assert.equal(generation.fruitless, { requests: 8, refused: 16, relaxations: 3 });
+  assert.equal(
+    log.filter((line) => line.startsWith('no new scenario')),
+    [
+      'no new scenario for 2 requests: duplicate limit now 0.90, category cap 96',
+      'no new scenario for 2 requests: duplicate limit now 0.95, category cap 115',
+      'no new scenario for 2 requests: duplicate limit now 0.95, category cap 138',
+    ],
+  );
+});
+
+test('a new scenario resets the count of fruitless relaxations', async () => {
+  const kept: ScenarioRow = { id: 'tool_library', name: 'Tool Library', category: 'e-commerce', description: '' };
+  // Fruitless for 7 requests (three relaxations), then one new scenario, then fruitless again.
+  const batches = [...Array(7).fill('dup'), 'new', ...Array(20).fill('dup')] as string[];
+  let requests = 0;
+  const generation = await growScenarioList<string>(
+    {
+      target: 3,
+      maxIterations: 1000,
+      stallIterations: 2,
+      pool: new ScenarioPool({ reject: 0.85, borderline: 0.75, categoryCap: 80 }),
+      requestBatch: async () => {
+        const batch = batches[requests] ?? 'dup';
+        requests += 1;
+        return {
+          ok: true,
+          value: [batch === 'new' ? { ...kept, id: 'clinic_queue', name: 'Clinic Queue' } : kept],
+        };
+      },
+      embed: async (rows) => ({ ok: true, value: rows.map((row) => (row.id === 'clinic_queue' ? [0, 1] : [1, 0])) }),
+      log: () => {},
+    },
+    [kept],
+  );
+  assert.is(generation.stopped, 'duplicates');
+  assert.equal(
+    generation.rows.map((row) => row.id),
+    ['tool_library', 'clinic_queue'],
+  );
+  assert.is(requests, 8 + 8, 'eight fruitless requests counted afresh after the new scenario');
+});
+
 test('few-shot examples prefer high suitability, spread over primary categories, and rotate', () => {
   const seed = (name: string, category: string, suitability: ClassifiedSeed['suitability']): ClassifiedSeed => ({
     name,

@@ -23,9 +23,10 @@ export async function watchProject(
   const { watch } = await import('chokidar');
   const log = chooseLogger(io);
   // The same notice (offline provider, n-gram embeddings) is worth saying once per session, not per rebuild.
+  // A heartbeat is news each time (its waited time grows): not remembered, so the set stays small.
   const noticed = new Set<string>();
   const emit = (event: BuildEvent): void => {
-    if (event.kind === 'notice') {
+    if (event.kind === 'notice' && event.notice.code !== 'llm-waiting') {
       const key = JSON.stringify(event.notice);
       if (noticed.has(key)) return;
       noticed.add(key);

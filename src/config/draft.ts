@@ -37,6 +37,11 @@ export const defaultLlmSettings = {
   concurrency: 64,
   timeoutSeconds: 300,
   retries: 5,
+  // Four times the largest answer a model can write today (~128k output tokens, ~1 MB as the JSON
+  // string of a completion), yet small enough that a runaway server costs no memory to speak of.
+  maxAnswerKb: 4096,
+  // A scenarios run of ~1,500 rows (batch 10, a third refused or repaired) fits; a runaway loop stops.
+  maxRequestsPerInstance: 500,
   demoResponses: 'demo/recorded-responses',
   cacheDir: '.awm/cache/llm',
 } as const;
@@ -123,6 +128,8 @@ function readLlm(raw: Record<string, unknown>): LlmSettings {
     concurrency: positive(raw['concurrency'], defaultLlmSettings.concurrency),
     timeoutMs: positive(raw['timeout_s'], defaultLlmSettings.timeoutSeconds) * 1000,
     retries: typeof raw['retries'] === 'number' && raw['retries'] >= 0 ? raw['retries'] : defaultLlmSettings.retries,
+    maxAnswerBytes: positive(raw['max_answer_kb'], defaultLlmSettings.maxAnswerKb) * 1024,
+    maxRequestsPerInstance: positive(raw['max_requests_per_instance'], defaultLlmSettings.maxRequestsPerInstance),
     demoResponses: text(raw['demo_responses']) ?? defaultLlmSettings.demoResponses,
     cacheDir: text(raw['cache_dir']) ?? defaultLlmSettings.cacheDir,
   };

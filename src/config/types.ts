@@ -34,6 +34,10 @@ export interface LlmSettings extends ModelSettings {
   readonly timeoutMs: number;
   /** Transport retries for 429/5xx/timeouts (not fingerprinted). */
   readonly retries: number;
+  /** Largest chat answer (HTTP body) read, in bytes; a larger one is refused as it arrives (not fingerprinted). */
+  readonly maxAnswerBytes: number;
+  /** Chat requests one stage instance may make, cache hits included (not fingerprinted). */
+  readonly maxRequestsPerInstance: number;
   /** Folder of recorded example responses for the offline demo provider. */
   readonly demoResponses: string;
   /** Folder of the response cache. */

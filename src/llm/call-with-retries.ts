@@ -4,6 +4,7 @@
 import { err, type Result } from '../util/result.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { backoffMs, type BackoffOptions } from './retry-delay.js';
+import type { RequestHeartbeat } from './heartbeat.js';
 import type { Semaphore } from '../util/semaphore.js';
 import type { LlmError } from './types.js';
 
@@ -27,18 +28,25 @@ export interface RetryOptions {
 
 export type TransportTry<T> = (signal: AbortSignal) => Promise<Result<T, TransportFailure>>;
 
+/** `heartbeat` is told each phase (queued, in flight, pausing before a retry) and stopped at the end. */
 export async function callWithRetries<T>(
   attempt: TransportTry<T>,
   options: RetryOptions,
   signal?: AbortSignal,
+  heartbeat?: RequestHeartbeat,
 ): Promise<Result<T, LlmError>> {
-  for (let retry = 0; ; retry += 1) {
-    const outcome = await tryOnce(attempt, options, signal);
-    if (outcome.ok) return outcome;
-    const failure = outcome.error;
-    if (!failure.retryable || retry >= options.retries) return err(finalError(failure, retry + 1));
-    const wait = failure.retryAfterMs ?? backoffMs(retry + 1, options.backoff, options.random ?? Math.random);
-    if (!(await abortableSleep(wait, signal))) return err(cancelledError());
+  try {
+    for (let retry = 0; ; retry += 1) {
+      const outcome = await tryOnce(attempt, options, signal, heartbeat, retry + 1);
+      if (outcome.ok) return outcome;
+      const failure = outcome.error;
+      if (!failure.retryable || retry >= options.retries) return err(finalError(failure, retry + 1));
+      const wait = failure.retryAfterMs ?? backoffMs(retry + 1, options.backoff, options.random ?? Math.random);
+      heartbeat?.phase({ kind: 'retry', transportTry: retry + 1, after: failure.kind, pauseMs: wait });
+      if (!(await abortableSleep(wait, signal))) return err(cancelledError());
+    }
+  } finally {
+    heartbeat?.stop();
   }
 }
 
@@ -49,10 +57,14 @@ export function cancelledError(): LlmError {
 async function tryOnce<T>(
   attempt: TransportTry<T>,
   options: RetryOptions,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  heartbeat: RequestHeartbeat | undefined,
+  transportTry: number,
 ): Promise<Result<T, TransportFailure>> {
+  heartbeat?.phase({ kind: 'queued' });
   const release = await options.limiter.acquire(signal);
   if (release === null) return err({ ...cancelledError(), retryable: false, retryAfterMs: null });
+  heartbeat?.phase({ kind: 'answer', transportTry });
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

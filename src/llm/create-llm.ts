@@ -12,6 +12,7 @@ import { DemoProvider } from './demo-provider.js';
 import type { Embedder } from './embedder.js';
 import { resolveLlmEnvironment, type Env, type LlmEnvironment } from './environment.js';
 import { createLlmSession } from './session.js';
+import { DEFAULT_HEARTBEAT_MS, startHeartbeat, type RequestHeartbeat } from './heartbeat.js';
 import { chooseModel, environmentError } from './model-choice.js';
 import { createNgramEmbedder, NGRAM_EMBEDDING_MODEL } from './ngram-embedder.js';
 import { azureClient, openAiClient } from './openai-client.js';
@@ -22,7 +23,7 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-delay.js';
 import type { RetryOptions } from './call-with-retries.js';
 import { Semaphore } from '../util/semaphore.js';
 import { UsageTracker } from './usage-tracker.js';
-import type { Llm, LlmError, LlmNotice, LlmProvider } from './types.js';
+import type { Llm, LlmError, LlmNotice, LlmProvider, RequestTag } from './types.js';
 
 export interface CreateLlmOptions {
   readonly settings: LlmSettings;
@@ -36,6 +37,8 @@ export interface CreateLlmOptions {
   readonly onNotice: (notice: LlmNotice) => void;
   /** Backoff timing between retries; tests make it tiny. */
   readonly backoff?: BackoffOptions;
+  /** How often a slow or retrying request reports `llm-waiting` (default 15 s); tests make it tiny. */
+  readonly heartbeatMs?: number;
 }
 
 /**
@@ -52,8 +55,15 @@ export function createLlm(options: CreateLlmOptions): Llm {
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     limiter: new Semaphore(Math.max(1, Math.floor(settings.concurrency))),
   };
-  const embedder = createEmbedder(environment.value, retry, options.onNotice);
-  const provider = createProvider(environment.value, options, retry, embedder);
+  const heartbeats = (request: 'chat' | 'embedding') => (tag: RequestTag) =>
+    startHeartbeat(request, tag, {
+      intervalMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      transportTries: retry.retries + 1,
+      timeoutMs: retry.timeoutMs,
+      onNotice: options.onNotice,
+    });
+  const embedder = createEmbedder(environment.value, retry, options.onNotice, heartbeats('embedding'));
+  const provider = createProvider(environment.value, options, retry, embedder, heartbeats('chat'));
   const usage = new UsageTracker();
   const closing = new AbortController();
   // Every pending request listens on this one signal; thousands of them are normal, not a leak.
@@ -72,6 +82,7 @@ export function createLlm(options: CreateLlmOptions): Llm {
         embedder,
         usage,
         closed: closing.signal,
+        maxRequests: settings.maxRequestsPerInstance,
       }),
     usageByStage: () => usage.byStage(),
     close: async () => closing.abort(),
@@ -83,6 +94,7 @@ function createProvider(
   options: CreateLlmOptions,
   retry: RetryOptions,
   embedder: Embedder,
+  heartbeat: (tag: RequestTag) => RequestHeartbeat,
 ): LlmProvider {
   const { chat } = environment;
   if (chat.kind === 'demo') {
@@ -95,7 +107,12 @@ function createProvider(
     chat.kind === 'openai'
       ? new OpenAiProvider({
           name: 'openai',
-          client: openAiClient({ apiKey: chat.apiKey, baseUrl: chat.baseUrl, timeoutMs: retry.timeoutMs }),
+          client: openAiClient({
+            apiKey: chat.apiKey,
+            baseUrl: chat.baseUrl,
+            timeoutMs: retry.timeoutMs,
+            maxAnswerBytes: options.settings.maxAnswerBytes,
+          }),
           endpoint: {
             baseUrl: chat.baseUrl,
             keyVariable: 'OPENAI_API_KEY',
@@ -104,6 +121,7 @@ function createProvider(
           },
           retry,
           embedder,
+          heartbeat,
         })
       : new OpenAiProvider({
           name: 'azure',
@@ -112,6 +130,7 @@ function createProvider(
             apiKey: chat.apiKey,
             apiVersion: chat.apiVersion,
             timeoutMs: retry.timeoutMs,
+            maxAnswerBytes: options.settings.maxAnswerBytes,
           }),
           endpoint: {
             baseUrl: chat.endpoint,
@@ -121,6 +140,7 @@ function createProvider(
           },
           retry,
           embedder,
+          heartbeat,
         });
   return new CachingProvider(inner, cache, { fresh: options.fresh ?? false, onNotice: options.onNotice });
 }
@@ -129,6 +149,7 @@ function createEmbedder(
   environment: LlmEnvironment,
   retry: RetryOptions,
   onNotice: (notice: LlmNotice) => void,
+  heartbeat: (tag: RequestTag) => RequestHeartbeat,
 ): Embedder {
   const endpoint = environment.embedding;
   if (endpoint === null) {
@@ -146,6 +167,7 @@ function createEmbedder(
       modelWord: 'model',
     },
     retry,
+    heartbeat,
   });
 }
 
@@ -173,6 +195,7 @@ function unconfiguredLlm(error: LlmError): Llm {
         embedder,
         usage,
         closed: closing.signal,
+        maxRequests: Number.POSITIVE_INFINITY, // every request fails at once anyway
       }),
     usageByStage: () => usage.byStage(),
     close: async () => closing.abort(),

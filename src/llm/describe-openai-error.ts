@@ -1,6 +1,7 @@
 // Turns what the openai client throws into a TransportFailure: which kind, whether another try
 // may help, and a message that names the setting to fix.
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { AnswerTooLargeError } from './capped-fetch.js';
 import { retryAfterMs } from './retry-delay.js';
 import type { TransportFailure } from './call-with-retries.js';
 
@@ -18,6 +19,8 @@ export interface EndpointDescription {
 }
 
 export function describeOpenAiError(error: unknown, endpoint: EndpointDescription, nowMs: number): TransportFailure {
+  const tooLarge = causeOfType(error, AnswerTooLargeError);
+  if (tooLarge) return failure('too-large', tooLargeMessage(tooLarge, endpoint), false);
   if (error instanceof APIUserAbortError) return failure('cancelled', 'the request was aborted', false);
   if (error instanceof APIConnectionTimeoutError)
     return failure('timeout', `${endpoint.baseUrl} did not answer in time`, true);
@@ -61,6 +64,32 @@ function describeStatus(error: APIError, endpoint: EndpointDescription, nowMs: n
     return failure('bad-request', `${said}. Check the ${endpoint.modelWord} name '${endpoint.model}' ${where}.`, false);
   }
   return failure('bad-request', said, false);
+}
+
+/**
+ * The client wraps what our fetch throws (as a connection error) or what reading the body met (as
+ * the body's error, perhaps wrapped by undici): look through the causes.
+ */
+function causeOfType<T extends Error>(error: unknown, type: new (...args: never[]) => T): T | null {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1)
+    if (cause instanceof type) return cause;
+  return null;
+}
+
+function tooLargeMessage(error: AnswerTooLargeError, endpoint: EndpointDescription): string {
+  const limit = `llm.max_answer_kb (${kilobytes(error.limitBytes)} KB)`;
+  const what =
+    error.declaredBytes === null
+      ? `the answer from ${endpoint.baseUrl} grew past ${limit} and was cut off there`
+      : `the answer from ${endpoint.baseUrl} is ${kilobytes(error.declaredBytes)} KB, more than ${limit}, and was not read`;
+  return (
+    `${what}; it is not retried, cached or sent back for repair. ` +
+    'Raise llm.max_answer_kb in awm.pipeline.yaml if answers this large are expected; otherwise check the model and llm.max_tokens.'
+  );
+}
+
+function kilobytes(bytes: number): string {
+  return Math.ceil(bytes / 1024).toLocaleString('en-US');
 }
 
 /** fetch wraps the useful part (`connect ECONNREFUSED 127.0.0.1:8000`) in `fetch failed`. */

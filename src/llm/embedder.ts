@@ -1,7 +1,7 @@
 // Embeddings as the session uses them: vectors plus the tokens they cost. Two implementations:
 // an OpenAI-compatible endpoint (openai-embedder.ts) and offline n-gram vectors (ngram-embedding.ts).
 import type { Result } from '../util/result.js';
-import type { LlmError, TokenUsage } from './types.js';
+import type { LlmError, RequestTag, TokenUsage } from './types.js';
 
 export interface Embeddings {
   /** One vector per input text, in input order. */
@@ -14,5 +14,6 @@ export interface Embeddings {
 export interface Embedder {
   /** Part of what a stage that embeds should fingerprint. */
   readonly model: string;
-  embed(texts: readonly string[], signal?: AbortSignal): Promise<Result<Embeddings, LlmError>>;
+  /** `tag` says where the request comes from, for the heartbeat of a slow request. */
+  embed(texts: readonly string[], signal?: AbortSignal, tag?: RequestTag): Promise<Result<Embeddings, LlmError>>;
 }

@@ -5,7 +5,8 @@ import { ok, err, type Result } from '../util/result.js';
 import { callWithRetries, type RetryOptions, type TransportFailure } from './call-with-retries.js';
 import { describeOpenAiError, type EndpointDescription } from './describe-openai-error.js';
 import type { Embedder, Embeddings } from './embedder.js';
-import type { LlmError } from './types.js';
+import type { RequestHeartbeat } from './heartbeat.js';
+import type { LlmError, RequestTag } from './types.js';
 
 /** Inputs per request: well under the API's limit of 2,048, so one request stays small. */
 const BATCH_SIZE = 256;
@@ -15,15 +16,18 @@ export interface OpenAiEmbedderOptions {
   readonly model: string;
   readonly endpoint: EndpointDescription;
   readonly retry: RetryOptions;
+  /** Starts the heartbeat of one request (slow or retrying requests report `llm-waiting`). */
+  readonly heartbeat?: (tag: RequestTag) => RequestHeartbeat;
 }
 
 export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
   return {
     model: options.model,
-    embed: async (texts, signal) => {
+    embed: async (texts, signal, tag) => {
       const batches: Embeddings[] = [];
       for (let start = 0; start < texts.length; start += BATCH_SIZE) {
-        const batch = await embedBatch(options, texts.slice(start, start + BATCH_SIZE), signal);
+        const heartbeat = tag ? options.heartbeat?.(tag) : undefined;
+        const batch = await embedBatch(options, texts.slice(start, start + BATCH_SIZE), signal, heartbeat);
         if (!batch.ok) return batch;
         batches.push(batch.value);
       }
@@ -39,7 +43,8 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
 async function embedBatch(
   options: OpenAiEmbedderOptions,
   texts: readonly string[],
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  heartbeat: RequestHeartbeat | undefined,
 ): Promise<Result<Embeddings, LlmError>> {
   return callWithRetries(
     async (trySignal): Promise<Result<Embeddings, TransportFailure>> => {
@@ -65,5 +70,6 @@ async function embedBatch(
     },
     options.retry,
     signal,
+    heartbeat,
   );
 }

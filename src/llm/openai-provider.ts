@@ -7,6 +7,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { callWithRetries, type RetryOptions, type TransportFailure } from './call-with-retries.js';
 import { describeOpenAiError, type EndpointDescription } from './describe-openai-error.js';
 import type { Embedder } from './embedder.js';
+import type { RequestHeartbeat } from './heartbeat.js';
 import type { ChatAnswer, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
 
 export interface OpenAiProviderOptions {
@@ -15,6 +16,8 @@ export interface OpenAiProviderOptions {
   readonly endpoint: Omit<EndpointDescription, 'model'>;
   readonly retry: RetryOptions;
   readonly embedder: Embedder;
+  /** Starts the heartbeat of one request (slow or retrying requests report `llm-waiting`). */
+  readonly heartbeat?: (tag: RequestTag) => RequestHeartbeat;
 }
 
 export class OpenAiProvider implements LlmProvider {
@@ -28,12 +31,17 @@ export class OpenAiProvider implements LlmProvider {
     this.#options = options;
   }
 
-  chat(request: ChatRequest, _tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>> {
-    return callWithRetries((trySignal) => this.#tryChat(request, trySignal), this.#options.retry, signal);
+  chat(request: ChatRequest, tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>> {
+    return callWithRetries(
+      (trySignal) => this.#tryChat(request, trySignal),
+      this.#options.retry,
+      signal,
+      this.#options.heartbeat?.(tag),
+    );
   }
 
-  async embed(texts: readonly string[], _tag: RequestTag): Promise<Result<number[][], LlmError>> {
-    const embedded = await this.#options.embedder.embed(texts);
+  async embed(texts: readonly string[], tag: RequestTag): Promise<Result<number[][], LlmError>> {
+    const embedded = await this.#options.embedder.embed(texts, undefined, tag);
     return embedded.ok ? ok(embedded.value.vectors) : embedded;
   }
 

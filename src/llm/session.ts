@@ -1,5 +1,6 @@
 // What one stage instance gets: the structured loop and embeddings, tagged with its stage and
-// scenario, with every request's tokens counted for the stage and for the session.
+// scenario, with every request's tokens counted for the stage and for the session, and its chat
+// requests bounded by llm.max_requests_per_instance.
 import { err, type Result } from '../util/result.js';
 import type { Embedder } from './embedder.js';
 import { runStructuredLoop, type ChatFunction } from './structured-loop.js';
@@ -25,6 +26,11 @@ export interface LlmSessionOptions {
   readonly usage: UsageTracker;
   /** Aborted by Llm.close(): pending requests end as `cancelled`. */
   readonly closed: AbortSignal;
+  /**
+   * Chat requests this session may make (llm.max_requests_per_instance). Answers from the cache
+   * count too, so a rebuild from the cache ends where the build that filled it did.
+   */
+  readonly maxRequests: number;
 }
 
 export function createLlmSession(options: LlmSessionOptions): LlmSession {
@@ -35,7 +41,10 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
       completionTokens: spent.completionTokens + usage.completionTokens,
     };
   };
+  let requests = 0;
   const chat: ChatFunction = async (request, tag, signal) => {
+    if (requests >= options.maxRequests) return err(requestLimitError(options));
+    requests += 1;
     const answer = await options.provider.chat(
       request,
       tag,
@@ -61,9 +70,10 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
         scenario: options.scenario,
       });
     },
-    async embed(texts) {
+    async embed(texts, item) {
       if (!options.model.ok) return err(options.model.error);
-      const embedded = await options.embedder.embed(texts, options.closed);
+      const tag = { stage: options.stage, scenario: options.scenario, item: item ?? null, attempt: 1 };
+      const embedded = await options.embedder.embed(texts, options.closed, tag);
       if (!embedded.ok) {
         options.usage.record(options.stage, { kind: 'failed' });
         return embedded;
@@ -77,5 +87,15 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
       return { ok: true, value: embedded.value.vectors };
     },
     usage: () => spent,
+  };
+}
+
+function requestLimitError(options: LlmSessionOptions): LlmError {
+  const instance = `stage "${options.stage}"${options.scenario === null ? '' : ` (scenario ${options.scenario})`}`;
+  return {
+    kind: 'request-limit',
+    message:
+      `${instance} has made ${options.maxRequests} LLM requests, the most llm.max_requests_per_instance allows ` +
+      '(repairs and answers from the cache count); raise it in awm.pipeline.yaml if the stage really needs more',
   };
 }

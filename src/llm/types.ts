@@ -53,6 +53,8 @@ export type LlmErrorKind =
   | 'server' // 5xx after all retries
   | 'bad-request' // 4xx other than auth / rate limit
   | 'no-recorded-answer' // offline demo provider has nothing for this request
+  | 'too-large' // the answer passed llm.max_answer_kb: refused as it arrived, never retried, cached or repaired
+  | 'request-limit' // the stage instance reached llm.max_requests_per_instance
   | 'network'
   | 'config' // the environment variables or llm settings are incomplete or contradictory
   | 'cancelled'; // the build was stopped (its abort signal fired) while the request was pending
@@ -70,7 +72,26 @@ export type LlmNotice =
   /** No embedding endpoint: similarity uses offline n-gram vectors of `model`. */
   | { readonly code: 'offline-embeddings'; readonly model: string }
   /** Answers cannot be stored (disk full, no permission): the build goes on uncached. */
-  | { readonly code: 'cache-not-writable'; readonly problem: string };
+  | { readonly code: 'cache-not-writable'; readonly problem: string }
+  /** A request is slow or waiting to retry (heartbeat.ts): said every 15 s or so until it ends. */
+  | {
+      readonly code: 'llm-waiting';
+      readonly request: 'chat' | 'embedding';
+      readonly stage: string;
+      readonly scenario: string | null;
+      readonly item: string | null;
+      /** The repair loop's attempt (1-based; always 1 for embeddings). */
+      readonly attempt: number;
+      /** Which transport try (1-based) of how many (llm.retries + 1). */
+      readonly transportTry: number;
+      readonly transportTries: number;
+      /** Since the first try was sent; grows with each beat, so no two beats are the same notice. */
+      readonly waitedMs: number;
+      readonly waitingFor:
+        | { readonly kind: 'answer'; readonly tryMs: number; readonly timeoutMs: number }
+        /** Try `transportTry` failed with `after`; the next is sent in `leftMs` of a `pauseMs` pause. */
+        | { readonly kind: 'retry'; readonly after: LlmErrorKind; readonly pauseMs: number; readonly leftMs: number };
+    };
 
 export interface LlmProvider {
   /** e.g. `openai`, `azure`, `demo` — shown in the build's first line. */

@@ -12,7 +12,7 @@ import type {
 } from '../engine/events.js';
 import type { StatusNote } from '../engine/status.js';
 import { HOW_TO_CONFIGURE } from '../llm/environment.js';
-import type { StageUsage } from '../llm/types.js';
+import type { LlmErrorKind, LlmNotice, StageUsage } from '../llm/types.js';
 import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
 import { unreachable } from '../util/result.js';
 
@@ -109,9 +109,43 @@ export function describeNotice(notice: Notice): string {
       return describeSandboxNotice(notice.notice);
     case 'cache-not-writable':
       return `LLM answers are not being cached: ${notice.problem}`;
+    case 'llm-waiting':
+      return describeWaiting(notice);
     default:
       return unreachable(notice, 'notice');
   }
+}
+
+/** What made a try fail, in the heartbeat's words. */
+const FAILURE_WORDS = {
+  auth: 'refused credentials',
+  refusal: 'a refusal',
+  'rate-limit': 'rate limit, 429',
+  timeout: 'no answer in time',
+  server: 'server error',
+  'bad-request': 'bad request',
+  'no-recorded-answer': 'no recorded answer',
+  'too-large': 'answer too large',
+  'request-limit': 'request limit',
+  network: 'network error',
+  config: 'configuration',
+  cancelled: 'cancelled',
+} as const satisfies Record<LlmErrorKind, string>;
+
+function describeWaiting(notice: Extract<LlmNotice, { code: 'llm-waiting' }>): string {
+  const where = [
+    `stage "${notice.stage}"`,
+    ...(notice.scenario === null ? [] : [`scenario ${notice.scenario}`]),
+    ...(notice.item === null ? [] : [`item ${notice.item}`]),
+    ...(notice.request === 'chat' ? [`attempt ${notice.attempt}`] : []),
+  ].join(', ');
+  const request = notice.request === 'chat' ? 'LLM request' : 'embedding request';
+  const head = `${request} (${where}) still waiting after ${seconds(notice.waitedMs)}`;
+  const ofTries = `try ${notice.transportTry} of ${notice.transportTries}`;
+  const waiting = notice.waitingFor;
+  if (waiting.kind === 'answer')
+    return `${head}: no answer yet on ${ofTries} (${seconds(waiting.tryMs)} of its ${seconds(waiting.timeoutMs)} timeout)`;
+  return `${head}: ${ofTries} failed (${FAILURE_WORDS[waiting.after]}); the next try in ${seconds(waiting.leftMs)}`;
 }
 
 export function describeStatusNote(note: StatusNote): string {

@@ -1,7 +1,9 @@
 // The self-instruct loop that grows the scenario list: ask for a batch, embed it, keep what the
 // de-duplication pool accepts, until the target is reached or the request budget is spent. After
-// `stallIterations` requests without a new scenario the pool's limits are relaxed. The requests
-// themselves come from the stage (its prompt, schema and check); this file only decides.
+// `stallIterations` requests without a new scenario the pool's limits are relaxed; when
+// RELAXATIONS_BEFORE_GIVING_UP relaxations in a row brought nothing either, the loop gives up
+// rather than spend the rest of the budget on duplicates. The requests themselves come from the
+// stage (its prompt, schema and check); this file only decides.
 import { ok, type Result } from '../util/result.js';
 import type { ScenarioRow } from './artifacts.js';
 import type { ScenarioPool } from './scenario-pool.js';
@@ -25,10 +27,21 @@ export interface GenerationPlan<F> {
   log(line: string): void;
 }
 
+/**
+ * Relaxations without a new scenario after which more relaxing is taken not to help: the duplicate
+ * limit reaches its ceiling (0.95) after two, and a third that also brings nothing settles it.
+ */
+export const RELAXATIONS_BEFORE_GIVING_UP = 3;
+
 export interface Generation<F> {
   readonly rows: ScenarioRow[];
-  /** Why generation stopped short of the target: a failed request, or `iterations` when the budget ran out. */
-  readonly stopped: F | 'iterations' | null;
+  /**
+   * Why generation stopped short of the target: a failed request, `iterations` when the budget ran
+   * out, or `duplicates` when relaxing the limits stopped helping.
+   */
+  readonly stopped: F | 'iterations' | 'duplicates' | null;
+  /** Since the list last grew: requests made, and the candidates they brought that were refused. */
+  readonly fruitless: { readonly requests: number; readonly refused: number; readonly relaxations: number };
 }
 
 export async function growScenarioList<F>(
@@ -36,24 +49,35 @@ export async function growScenarioList<F>(
   previous: readonly ScenarioRow[],
 ): Promise<Generation<F>> {
   const rows = [...previous];
-  const existing = await plan.embed(rows, 'embed-existing');
-  if (!existing.ok) return { rows, stopped: existing.error };
-  rows.forEach((row, index) => plan.pool.add(row, existing.value[index] ?? []));
   let tries = 0;
   let refused: string[] = [];
+  let relaxations = 0;
+  const stop = (stopped: Generation<F>['stopped']): Generation<F> => ({
+    rows,
+    stopped,
+    fruitless: { requests: tries, refused: refused.length, relaxations },
+  });
+  const existing = await plan.embed(rows, 'embed-existing');
+  if (!existing.ok) return stop(existing.error);
+  rows.forEach((row, index) => plan.pool.add(row, existing.value[index] ?? []));
   for (let iteration = 1; rows.length < plan.target; iteration += 1) {
-    if (iteration > plan.maxIterations) return { rows, stopped: 'iterations' };
-    if (tries > 0 && tries % plan.stallIterations === 0) relax(plan);
+    if (iteration > plan.maxIterations) return stop('iterations');
+    if (tries > 0 && tries % plan.stallIterations === 0) {
+      if (relaxations === RELAXATIONS_BEFORE_GIVING_UP) return stop('duplicates');
+      relax(plan);
+      relaxations += 1;
+    }
     const batch = await plan.requestBatch({ rows, tries, refused });
-    if (!batch.ok) return { rows, stopped: batch.error };
+    if (!batch.ok) return stop(batch.error);
     const before = rows.length;
     const kept = await keepDistinct(plan, batch.value, rows);
-    if (!kept.ok) return { rows, stopped: kept.error };
+    if (!kept.ok) return stop(kept.error);
     const grew = rows.length > before;
     tries = grew ? 0 : tries + 1;
+    relaxations = grew ? 0 : relaxations;
     refused = grew ? kept.value : [...refused, ...kept.value];
   }
-  return { rows, stopped: null };
+  return stop(null);
 }
 
 function relax<F>(plan: GenerationPlan<F>): void {

@@ -1,7 +1,8 @@
 // A local OpenAI-compatible server for tests and for trying the CLI by hand (scripts/mock-llm.mjs).
 // It speaks chat completions and embeddings (OpenAI paths and Azure deployment paths), answers
 // from a script, records every request, counts requests in flight, and injects the faults real
-// providers produce: 429 with Retry-After, 5xx, hangs, cut-off answers, refusals, 401.
+// providers produce: 429 with Retry-After, 5xx, hangs, cut-off answers, refusals, 401, and answers
+// of many megabytes (generated as they are sent, so a 50 MB answer costs the test no memory).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { unreachable } from '../util/result.js';
@@ -37,7 +38,21 @@ export type MockStep =
       readonly headers?: Readonly<Record<string, string>>;
     }
   /** Never answers; the connection stays open until the client gives up or the server closes. */
-  | { readonly kind: 'hang' };
+  | { readonly kind: 'hang' }
+  /**
+   * An answer whose content is `bytes` of `x`, streamed as the client reads it (with a
+   * Content-Length header when `declareLength`); stops when the client closes the connection.
+   */
+  | { readonly kind: 'huge'; readonly bytes: number; readonly declareLength: boolean };
+
+/** How much of a `huge` answer went out before the client took it all or closed the connection. */
+export interface StreamedAnswer {
+  /** The answer's size in bytes, its JSON wrapping included. */
+  readonly size: number;
+  /** Bytes handed to the socket (the kernel may not have delivered all of them). */
+  readonly sent: number;
+  readonly complete: boolean;
+}
 
 /** Ready-made steps, one per behaviour worth testing. */
 export const mockStep = {
@@ -77,6 +92,11 @@ export const mockStep = {
     code: 'invalid_api_key',
   }),
   hang: (): MockStep => ({ kind: 'hang' }),
+  huge: (bytes: number, options: { readonly declareLength?: boolean } = {}): MockStep => ({
+    kind: 'huge',
+    bytes,
+    declareLength: options.declareLength ?? false,
+  }),
 };
 
 export interface MockLlmScript {
@@ -100,6 +120,8 @@ export interface MockLlmServer {
   readonly chatRequests: readonly RecordedRequest[];
   /** The most requests that were ever open at once. */
   readonly maxInFlight: number;
+  /** One entry per `huge` answer, in the order they started. */
+  readonly streamed: readonly StreamedAnswer[];
   /** Adds steps to the end of the queue. */
   push(...steps: MockStep[]): void;
   /** Stops listening and drops open connections, so hanging requests end too. */
@@ -112,6 +134,7 @@ export async function startMockLlmServer(
 ): Promise<MockLlmServer> {
   const queue: MockStep[] = [...(script.steps ?? [])];
   const requests: RecordedRequest[] = [];
+  const streamed: StreamedAnswer[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const server = createServer((incoming, response) => {
@@ -143,7 +166,7 @@ export async function startMockLlmServer(
         `mock LLM server: the script has no answer for chat request #${number} (${request.path})`,
       );
     }
-    await play(step, request, response);
+    await play(step, request, response, (answer) => streamed.push(answer));
   }
 
   function answerEmbeddings(request: RecordedRequest, response: ServerResponse): void {
@@ -172,6 +195,9 @@ export async function startMockLlmServer(
     get maxInFlight() {
       return maxInFlight;
     },
+    get streamed() {
+      return streamed;
+    },
     push: (...steps) => void queue.push(...steps),
     close: () =>
       new Promise<void>((resolve) => {
@@ -181,10 +207,17 @@ export async function startMockLlmServer(
   };
 }
 
-async function play(step: MockStep, request: RecordedRequest, response: ServerResponse): Promise<void> {
+async function play(
+  step: MockStep,
+  request: RecordedRequest,
+  response: ServerResponse,
+  onStreamed: (answer: StreamedAnswer) => void,
+): Promise<void> {
   switch (step.kind) {
     case 'hang':
       return;
+    case 'huge':
+      return onStreamed(await streamHugeAnswer(step, request, response));
     case 'status':
       return sendError(response, step.status, step.message, step.code, step.headers);
     case 'refusal':
@@ -211,6 +244,49 @@ async function play(step: MockStep, request: RecordedRequest, response: ServerRe
     default:
       return unreachable(step, 'mock step');
   }
+}
+
+/** Writes the answer in 64 KB chunks, each only when the socket has taken the last. */
+async function streamHugeAnswer(
+  step: Extract<MockStep, { kind: 'huge' }>,
+  request: RecordedRequest,
+  response: ServerResponse,
+): Promise<StreamedAnswer> {
+  const marker = '\u0000CONTENT\u0000';
+  const usage = { promptTokens: estimateTokens(request.text), completionTokens: Math.ceil(step.bytes / 4) };
+  const [head, tail] = JSON.stringify(completion(request, { content: marker, refusal: null }, 'stop', usage)).split(
+    JSON.stringify(marker).slice(1, -1),
+  ) as [string, string];
+  const size = Buffer.byteLength(head) + step.bytes + Buffer.byteLength(tail);
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    ...(step.declareLength ? { 'content-length': String(size) } : {}),
+  });
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let sent = 0;
+  const write = async (data: Buffer | string): Promise<boolean> => {
+    if (response.destroyed) return false;
+    sent += Buffer.byteLength(data);
+    if (response.write(data)) return true;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        response.off('drain', done);
+        response.off('close', done);
+        resolve();
+      };
+      response.on('drain', done);
+      response.on('close', done);
+    });
+    return !response.destroyed;
+  };
+  let open = await write(head);
+  for (let left = step.bytes; open && left > 0; left -= chunk.length)
+    open = await write(left >= chunk.length ? chunk : chunk.subarray(0, left));
+  if (open) {
+    response.end(tail);
+    sent += Buffer.byteLength(tail);
+  }
+  return { size, sent, complete: open };
 }
 
 function completion(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createLlm } from '../../src/llm/create-llm.js';
 import type { Env } from '../../src/llm/environment.js';
 import type { MockLlmServer } from '../../src/testing/mock-llm-server.js';
-import type { Llm } from '../../src/llm/types.js';
+import type { Llm, LlmNotice } from '../../src/llm/types.js';
 import type { LlmSettings } from '../../src/config/types.js';
 import { describeNotice } from '../../src/logging/describe.js';
 
@@ -23,6 +23,8 @@ export function testSettings(overrides: Partial<LlmSettings> = {}): LlmSettings 
     concurrency: 8,
     timeoutMs: 2000,
     retries: 2,
+    maxAnswerBytes: 4096 * 1024,
+    maxRequestsPerInstance: 500,
     demoResponses: 'demo/recorded-responses',
     cacheDir: '.awm/cache/llm',
     ...overrides,
@@ -31,25 +33,32 @@ export function testSettings(overrides: Partial<LlmSettings> = {}): LlmSettings 
 
 export interface MockedLlm {
   readonly llm: Llm;
+  /** In words, as the loggers print them. */
   readonly notices: string[];
+  readonly rawNotices: LlmNotice[];
 }
 
 /** An Llm talking to `server` as an OpenAI-compatible endpoint, cache under `root`. */
 export function llmForMock(
   server: MockLlmServer,
   root: string,
-  options: { settings?: Partial<LlmSettings>; env?: Env; fresh?: boolean } = {},
+  options: { settings?: Partial<LlmSettings>; env?: Env; fresh?: boolean; heartbeatMs?: number } = {},
 ): MockedLlm {
   const notices: string[] = [];
+  const rawNotices: LlmNotice[] = [];
   const llm = createLlm({
     settings: testSettings(options.settings),
     env: options.env ?? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
     root,
     fresh: options.fresh ?? false,
-    onNotice: (notice) => notices.push(describeNotice(notice)),
+    onNotice: (notice) => {
+      rawNotices.push(notice);
+      notices.push(describeNotice(notice));
+    },
     backoff: { baseMs: 1, maxMs: 5 },
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
-  return { llm, notices };
+  return { llm, notices, rawNotices };
 }
 
 /** A schema for a small answer: `{ "tasks": [string, …] }`. */
