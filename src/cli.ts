@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, GLOBAL_OPTIONS } from './commands/command.js';
 import type { CliIo } from './commands/io.js';
+import { processIdentity } from './util/process-identity.js';
 
 export type { CliIo } from './commands/io.js';
 
@@ -50,6 +51,7 @@ const processIo = (): CliIo => ({
       return (error as NodeJS.ErrnoException).code === 'EPERM';
     }
   },
+  identityOf: processIdentity,
   onInterrupt(handler) {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);

@@ -1,12 +1,13 @@
 // End to end through the real CLI: targets, --force, --keep-going, --frozen, crash safety,
 // concurrent builds, watch mode and dag.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited, TempProject, waitForOutput } from './support/cli-rig.js';
 import { greetingFiles } from './support/greeting-fixture.js';
+import { processIdentity } from '../src/util/process-identity.js';
 
 const Build = suite('engine: build command');
 let project: TempProject;
@@ -184,6 +185,40 @@ Build('a build lock left by a dead process is taken over', async () => {
   const result = await project.run(['build']);
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stdout, new RegExp(`took over the build lock of pid ${dead.stdout}, which is no longer running`));
+});
+
+Build('a live process that reuses the pid of a recorded lock holder does not hold the lock', async () => {
+  const unrelated = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const pid = unrelated.pid!;
+    const identity = processIdentity(pid);
+    if (identity === null) {
+      console.log('skipped: this system does not tell processes apart beyond their pid (no /proc)');
+      return;
+    }
+    const holder = (recorded: string) =>
+      JSON.stringify({ pid, identity: recorded, startedAt: '2026-01-01T00:00:00Z', command: 'awm build' });
+    // Recorded as this very process: it runs, so it holds the lock (the test can fail).
+    project.write('.awm/build.pid', holder(identity));
+    const refused = await project.run(['build']);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, `another awm build is running in this folder (pid ${pid}`);
+    // Recorded as an earlier process with the same pid: the lock is taken over.
+    project.write('.awm/build.pid', holder(`${identity.split(':')[0]}:1`));
+    const result = await project.run(['build']);
+    assert.is(result.code, 0, result.stderr);
+    assert.match(result.stdout, `took over the build lock of pid ${pid}`);
+    assert.not.ok(project.exists('.awm/build.pid'));
+  } finally {
+    unrelated.kill();
+  }
+});
+
+Build('a folder where the build lock belongs is replaced by the lock', async () => {
+  mkdirSync(join(project.dir, '.awm/build.pid/inside'), { recursive: true });
+  const result = await project.run(['build']);
+  assert.is(result.code, 0, result.stderr);
+  assert.not.ok(project.exists('.awm/build.pid'));
 });
 
 Build('watch mode rebuilds what a prompt edit made stale, and says why', async () => {

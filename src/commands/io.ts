@@ -10,6 +10,8 @@ export interface CliIo {
   readonly pid: number;
   /** Whether a process is running (the build lock asks about its holder). */
   isAlive(pid: number): boolean;
+  /** What tells a process from a later one given the same pid (the build lock records it); null when unknown. */
+  identityOf(pid: number): string | null;
   /** Calls `handler` on SIGINT and SIGTERM. */
   onInterrupt(handler: () => void): void;
   /** Ends the process at once (a second Ctrl-C). */

@@ -1,5 +1,7 @@
 // One build at a time per project folder. The holder's pid sits in .awm/build.pid; a second build
-// refuses with a message naming it, and a file left by a process that has died is taken over.
+// refuses with a message naming it, and a file left by a process that has died is taken over. The
+// holder's identity (boot and start time, where the system tells) is kept beside its pid, so a
+// later, unrelated process that reuses the pid does not hold the lock.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Result } from '../util/result.js';
@@ -9,6 +11,8 @@ export const MUTEX_FILE = '.awm/build.pid';
 
 interface Holder {
   readonly pid: number;
+  /** Of the process with that pid: null where the system cannot tell. */
+  readonly identity?: string | null;
   readonly startedAt: string;
   readonly command: string;
 }
@@ -17,6 +21,8 @@ interface Holder {
 export interface MutexOwner {
   readonly pid: number;
   isAlive(pid: number): boolean;
+  /** What tells this process from a later one given the same pid; null when unknown. */
+  identityOf(pid: number): string | null;
 }
 
 export interface BuildMutex {
@@ -28,22 +34,34 @@ export interface BuildMutex {
 export function acquireBuildMutex(root: string, command: string, owner: MutexOwner): Result<BuildMutex, string> {
   const path = join(root, MUTEX_FILE);
   mkdirSync(dirname(path), { recursive: true });
-  const me: Holder = { pid: owner.pid, startedAt: new Date().toISOString(), command };
+  const me: Holder = {
+    pid: owner.pid,
+    identity: owner.identityOf(owner.pid),
+    startedAt: new Date().toISOString(),
+    command,
+  };
   let tookOverFrom: Holder | null = null;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     if (tryCreate(path, me)) {
       return ok({ tookOverFrom, release: () => releaseIfMine(path, owner.pid) });
     }
     const holder = readHolder(path);
-    if (holder && owner.isAlive(holder.pid) && holder.pid !== owner.pid) {
+    if (holder && holder.pid !== owner.pid && holds(holder, owner)) {
       return err(
         `another awm build is running in this folder (pid ${holder.pid}, started ${holder.startedAt}: ${holder.command}).\n  Wait for it to finish, or stop it (kill ${holder.pid}); a lock left by a build that has died is taken over automatically.`,
       );
     }
     tookOverFrom = holder;
-    rmSync(path, { force: true });
+    rmSync(path, { force: true, recursive: true }); // a folder in the way is no lock either
   }
   return err(`could not take the build lock ${MUTEX_FILE}; another build keeps taking it. Try again.`);
+}
+
+/** The holder still runs: its pid is alive and, where both are known, it is the same process. */
+function holds(holder: Holder, owner: MutexOwner): boolean {
+  if (!owner.isAlive(holder.pid)) return false;
+  const now = owner.identityOf(holder.pid);
+  return !holder.identity || !now || now === holder.identity;
 }
 
 function tryCreate(path: string, me: Holder): boolean {
@@ -53,7 +71,8 @@ function tryCreate(path: string, me: Holder): boolean {
     closeSync(fd);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'EISDIR') return false;
     throw error;
   }
 }
@@ -61,9 +80,9 @@ function tryCreate(path: string, me: Holder): boolean {
 function readHolder(path: string): Holder | null {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as Holder;
-    return typeof value.pid === 'number' ? value : null;
+    return typeof value === 'object' && value !== null && Number.isInteger(value.pid) && value.pid > 0 ? value : null;
   } catch {
-    return null; // empty or half-written: its writer died between create and write
+    return null; // empty or half-written (its writer died between create and write), or a folder
   }
 }
 
