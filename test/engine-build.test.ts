@@ -237,6 +237,33 @@ Build('watch mode rebuilds what a prompt edit made stale, and says why', async (
   }
 });
 
+Build('watch mode waits for a build that holds the lock, then rebuilds on what it left', async () => {
+  const child = project.spawn(['build', '--watch']);
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    await waitForOutput(child, /watching \d+ sources/);
+    // Another build (standing in: a live process recorded as the lock's holder) runs when a prompt changes.
+    const holder = { pid: other.pid, identity: processIdentity(other.pid!), startedAt: '', command: 'awm build' };
+    project.write('.awm/build.pid', JSON.stringify(holder));
+    const waiting = waitForOutput(
+      child,
+      /another build holds the lock \(pid \d+: awm build\); rebuilding once it finishes/,
+    );
+    writeFileSync(join(project.dir, 'prompts/greeting.md'), 'Howdy {{name}}\n');
+    await waiting;
+    assert.is(readFileSync(join(project.dir, 'out/alpha/greeting.txt'), 'utf8'), 'Hello alpha!\n');
+    const rebuilt = waitForOutput(child, /built 9, fresh 1/);
+    other.kill();
+    await rebuilt;
+    assert.is(readFileSync(join(project.dir, 'out/alpha/greeting.txt'), 'utf8'), 'Howdy alpha!\n');
+  } finally {
+    other.kill();
+    child.kill('SIGINT');
+    await exited(child);
+  }
+  assert.is((await project.run(['check'])).code, 0);
+});
+
 Build('problems in the pipeline file and in stage params are all reported in one go', async () => {
   project.write(
     'awm.pipeline.yaml',

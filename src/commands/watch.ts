@@ -5,10 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PIPELINE_FILE } from '../config/load.js';
+import { lockHolder } from '../engine/build-mutex.js';
 import type { BuildEvent } from '../engine/events.js';
 import { openProject, type Project } from '../engine/project.js';
 import { Watcher } from '../engine/watcher.js';
 import { chooseLogger } from '../logging/choose-logger.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import { buildProject, type BuildCommandOptions } from './build-project.js';
 import type { CliIo } from './io.js';
 
@@ -37,13 +39,19 @@ export async function watchProject(
     debounceMs: DEBOUNCE_MS,
     async build(changed) {
       if (changed.some((path) => path.endsWith('.ts'))) compileStages(root, io);
-      const opened = await openProject(root);
-      if (!opened.ok) {
-        io.stderr.write(`${opened.error}\n`);
-        return new Set([PIPELINE_FILE]);
+      // A build started by hand holds the lock: wait for it, then build on what it left (the
+      // project is opened only once the lock is free, so its state is the other build's result).
+      for (;;) {
+        if (!(await waitForLock(root, io, signal))) return new Set([PIPELINE_FILE]);
+        const opened = await openProject(root);
+        if (!opened.ok) {
+          io.stderr.write(`${opened.error}\n`);
+          return new Set([PIPELINE_FILE]);
+        }
+        await buildProject(opened.value, options, io, emit, signal);
+        // Refused because another build took the lock in the moment between: wait for that one too.
+        if (signal.aborted || !lockHolder(root, io)) return sources(opened.value);
       }
-      await buildProject(opened.value, options, io, emit, signal);
-      return sources(opened.value);
     },
     async watch(paths, onChange) {
       const files = watch([...paths], { cwd: root, ignoreInitial: true, awaitWriteFinish: false });
@@ -68,6 +76,23 @@ export async function watchProject(
   await stopped;
   await watcher.stop();
   return 0;
+}
+
+export const LOCK_POLL_MS = 500;
+
+/** Until no other build holds the lock, saying once whom it waits for; false when stopped meanwhile. */
+async function waitForLock(root: string, io: CliIo, signal: AbortSignal): Promise<boolean> {
+  let said = false;
+  for (let holder = lockHolder(root, io); holder; holder = lockHolder(root, io)) {
+    if (!said) {
+      io.stdout.write(
+        `awm: another build holds the lock (pid ${holder.pid}: ${holder.command}); rebuilding once it finishes\n`,
+      );
+      said = true;
+    }
+    if (!(await abortableSleep(LOCK_POLL_MS, signal))) return false;
+  }
+  return !signal.aborted;
 }
 
 /** Everything a build reads that a person edits. */

@@ -9,7 +9,7 @@ import { err, ok } from '../util/result.js';
 
 export const MUTEX_FILE = '.awm/build.pid';
 
-interface Holder {
+export interface Holder {
   readonly pid: number;
   /** Of the process with that pid: null where the system cannot tell. */
   readonly identity?: string | null;
@@ -62,6 +62,12 @@ function holds(holder: Holder, owner: MutexOwner): boolean {
   if (!owner.isAlive(holder.pid)) return false;
   const now = owner.identityOf(holder.pid);
   return !holder.identity || !now || now === holder.identity;
+}
+
+/** The live build holding the lock other than `owner`, or null when the lock is free to take. */
+export function lockHolder(root: string, owner: MutexOwner): Holder | null {
+  const holder = readHolder(join(root, MUTEX_FILE));
+  return holder && holder.pid !== owner.pid && holds(holder, owner) ? holder : null;
 }
 
 function tryCreate(path: string, me: Holder): boolean {
