@@ -2,6 +2,7 @@
 // refuses with a message naming it, and a file left by a process that has died is taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withPath } from '../util/file-system-error.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
 
@@ -49,7 +50,7 @@ export function acquireBuildMutex(root: string, command: string, owner: MutexOwn
 function tryCreate(path: string, me: Holder): boolean {
   try {
     const fd = openSync(path, 'wx');
-    writeSync(fd, JSON.stringify(me));
+    withPath(path, () => writeSync(fd, JSON.stringify(me)));
     closeSync(fd);
     return true;
   } catch (error) {

@@ -8,6 +8,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { ValidationMemo } from '../config/validation-memo.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import type { InstanceKey } from '../util/brand.js';
+import { withPath } from '../util/file-system-error.js';
 import { isRecord } from '../util/is-record.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
@@ -109,7 +110,8 @@ export class ProjectState {
     this.lockDirty = true;
     if (durable) {
       this.local.ensureFolders();
-      appendFileSync(join(this.root, STATE_DIR, STATE_FILES.journal), `${serializeEntry(entry)}\n`);
+      const journal = join(this.root, STATE_DIR, STATE_FILES.journal);
+      withPath(journal, () => appendFileSync(journal, `${serializeEntry(entry)}\n`));
       this.journalPending = true;
     }
     this.entries.set(entry.instance, entry);
@@ -121,10 +123,8 @@ export class ProjectState {
    */
   trackTemps(paths: readonly string[]): void {
     this.local.ensureFolders();
-    appendFileSync(
-      join(this.root, STATE_DIR, STATE_FILES.temps),
-      `${JSON.stringify(paths.map((path) => relative(this.root, path)))}\n`,
-    );
+    const note = join(this.root, STATE_DIR, STATE_FILES.temps);
+    withPath(note, () => appendFileSync(note, `${JSON.stringify(paths.map((path) => relative(this.root, path)))}\n`));
     this.tempsNoted = true;
   }
 

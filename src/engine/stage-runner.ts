@@ -99,8 +99,10 @@ export async function runStageInstance(
     try {
       result = await instance.stage.definition.run(context);
     } catch (error) {
-      // A full disk or a folder without permission reached through the stage's writes is said as such.
-      const fileSystem = describeFileSystemError(error, env.root);
+      // A full disk or a folder without permission reached through the stage's writes is said as such;
+      // such an error often names no path (a write, SQLite's SQLITE_FULL): the outputs are where it wrote.
+      const outputs = Object.values(instance.outputs).map((path) => join(env.root, path));
+      const fileSystem = describeFileSystemError(error, env.root, outputs);
       if (fileSystem !== null)
         return { outcome: { kind: 'failed-error', message: fileSystem, log: null }, entry: null };
       const message = `stage code threw: ${(error as Error).stack ?? String(error)}`;
