@@ -4,6 +4,7 @@
 // later, unrelated process that reuses the pid does not hold the lock.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withPath } from '../util/file-system-error.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
 
@@ -73,7 +74,7 @@ export function lockHolder(root: string, owner: MutexOwner): Holder | null {
 function tryCreate(path: string, me: Holder): boolean {
   try {
     const fd = openSync(path, 'wx');
-    writeSync(fd, JSON.stringify(me));
+    withPath(path, () => writeSync(fd, JSON.stringify(me)));
     closeSync(fd);
     return true;
   } catch (error) {

@@ -15,11 +15,11 @@ import { atomicWriteFile } from '../util/atomic-write.js';
 import { asScenarioId, asStageId, asTaskId, type ScenarioId, type StageId } from '../util/brand.js';
 import { sha256 } from '../util/hash.js';
 import { isRecord } from '../util/is-record.js';
+import { statOrNull } from '../util/stat-or-null.js';
 import { isDatabase, RACY_MARGIN_MS, type ContentHasher } from './content-hasher.js';
 import type { InstanceRef } from './instance.js';
-import { STATE_DIR } from './project-state.js';
+import { STATE_DIR, STATE_FILES } from './project-state.js';
 
-const STAMP_FILE = 'clean.json';
 /** Bump when the file's layout or meaning changes: an old stamp is then simply not used. */
 const STAMP_FORMAT = 2;
 
@@ -81,8 +81,10 @@ export function provenClean(
 ): CleanProject | null {
   const stamp = readStamp(root);
   if (!stamp || stamp.format !== STAMP_FORMAT || stamp.llm !== llmKey || stamp.awm !== awmIdentity()) return null;
-  // A journal means a build was cut short since: its outputs are not in awm.lock yet.
-  if (statSync(join(root, STATE_DIR, 'lock-journal.jsonl'), { throwIfNoEntry: false })) return null;
+  // A build was cut short since: a journal holds outputs not in awm.lock yet, a note of temps names
+  // temp outputs it left for the full path to sweep.
+  for (const file of [STATE_FILES.journal, STATE_FILES.temps])
+    if (statSync(join(root, STATE_DIR, file), { throwIfNoEntry: false })) return null;
   for (let index = 0; index < stamp.paths.length; index += 1) {
     if (!unchanged(root, stamp, index, stat)) return null;
   }
@@ -163,7 +165,10 @@ export function recordClean(
 
 function writeStamp(root: string, stamp: StampFile): void {
   const { check: _check, ...rest } = stamp;
-  atomicWriteFile(join(root, STATE_DIR, STAMP_FILE), JSON.stringify({ ...rest, check: sha256(JSON.stringify(rest)) }));
+  atomicWriteFile(
+    join(root, STATE_DIR, STATE_FILES.clean),
+    JSON.stringify({ ...rest, check: sha256(JSON.stringify(rest)) }),
+  );
 }
 
 /**
@@ -202,14 +207,14 @@ class Indexer {
 
 /** Drops the proof (a run found something not fresh, or failed). */
 export function forgetClean(root: string): void {
-  rmSync(join(root, STATE_DIR, STAMP_FILE), { force: true });
+  rmSync(join(root, STATE_DIR, STATE_FILES.clean), { force: true });
 }
 
 /** A file's stat signature, or null when there is no file (a test may stand in for the file system). */
 export type StatFile = (path: string) => { size: number; mtimeMs: number; ctimeMs: number; ino: number } | null;
 
 function statFile(path: string): ReturnType<StatFile> {
-  const stats = statSync(path, { throwIfNoEntry: false });
+  const stats = statOrNull(path);
   return stats?.isFile() ? stats : null;
 }
 
@@ -232,7 +237,7 @@ function unchanged(root: string, stamp: StampFile, index: number, stat: StatFile
 
 function readStamp(root: string): StampFile | null {
   try {
-    const value: unknown = JSON.parse(readFileSync(join(root, STATE_DIR, STAMP_FILE), 'utf8'));
+    const value: unknown = JSON.parse(readFileSync(join(root, STATE_DIR, STATE_FILES.clean), 'utf8'));
     const arrays = ['paths', 'stats', 'stages', 'scenarioIds', 'taskIds', 'instances'];
     if (!isRecord(value) || !arrays.every((name) => Array.isArray(value[name])) || !isRecord(value['racy']))
       return null;

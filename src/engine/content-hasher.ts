@@ -2,12 +2,13 @@
 // build stats files instead of reading them. Like git's index, an entry whose file changed in the
 // same instant it was hashed is not trusted ("racy"), so a quick edit is never missed.
 // SQLite databases are hashed by a canonical dump of their content, not their bytes.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { hashDatabaseFile } from '../sqlite/canonical-dump.js';
 import { asFileHash, type FileHash } from '../util/brand.js';
 import { hashValue, sha256 } from '../util/hash.js';
 import { isRecord } from '../util/is-record.js';
+import { statOrNull } from '../util/stat-or-null.js';
 
 /** What the stat cache knows of one file: its stat signature when hashed, and the hash. */
 export interface CacheEntry {
@@ -66,7 +67,7 @@ export class ContentHasher {
     const looked = this.looked.get(path);
     if (looked !== undefined) return looked;
     this.seen.add(path);
-    const stats = statOrNull(join(this.root, path));
+    const stats = fileStatOrNull(join(this.root, path));
     if (!stats) return null;
     const cached = this.trusted(path, stats);
     let hash: FileHash;
@@ -88,7 +89,7 @@ export class ContentHasher {
     const looked = this.lookedRows.get(path);
     if (looked) return looked[id] ?? 'no-row';
     this.seen.add(path);
-    const stats = statOrNull(join(this.root, path));
+    const stats = fileStatOrNull(join(this.root, path));
     if (!stats) return 'no-file';
     let entry = this.trusted(path, stats);
     if (!entry?.rows) {
@@ -149,7 +150,7 @@ export class ContentHasher {
   adopt(path: string, content: FileContent): void {
     const { hash } = content;
     this.lookedRows.delete(path);
-    const stats = statOrNull(join(this.root, path));
+    const stats = fileStatOrNull(join(this.root, path));
     if (!stats) {
       this.forget(path);
       return;
@@ -241,7 +242,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function statOrNull(path: string): Stats | null {
-  const stats = statSync(path, { throwIfNoEntry: false });
+function fileStatOrNull(path: string): Stats | null {
+  const stats = statOrNull(path);
   return stats?.isFile() ? stats : null;
 }

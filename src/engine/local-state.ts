@@ -5,10 +5,11 @@
 //
 // Files are written as a header line `awm-state 1 <SHA-256 of the rest>` and the JSON: a value that
 // is valid JSON but not what awm wrote (a poisoned memo, a hand edit, a torn disk) never matches.
-import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
+import { lstatOrNull } from '../util/stat-or-null.js';
 
 export const AWM_DIR = '.awm';
 export const STATE_DIR = '.awm/state';
@@ -37,7 +38,7 @@ export class LocalState {
   ensureFolders(): void {
     for (const dir of [AWM_DIR, STATE_DIR]) {
       const path = join(this.root, dir);
-      const stats = lstatSync(path, { throwIfNoEntry: false });
+      const stats = lstatOrNull(path);
       if (stats && !stats.isDirectory()) this.drop(dir, `it is ${kindOf(stats)}, not a folder`);
       mkdirSync(path, { recursive: true });
     }
@@ -70,19 +71,24 @@ export class LocalState {
   /** The raw text of a state file (the lock journal), or null when absent or unusable. */
   readText(name: string): string | null {
     const relative = `${STATE_DIR}/${name}`;
+    if (!this.clearWayFor(relative)) return null;
     const path = join(this.root, relative);
-    const stats = lstatSync(path, { throwIfNoEntry: false });
-    if (!stats) return null;
-    if (!stats.isFile()) {
-      this.drop(relative, `it is ${kindOf(stats)}, not a file`);
-      return null;
-    }
     try {
       return readFileSync(path, 'utf8');
     } catch (error) {
       this.drop(relative, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       return null;
     }
+  }
+
+  /**
+   * Whether a file is at `relative` (under the root); a folder or a link where a file of local state
+   * belongs is dropped. Also for the pieces read elsewhere (the build lock, the no-op proof).
+   */
+  clearWayFor(relative: string): boolean {
+    const stats = lstatOrNull(join(this.root, relative));
+    if (stats && !stats.isFile()) this.drop(relative, `it is ${kindOf(stats)}, not a file`);
+    return stats?.isFile() ?? false;
   }
 
   /** Removes a piece of state that cannot be used, and remembers to say so. */

@@ -8,9 +8,11 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { ValidationMemo } from '../config/validation-memo.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import type { InstanceKey } from '../util/brand.js';
+import { withPath } from '../util/file-system-error.js';
 import { isRecord } from '../util/is-record.js';
 import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
+import { MUTEX_FILE } from './build-mutex.js';
 import { ContentHasher } from './content-hasher.js';
 import { LocalState, STATE_DIR } from './local-state.js';
 import { TEMP_PREFIX } from './stage-context.js';
@@ -21,17 +23,20 @@ import { RenderMemo } from './render-memo.js';
 export const LOCK_FILE = 'awm.lock';
 export { STATE_DIR } from './local-state.js';
 
-const FILES = {
+/** The files under .awm/state. */
+export const STATE_FILES = {
   hashes: 'hashes.json',
   renderMemo: 'render-memo.json',
   validated: 'validated.json',
   journal: 'lock-journal.jsonl',
   temps: 'temps.jsonl',
+  /** The no-op proof, read and written by clean-stamp.ts. */
+  clean: 'clean.json',
 } as const;
 
 /** The validation memo, read before the pipeline loads (it decides whether ajv is needed at all). */
 export function readValidationMemo(local: LocalState): ValidationMemo {
-  return new ValidationMemo(local.read(FILES.validated, isRecord));
+  return new ValidationMemo(local.read(STATE_FILES.validated, isRecord));
 }
 
 /** Each entry of the stat cache as ContentHasher writes it. */
@@ -82,15 +87,18 @@ export class ProjectState {
     const committed = readLockFile(root);
     if (!committed.ok) return committed;
     local.ensureFolders();
+    // Read without LocalState, so a folder or a link in their place is cleared here.
+    local.clearWayFor(MUTEX_FILE);
+    local.clearWayFor(`${STATE_DIR}/${STATE_FILES.clean}`);
     const entries = new Map(committed.value);
-    const journal = local.readText(FILES.journal);
+    const journal = local.readText(STATE_FILES.journal);
     if (journal) {
       // A half-written last line (killed mid-append) is ignored: that instance simply rebuilds.
       const replay = parseLock(journal.split('\n').filter(isCompleteJson).join('\n'), 'lock-journal');
       if (replay.ok) for (const [key, entry] of replay.value) entries.set(key, entry);
     }
-    const hasher = new ContentHasher(root, local.read(FILES.hashes, looksLikeHashes));
-    const memo = new RenderMemo(local.read(FILES.renderMemo, looksLikeRenderMemo));
+    const hasher = new ContentHasher(root, local.read(STATE_FILES.hashes, looksLikeHashes));
+    const memo = new RenderMemo(local.read(STATE_FILES.renderMemo, looksLikeRenderMemo));
     const state = new ProjectState(root, committed.value, entries, hasher, memo, validated, local);
     state.journalPending = journal !== null;
     state.lockDirty = journal !== null;
@@ -102,7 +110,8 @@ export class ProjectState {
     this.lockDirty = true;
     if (durable) {
       this.local.ensureFolders();
-      appendFileSync(join(this.root, STATE_DIR, FILES.journal), `${serializeEntry(entry)}\n`);
+      const journal = join(this.root, STATE_DIR, STATE_FILES.journal);
+      withPath(journal, () => appendFileSync(journal, `${serializeEntry(entry)}\n`));
       this.journalPending = true;
     }
     this.entries.set(entry.instance, entry);
@@ -114,16 +123,14 @@ export class ProjectState {
    */
   trackTemps(paths: readonly string[]): void {
     this.local.ensureFolders();
-    appendFileSync(
-      join(this.root, STATE_DIR, FILES.temps),
-      `${JSON.stringify(paths.map((path) => relative(this.root, path)))}\n`,
-    );
+    const note = join(this.root, STATE_DIR, STATE_FILES.temps);
+    withPath(note, () => appendFileSync(note, `${JSON.stringify(paths.map((path) => relative(this.root, path)))}\n`));
     this.tempsNoted = true;
   }
 
   /** Removes the temp outputs a killed build left (as noted by trackTemps); returns how many. */
   sweepTemps(): number {
-    const noted = this.local.readText(FILES.temps);
+    const noted = this.local.readText(STATE_FILES.temps);
     let removed = 0;
     for (const line of noted?.split('\n') ?? []) {
       let paths: unknown;
@@ -146,7 +153,7 @@ export class ProjectState {
         rmSync(join(this.root, path), { force: true });
       }
     }
-    rmSync(join(this.root, STATE_DIR, FILES.temps), { force: true });
+    rmSync(join(this.root, STATE_DIR, STATE_FILES.temps), { force: true });
     // Where temps lived before they were written beside their targets.
     rmSync(join(this.root, '.awm', 'tmp'), { recursive: true, force: true });
     return removed;
@@ -170,7 +177,7 @@ export class ProjectState {
     const changed = readIfExists(path) !== text;
     if (changed) atomicWriteFile(path, text);
     if (this.journalPending) {
-      rmSync(join(this.root, STATE_DIR, FILES.journal), { force: true });
+      rmSync(join(this.root, STATE_DIR, STATE_FILES.journal), { force: true });
       this.journalPending = false;
     }
     return changed;
@@ -179,12 +186,12 @@ export class ProjectState {
   /** Persists the stat cache and the render and validation memos, each only if it changed. */
   saveCaches(): void {
     // Every temp noted this run was moved into place or removed by now.
-    if (this.tempsNoted) rmSync(join(this.root, STATE_DIR, FILES.temps), { force: true });
+    if (this.tempsNoted) rmSync(join(this.root, STATE_DIR, STATE_FILES.temps), { force: true });
     this.tempsNoted = false;
     const snapshots: [string, object | null][] = [
-      [FILES.hashes, this.hasher.takeSnapshot()],
-      [FILES.renderMemo, this.memo.takeSnapshot()],
-      [FILES.validated, this.validated.takeSnapshot()],
+      [STATE_FILES.hashes, this.hasher.takeSnapshot()],
+      [STATE_FILES.renderMemo, this.memo.takeSnapshot()],
+      [STATE_FILES.validated, this.validated.takeSnapshot()],
     ];
     for (const [file, snapshot] of snapshots) if (snapshot) this.local.write(file, snapshot);
   }

@@ -3,7 +3,7 @@
 // hashes the outputs and renames them into place (each rename is atomic, so a crash never leaves a
 // half-written output). Writes the instance's log of attempts either way. A failed instance never
 // replaces good outputs: its best attempt goes to the log.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { LlmSession, StructuredResult } from '../llm/types.js';
@@ -72,6 +72,8 @@ export async function runStageInstance(
     rendered = render.value;
   }
   const { texts, fingerprint } = rendered;
+  const blocked = outputInTheWay(env.root, instance.outputs);
+  if (blocked !== null) return { outcome: { kind: 'failed-error', message: blocked, log: null }, entry: null };
   const started = Date.now();
   const tempPaths = tempPathsBeside(env.root, instance.outputs, randomBytes(6).toString('hex'));
   const temps = Object.values(tempPaths);
@@ -97,8 +99,10 @@ export async function runStageInstance(
     try {
       result = await instance.stage.definition.run(context);
     } catch (error) {
-      // A full disk or a folder without permission reached through the stage's writes is said as such.
-      const fileSystem = describeFileSystemError(error, env.root);
+      // A full disk or a folder without permission reached through the stage's writes is said as such;
+      // such an error often names no path (a write, SQLite's SQLITE_FULL): the outputs are where it wrote.
+      const outputs = Object.values(instance.outputs).map((path) => join(env.root, path));
+      const fileSystem = describeFileSystemError(error, env.root, outputs);
       if (fileSystem !== null)
         return { outcome: { kind: 'failed-error', message: fileSystem, log: null }, entry: null };
       const message = `stage code threw: ${(error as Error).stack ?? String(error)}`;
@@ -183,6 +187,26 @@ export async function runStageInstance(
   } finally {
     for (const temp of temps) rmSync(temp, { force: true });
   }
+}
+
+/**
+ * Why an output cannot be put in place — a folder where it goes, a file where a folder on its way
+ * should be — or null. Said before the stage runs; nothing there is removed, it may be someone's work.
+ */
+function outputInTheWay(root: string, outputs: Readonly<Record<string, string>>): string | null {
+  for (const [name, path] of Object.entries(outputs)) {
+    const steps = path.split('/');
+    for (let count = 1; count <= steps.length; count += 1) {
+      const at = steps.slice(0, count).join('/');
+      const stats = statSync(join(root, at), { throwIfNoEntry: false });
+      if (!stats) break;
+      if (count === steps.length && stats.isDirectory())
+        return `output "${name}" cannot be put in place: ${at} is a folder. Move it away (or delete it) and run awm build again`;
+      if (count < steps.length && !stats.isDirectory())
+        return `output "${name}" (${path}) cannot be put in place: ${at} is a file where a folder belongs. Move it away (or delete it) and run awm build again`;
+    }
+  }
+  return null;
 }
 
 /** Renames each output into place (from beside it: never across devices) and records its hash. */

@@ -4,6 +4,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { withPath } from './file-system-error.js';
 
 /** The temp name used beside `path` (starts with `.` and ends in `.tmp`, so it is easy to sweep). */
 export function tempPathBeside(path: string): string {
@@ -14,7 +15,7 @@ export function atomicWriteFile(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = tempPathBeside(path);
   try {
-    writeFileSync(temp, data);
+    withPath(path, () => writeFileSync(temp, data));
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
