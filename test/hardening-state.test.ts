@@ -787,4 +787,16 @@ Agree(
   },
 );
 
+Agree('a list that cannot be read: check names it as well as the instances not fresh', async () => {
+  project = await builtProject();
+  project.write('out/scenarios.json', '{ not json');
+  const status = await project.run(['status']);
+  assert.match(status.stdout, /^note: per-scenario stages cannot be listed yet: /m);
+  const check = await project.run(['check']);
+  assert.is(check.code, 1, output(check));
+  assert.equal(lines(check.stdout, /^awm check:/), [
+    'awm check: 1 of 1 instances are not fresh; 1 list cannot be read, so the instances that fan out over it cannot be checked; run `awm build` and commit awm.lock',
+  ]);
+});
+
 Agree.run();

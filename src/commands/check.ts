@@ -13,8 +13,16 @@ export async function run(request: CommandRequest, io: CliIo): Promise<number> {
     return 0;
   }
   io.stdout.write(describeStatus(report, true));
-  io.stdout.write(
-    `awm check: ${notFresh.length} of ${report.instances.length} instances are not fresh; run \`awm build\` and commit awm.lock\n`,
-  );
+  // Says exactly what failed the check: instances not fresh, lists that hide instances, or both.
+  const total = report.instances.length;
+  const found = [
+    ...(notFresh.length > 0 ? [`${notFresh.length} of ${total} instances are not fresh`] : []),
+    ...(report.notes.length > 0
+      ? [
+          `${report.notes.length} list${report.notes.length === 1 ? '' : 's'} cannot be read, so the instances that fan out over ${report.notes.length === 1 ? 'it' : 'them'} cannot be checked`,
+        ]
+      : []),
+  ];
+  io.stdout.write(`awm check: ${found.join('; ')}; run \`awm build\` and commit awm.lock\n`);
   return 1;
 }
