@@ -98,6 +98,8 @@ export interface MockLlmServer {
   readonly requests: readonly RecordedRequest[];
   /** Only the chat completion requests. */
   readonly chatRequests: readonly RecordedRequest[];
+  /** The chat requests whose reply has been handed to the network, in that order (a hang never is). */
+  readonly replied: readonly RecordedRequest[];
   /** The most requests that were ever open at once. */
   readonly maxInFlight: number;
   /** Adds steps to the end of the queue. */
@@ -112,6 +114,7 @@ export async function startMockLlmServer(
 ): Promise<MockLlmServer> {
   const queue: MockStep[] = [...(script.steps ?? [])];
   const requests: RecordedRequest[] = [];
+  const replied: RecordedRequest[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const server = createServer((incoming, response) => {
@@ -135,6 +138,7 @@ export async function startMockLlmServer(
 
   async function answerChat(request: RecordedRequest, response: ServerResponse): Promise<void> {
     const number = requests.filter(isChat).length;
+    response.once('finish', () => replied.push(request));
     const step = queue.shift() ?? script.respond?.(request);
     if (step === undefined) {
       return sendError(
@@ -168,6 +172,9 @@ export async function startMockLlmServer(
     },
     get chatRequests() {
       return requests.filter(isChat);
+    },
+    get replied() {
+      return replied;
     },
     get maxInFlight() {
       return maxInFlight;
