@@ -293,6 +293,8 @@ Hardening(
     const seconds = (Date.now() - interrupted) / 1000;
     assert.ok(seconds < 3 + 5, `the build took ${seconds} s to stop after Ctrl-C`);
     assert.match(cli.stderr(), /interrupted; letting running instances finish/);
+    // It started, and was stopped before its repair request.
+    assert.match(cli.stdout(), /awm: built 0, fresh 0, failed 0, skipped 0, interrupted 1 in /);
     assert.is(mock.chatRequests.length, 1, 'no repair request after Ctrl-C');
     await waitFor('the sandbox processes to end', () => sandbox.every((pid) => !isRunning(pid)), { timeoutMs: 5_000 });
     assert.not.ok(project.exists('.awm/build.pid'));
@@ -346,6 +348,7 @@ Hardening('the first Ctrl-C lets a request in flight be answered and cached, and
   assert.match(cli.stderr(), /interrupted; letting running instances finish/);
   assert.is(mock.replied.length, 1, 'the CLI waited for the answer');
   assert.is(mock.chatRequests.length, 1, 'no repair and no other instance was started after Ctrl-C');
+  assert.match(cli.stdout(), /awm: built 0, fresh 0, failed 0, skipped 0, interrupted 2 in /);
   assert.equal(cachedAnswers(project), [JSON.stringify({ lines: 'one line only' })]);
   assert.not.ok(project.exists('.awm/build.pid'));
   const rerun = await runCli(project, ['build'], llmEnv(mock));
