@@ -1,8 +1,9 @@
 // Sample data: the rows the scenario's world starts with. Checked by running the inserts into a
 // fresh database made from the schema, with foreign keys on and relative times resolved against
 // the world clock; up to `max_error_ratio` of failing statements is tolerated (as the reference).
-// The stage runs the LLM's SQL in the sandbox (time and memory limits, the statement guard, out of
-// awm's process), and the seed database it writes is the one that check built.
+// The stage runs the LLM's SQL in the sandbox (a time limit, `check_time_limit_s`, a memory limit,
+// the statement guard, out of awm's process), and the seed database it writes is the one that
+// check built.
 //
 // Outputs: sample.json — `{ world_clock, tables: [as answered, placeholders kept],
 // skipped_statements: [{ table_name, index, statement, error }] }` — and seed.db, built from the
@@ -10,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { runSqlCheck, type SqlCheckOutput } from '../src/sandbox/sandboxed-sql-check.js';
+import { checkTimeLimitParam, runSqlCheck, type SqlCheckOutput } from '../src/sandbox/sandboxed-sql-check.js';
 import { usableSchema, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
 import { emptyTables } from '../src/sqlite/empty-tables.js';
 import { guardedDatabase } from '../src/sqlite/guarded-database.js';
@@ -23,6 +24,7 @@ import { describeWorldClock, timePlaceholderGuide } from '../src/synthesis/time-
 
 export interface SampleParams {
   readonly max_error_ratio: number;
+  readonly check_time_limit_s: number;
 }
 
 export const sampleAnswerSchema = {
@@ -109,6 +111,7 @@ export default llmStage<SampleParams, SampleAnswer>({
       default: 0.1,
       description: 'Share of statements that may fail',
     },
+    check_time_limit_s: checkTimeLimitParam,
   },
   prompt(context) {
     const scenario = readScenario(context.inputs);
@@ -128,7 +131,7 @@ export default llmStage<SampleParams, SampleAnswer>({
   answer: sampleAnswerSchema,
   async check(answer, context) {
     const input = { schema: readSchema(context.inputs), sample: answer, clock: context.worldClock, includeSeed: true };
-    const findings = await runSqlCheck(context.sandbox, input);
+    const findings = await runSqlCheck(context.sandbox, input, context.params.check_time_limit_s);
     if (!findings.ok) {
       if (findings.error.fault === 'answer') return { ok: false, errors: [findings.error.message], score: 3 };
       throw new Error(findings.error.message);

@@ -1,10 +1,10 @@
 // The scenario's SQLite schema. Checked by running every statement in a fresh database, in the
-// sandbox (the SQL is the LLM's: it runs with a time and memory limit, behind the statement guard,
-// out of awm's process): a table fails when its DDL or one of its indexes does; up to
+// sandbox (the SQL is the LLM's: it runs with a time limit, `check_time_limit_s`, and a memory
+// limit, behind the statement guard, out of awm's process): a table fails when its DDL or one of its indexes does; up to
 // `max_error_ratio` of failing tables is tolerated (as the reference does), and the best attempt
 // is the one with the fewest.
 import Database from 'better-sqlite3';
-import { runSqlCheck, type SqlCheckOutput } from '../src/sandbox/sandboxed-sql-check.js';
+import { checkTimeLimitParam, runSqlCheck, type SqlCheckOutput } from '../src/sandbox/sandboxed-sql-check.js';
 import { applySchema, failingTables, type SchemaAnswer } from '../src/sqlite/apply-schema.js';
 import { foreignKeyTargetProblems } from '../src/sqlite/foreign-key-targets.js';
 import { guardedDatabase } from '../src/sqlite/guarded-database.js';
@@ -14,6 +14,7 @@ import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
 
 export interface SchemaParams {
   readonly max_error_ratio: number;
+  readonly check_time_limit_s: number;
 }
 
 export const schemaAnswerSchema = {
@@ -86,6 +87,7 @@ export default llmStage<SchemaParams, SchemaAnswer>({
       default: 0.1,
       description: 'Share of tables that may fail',
     },
+    check_time_limit_s: checkTimeLimitParam,
   },
   prompt(context) {
     const scenario = readScenario(context.inputs);
@@ -100,7 +102,7 @@ export default llmStage<SchemaParams, SchemaAnswer>({
   },
   answer: schemaAnswerSchema,
   async check(answer, context) {
-    const findings = await runSqlCheck(context.sandbox, { schema: answer });
+    const findings = await runSqlCheck(context.sandbox, { schema: answer }, context.params.check_time_limit_s);
     if (findings.ok) return schemaVerdict(answer, findings.value.schema, context.params.max_error_ratio);
     if (findings.error.fault === 'answer') return { ok: false, errors: [findings.error.message], score: 2 };
     throw new Error(findings.error.message);

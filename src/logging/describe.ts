@@ -196,7 +196,8 @@ export function describeSummary(summary: BuildSummary): string[] {
     `skipped ${counts.skipped}`,
   ];
   if (counts['would-build'] > 0) parts.splice(0, 1, `would build ${counts['would-build']}`);
-  if (counts.cancelled > 0) parts.push(`not started ${counts.cancelled} (interrupted)`);
+  // Stopped by Ctrl-C: never started, or stopped before their next LLM request (see stage-runner.ts).
+  if (counts.cancelled > 0) parts.push(`interrupted ${counts.cancelled}`);
   const lines = [`awm: ${parts.join(', ')} in ${seconds(summary.wallMs)}`];
   const tokens = describeTokens(summary.usageByStage);
   if (tokens)

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { SqlCheckInput, SqlCheckOutput } from './entries/sql-check.js';
 import { err, ok, unreachable, type Result } from '../util/result.js';
 import { describeSandboxOutcome } from './describe-sandbox-outcome.js';
-import { runSandboxed, type SandboxOptions, type SandboxRunner } from './run-sandboxed.js';
+import { runSandboxed, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner } from './run-sandboxed.js';
 import type { SandboxOutcome } from './sandbox-outcome.js';
 
 export type { SqlCheckInput, SqlCheckOutput };
@@ -18,6 +18,18 @@ export function sandboxedSqlCheck(
 ): Promise<SandboxOutcome<SqlCheckOutput>> {
   return runSandboxed<SqlCheckOutput, SqlCheckInput>({ entry: SQL_CHECK_ENTRY, input }, options);
 }
+
+/**
+ * The `check_time_limit_s` param of the stages that run the SQL check: how long one run may take
+ * before the sandbox stops it and the answer goes back to the LLM as never finishing.
+ */
+export const checkTimeLimitParam = {
+  type: 'number',
+  minimum: 1,
+  maximum: 3600,
+  default: SANDBOX_DEFAULTS.timeoutMs / 1000,
+  description: "Seconds one run of the SQL check may take (the child's start-up included) before it is stopped",
+} as const;
 
 /** Why the SQL check has no findings: the SQL ran away (`answer`, to feed back), or the check could not run. */
 export interface SqlCheckFailure {
@@ -33,8 +45,12 @@ export interface SqlCheckFailure {
 export async function runSqlCheck(
   run: SandboxRunner,
   input: SqlCheckInput,
+  timeLimitSeconds: number = checkTimeLimitParam.default,
 ): Promise<Result<SqlCheckOutput, SqlCheckFailure>> {
-  const outcome = await run<SqlCheckOutput, SqlCheckInput>({ entry: SQL_CHECK_ENTRY, input });
+  const outcome = await run<SqlCheckOutput, SqlCheckInput>(
+    { entry: SQL_CHECK_ENTRY, input },
+    { timeoutMs: Math.round(timeLimitSeconds * 1000) },
+  );
   switch (outcome.kind) {
     case 'ok':
       return ok(outcome.value);

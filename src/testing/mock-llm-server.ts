@@ -118,6 +118,8 @@ export interface MockLlmServer {
   readonly requests: readonly RecordedRequest[];
   /** Only the chat completion requests. */
   readonly chatRequests: readonly RecordedRequest[];
+  /** The chat requests whose reply has been handed to the network, in that order (a hang never is). */
+  readonly replied: readonly RecordedRequest[];
   /** The most requests that were ever open at once. */
   readonly maxInFlight: number;
   /** One entry per `huge` answer, in the order they started. */
@@ -135,6 +137,7 @@ export async function startMockLlmServer(
   const queue: MockStep[] = [...(script.steps ?? [])];
   const requests: RecordedRequest[] = [];
   const streamed: StreamedAnswer[] = [];
+  const replied: RecordedRequest[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const server = createServer((incoming, response) => {
@@ -158,6 +161,7 @@ export async function startMockLlmServer(
 
   async function answerChat(request: RecordedRequest, response: ServerResponse): Promise<void> {
     const number = requests.filter(isChat).length;
+    response.once('finish', () => replied.push(request));
     const step = queue.shift() ?? script.respond?.(request);
     if (step === undefined) {
       return sendError(
@@ -191,6 +195,9 @@ export async function startMockLlmServer(
     },
     get chatRequests() {
       return requests.filter(isChat);
+    },
+    get replied() {
+      return replied;
     },
     get maxInFlight() {
       return maxInFlight;
