@@ -3,6 +3,8 @@
 // which tables exist. A table whose DDL or one of whose indexes fails is reported, not fatal.
 import Database from 'better-sqlite3';
 import { guardedDatabase } from './guarded-database.js';
+import { indexProblem, tableDdlProblem } from './schema-statement-shape.js';
+import { guardStatements } from './statement-guard.js';
 import { pinWallClockSql } from './wall-clock-sql.js';
 
 export interface SchemaTable {
@@ -64,7 +66,7 @@ function applyTable(
   const tableProblem = (error: string): TableProblem[] => [
     { table: table.name, position, part: 'table', statement: table.ddl, error },
   ];
-  const ddlError = execute(db, pin(table.ddl));
+  const ddlError = shapeProblem(table.ddl, tableDdlProblem) ?? execute(db, pin(table.ddl));
   if (ddlError !== null) return tableProblem(ddlError);
   if (!tableExists(db, table.name)) {
     return tableProblem(
@@ -73,7 +75,7 @@ function applyTable(
   }
   const problems: TableProblem[] = [];
   for (const index of table.indexes ?? []) {
-    const error = execute(db, pin(index));
+    const error = shapeProblem(index, indexProblem) ?? execute(db, pin(index));
     if (error !== null) problems.push({ table: table.name, position, part: 'index', statement: index, error });
   }
   return problems;
@@ -102,6 +104,15 @@ export function usableSchema(schema: SchemaAnswer, openDatabase: OpenDatabase = 
   } finally {
     db.close();
   }
+}
+
+/**
+ * Why SQL of a schema may not run: the statement guard's refusal first (it says most precisely
+ * what to leave out), then the shape a table's DDL or an index must have.
+ */
+function shapeProblem(sql: string, shape: (sql: string) => string | null): string | null {
+  const verdict = guardStatements(sql);
+  return verdict.ok ? shape(sql) : verdict.error.map((refusal) => refusal.message).join('\n');
 }
 
 /** SQLite's error text, or null when the statement(s) ran. */
