@@ -3,7 +3,7 @@
 // later stages re-apply it in awm's own process (to show the model the tables that work), where a
 // query hidden in the DDL (`CREATE TABLE t AS WITH RECURSIVE …`, an INSERT after the table) could
 // otherwise run for as long as it likes. The statement guard still applies on top.
-import { sqlStatements, type SqlToken } from './sql-statements.js';
+import { isPunctuation, isWord, sqlStatements } from './sql-statements.js';
 
 /** Why a table's DDL may not run, or null when it is one plain CREATE TABLE. */
 export function tableDdlProblem(ddl: string): string | null {
@@ -40,12 +40,4 @@ export function indexProblem(sql: string): string | null {
   return isWord(tokens[0], 'create') && isWord(tokens[at], 'index')
     ? null
     : 'each entry of "indexes" must be a CREATE INDEX (or CREATE UNIQUE INDEX) statement';
-}
-
-function isWord(token: SqlToken | undefined, word: string): boolean {
-  return token?.kind === 'word' && token.value === word;
-}
-
-function isPunctuation(token: SqlToken | undefined, mark: string): boolean {
-  return token?.kind === 'punctuation' && token.value === mark;
 }

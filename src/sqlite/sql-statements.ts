@@ -76,3 +76,13 @@ function unquote(text: string): string {
   const body = text.length > 1 && text.endsWith(close) ? text.slice(1, -1) : text.slice(1);
   return open === '[' ? body : body.split(open + open).join(open);
 }
+
+/** The keyword `word` (given in lower case). */
+export function isWord(token: SqlToken | undefined, word: string): boolean {
+  return token?.kind === 'word' && token.value === word;
+}
+
+/** The punctuation mark `mark`. */
+export function isPunctuation(token: SqlToken | undefined, mark: string): boolean {
+  return token?.kind === 'punctuation' && token.value === mark;
+}

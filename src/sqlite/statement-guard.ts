@@ -6,7 +6,7 @@
 // passes, while `aTtAcH/**/database`, `PRAGMA "writable_schema" = 1` and `VACUUM\n INTO` do not.
 // It is a first line that gives a useful message; the sandbox's mount namespace is the boundary.
 import { err, ok, type Result } from '../util/result.js';
-import { sqlStatements, type SqlStatement, type SqlToken } from './sql-statements.js';
+import { isPunctuation, isWord, sqlStatements, type SqlStatement, type SqlToken } from './sql-statements.js';
 
 export type RefusedConstruct = 'attach' | 'detach' | 'vacuum-into' | 'load-extension' | 'pragma';
 
@@ -119,17 +119,9 @@ function pragmaAssignment(tokens: readonly SqlToken[]): { name: string; value: s
   return { name: name.value.toLowerCase(), value: value === undefined ? '' : sign + value.value.toLowerCase() };
 }
 
-function isWord(token: SqlToken | undefined, word: string): boolean {
-  return token?.kind === 'word' && token.value === word;
-}
-
 /** A function name may be written bare, "quoted", [bracketed] or `backticked`. */
 function isName(token: SqlToken | undefined, name: string): boolean {
   return (token?.kind === 'word' || token?.kind === 'identifier') && token.value.toLowerCase() === name;
-}
-
-function isPunctuation(token: SqlToken | undefined, mark: string): boolean {
-  return token?.kind === 'punctuation' && token.value === mark;
 }
 
 function excerpt(text: string): string {
