@@ -15,6 +15,14 @@ import { capErrors, excerpt, percent } from '../src/synthesis/feedback-text.js';
 export interface SchemaParams {
   readonly max_error_ratio: number;
   readonly check_time_limit_s: number;
+  readonly min_tables: number;
+  readonly max_tables: number;
+}
+
+/** How many tables the schema must have (a hard limit: the depth a capable model reaches). */
+export interface TableCountRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 export const schemaAnswerSchema = {
@@ -58,12 +66,15 @@ export function checkSchema(schema: SchemaAnswer, maxErrorRatio: number): CheckO
   }
 }
 
-/** Whether a schema passes, from what running it found. */
+/** Whether a schema passes, from what running it found and how many tables it has. */
 export function schemaVerdict(
   schema: SchemaAnswer,
   findings: SqlCheckOutput['schema'],
   maxErrorRatio: number,
+  count: TableCountRange = { min: 1, max: Number.POSITIVE_INFINITY },
 ): CheckOutcome {
+  const countProblem = tableCountProblem(schema, count);
+  if (countProblem !== null) return { ok: false, errors: [countProblem], score: 2 + schema.tables.length / 1000 };
   const problems = findings.tableProblems;
   const references = findings.foreignKeyProblems.map((problem) => `table ${problem.table}: ${problem.error}`);
   const failing = failingTables(problems);
@@ -71,6 +82,17 @@ export function schemaVerdict(
   if (ratio <= maxErrorRatio) return { ok: true, warnings: [...problems.map(describeProblem), ...references] };
   const summary = `${failing.length} of ${schema.tables.length} tables fail (${percent(ratio)}; at most ${percent(maxErrorRatio)} may)`;
   return { ok: false, errors: capErrors([summary, ...problems.map(describeProblem), ...references]), score: ratio };
+}
+
+function tableCountProblem(schema: SchemaAnswer, count: TableCountRange): string | null {
+  const tables = schema.tables.length;
+  if (tables < count.min)
+    return (
+      `the schema has ${tables} tables; give at least ${count.min}: model the platform's core entities, their ` +
+      'statuses and histories, and the join tables of many-to-many relationships, as a real product would'
+    );
+  if (tables > count.max) return `the schema has ${tables} tables; give at most ${count.max}`;
+  return null;
 }
 
 function describeProblem(problem: { table: string; statement: string; error: string }): string {
@@ -88,6 +110,8 @@ export default llmStage<SchemaParams, SchemaAnswer>({
       description: 'Share of tables that may fail',
     },
     check_time_limit_s: checkTimeLimitParam,
+    min_tables: { type: 'integer', minimum: 1, default: 15, description: 'Fewest tables a schema may have' },
+    max_tables: { type: 'integer', minimum: 1, default: 25, description: 'Most tables a schema may have' },
   },
   prompt(context) {
     const scenario = readScenario(context.inputs);
@@ -97,13 +121,16 @@ export default llmStage<SchemaParams, SchemaAnswer>({
         scenario_name: scenario.name,
         scenario_description: scenario.description,
         tasks: formatTasks(readTasks(context.inputs)),
+        min_tables: String(context.params.min_tables),
+        max_tables: String(context.params.max_tables),
       },
     ];
   },
   answer: schemaAnswerSchema,
   async check(answer, context) {
     const findings = await runSqlCheck(context.sandbox, { schema: answer }, context.params.check_time_limit_s);
-    if (findings.ok) return schemaVerdict(answer, findings.value.schema, context.params.max_error_ratio);
+    const count = { min: context.params.min_tables, max: context.params.max_tables };
+    if (findings.ok) return schemaVerdict(answer, findings.value.schema, context.params.max_error_ratio, count);
     if (findings.error.fault === 'answer') return { ok: false, errors: [findings.error.message], score: 2 };
     throw new Error(findings.error.message);
   },

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { checkSchema } from '../stages/schema.js';
+import { checkSchema, schemaVerdict } from '../stages/schema.js';
 import { usableSchema, type SchemaAnswer, type SchemaTable } from '../src/sqlite/apply-schema.js';
 import { awmSamples, readJsonl } from './support/awm-samples.js';
 
@@ -28,6 +28,18 @@ function filler(count: number): SchemaTable[] {
 
 test('a schema that runs passes', () => {
   assert.equal(checkSchema({ tables: [users, orders] }, 0.1), { ok: true, warnings: [] });
+});
+
+test('a schema with fewer tables than min_tables (or more than max_tables) is fed back, whatever runs', () => {
+  const clean = { tableProblems: [], foreignKeyProblems: [] };
+  const small = schemaVerdict({ tables: [users, orders] }, clean, 0.1, { min: 15, max: 25 });
+  assert.equal(small.ok ? [] : small.errors, [
+    "the schema has 2 tables; give at least 15: model the platform's core entities, their statuses and histories, " +
+      'and the join tables of many-to-many relationships, as a real product would',
+  ]);
+  const large = schemaVerdict({ tables: [users, orders, ...filler(3)] }, clean, 0.1, { min: 1, max: 4 });
+  assert.equal(large.ok ? [] : large.errors, ['the schema has 5 tables; give at most 4']);
+  assert.equal(schemaVerdict({ tables: [users, orders] }, clean, 0.1, { min: 2, max: 2 }).ok, true);
 });
 
 test("a failing DDL fails its table, and SQLite's error text is the feedback", () => {
