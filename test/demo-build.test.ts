@@ -5,6 +5,9 @@ import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { TaskRow } from '../src/synthesis/artifacts.js';
+import { depthFigures, parseSolutions, solutionProblems } from '../src/synthesis/solutions.js';
+import type { ToolSpecFile } from '../src/synthesis/tool-spec.js';
 import { REPO_ROOT, TempProject } from './support/cli-rig.js';
 
 const Demo = suite('demo: offline build of the bundled scenarios');
@@ -40,7 +43,7 @@ Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, off
   assert.match(result.stdout.split('\n')[0] ?? '', /offline demo provider/);
   assert.match(result.stdout, /built 16, fresh 0, failed 0, skipped 0/);
   assert.is(clone.read('awm.lock'), lock);
-  for (const scenario of ['online_bookstore', 'clinic_appointment_booking', 'personal_banking']) {
+  for (const scenario of SCENARIOS) {
     for (const file of ['scenario.json', 'tasks.json', 'schema.json', 'sample.json', 'seed.db', 'spec.json']) {
       assert.ok(clone.exists(`artifacts/${scenario}/${file}`), `artifacts/${scenario}/${file}`);
     }
@@ -55,16 +58,16 @@ Demo('a second build does nothing and check passes', async () => {
   assert.is(check.code, 0, check.stdout);
 });
 
+const SCENARIOS = ['online_bookstore', 'clinic_appointment_booking', 'personal_banking'];
+
 Demo('each demo scenario has 10 tasks and a seed database with user 1', async () => {
   const { default: Database } = await import('better-sqlite3');
-  for (const scenario of ['online_bookstore', 'clinic_appointment_booking', 'personal_banking']) {
+  for (const scenario of SCENARIOS) {
     const tasks = JSON.parse(clone.read(`artifacts/${scenario}/tasks.json`)) as { id: string }[];
     assert.is(tasks.length, 10);
     assert.is(tasks[0]?.id, 'task_00');
     const db = new Database(join(clone.dir, `artifacts/${scenario}/seed.db`), { readonly: true });
     try {
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
-      assert.ok(tables.n >= 6 && tables.n <= 15, `${scenario} has ${tables.n} tables`);
       const user = db.prepare('SELECT id FROM users WHERE id = 1').get();
       assert.ok(user, `${scenario} has user 1`);
     } finally {
@@ -72,5 +75,31 @@ Demo('each demo scenario has 10 tasks and a seed database with user 1', async ()
     }
   }
 });
+
+Demo(
+  "the reference solutions fit the build: tools and arguments exist, questions' answers are in the seed, changes are not done yet",
+  async () => {
+    const { default: Database } = await import('better-sqlite3');
+    for (const scenario of SCENARIOS) {
+      const parsed = parseSolutions(JSON.parse(clone.read(`demo/solutions/${scenario}.json`)));
+      if (!parsed.ok) return assert.unreachable(`demo/solutions/${scenario}.json: ${parsed.problems.join('; ')}`);
+      const seed = new Database(join(clone.dir, `artifacts/${scenario}/seed.db`), { readonly: true });
+      try {
+        const built = {
+          tasks: JSON.parse(clone.read(`artifacts/${scenario}/tasks.json`)) as TaskRow[],
+          spec: JSON.parse(clone.read(`artifacts/${scenario}/spec.json`)) as ToolSpecFile,
+          seed,
+        };
+        assert.equal(solutionProblems(parsed.value, built), [], scenario);
+        const depth = depthFigures(parsed.value, built);
+        const shown = `${scenario}: ${JSON.stringify(depth)}`;
+        assert.ok(depth.tables >= 15 && depth.tools >= 30 && depth.tasks === 10, shown);
+        assert.ok(depth.meanWords >= 25 && depth.meanCalls >= 3 && depth.multiStepShare >= 0.5, shown);
+      } finally {
+        seed.close();
+      }
+    }
+  },
+);
 
 Demo.run();

@@ -86,7 +86,10 @@ function sqlStageProject(stage: SqlStage, params: Readonly<Record<string, number
     '    outputs:',
     ...outputs,
     '    params:',
-    ...Object.entries(params).map(([name, value]) => `      ${name}: ${value}`),
+    // The test schemas are tiny: the schema stage's depth target (min_tables) is lowered to them.
+    ...Object.entries(stage === 'schema' ? { min_tables: 1, ...params } : params).map(
+      ([name, value]) => `      ${name}: ${value}`,
+    ),
   ];
   return new TempProject({
     'awm.pipeline.yaml': `${pipeline.join('\n')}\n`,

@@ -132,14 +132,73 @@ test('tasks: too few tasks are fed back and repaired on the next attempt', async
   assert.is(requests.length, 2);
   assert.match(
     requests[1]!,
-    /Your previous answer \(attempt 1 of 5\) has these problems:\n- expected exactly 5 tasks, got 4/,
+    /Your previous answer \(attempt 1 of 5\) has these problems:\n- expected 5 tasks, got 4; write exactly 5/,
   );
   assert.is((harness.written['tasks'] as unknown[]).length, 5);
   harness.dispose();
 });
 
+test("tasks: the prompt shows the world clock; a change dated in the world's past is fed back and repaired", async () => {
+  const answer = (date: string): unknown => ({
+    tasks: [
+      { kind: 'question', task: 'How many paperback copies of Piranesi by Susanna Clarke are in stock right now?' },
+      { kind: 'create', task: `Schedule a pickup of my order of Kindred at the Elm Street store on ${date}.` },
+    ],
+  });
+  const { run: harness, requests } = await run(tasksStage, { ...tasksOptions, params: { count: 2 } }, [
+    mockStep.json(answer('February 20, 2026')),
+    mockStep.json(answer('March 12, 2026')),
+  ]);
+  assertOk(harness.result);
+  assert.match(requests[0]!, /It is now 2026-03-02 09:00:00 UTC \(a Monday\) in the platform's world/);
+  assert.match(
+    requests[1]!,
+    /- task 2 schedules something on February 20, 2026 \(2026-02-20\), before the world's present \(2026-03-02\)/,
+  );
+  harness.dispose();
+});
+
+test('tasks: the quoted good tasks pass at once; their true counterparts are fed back; extra tasks are cut to count', async () => {
+  const good = [
+    { kind: 'create', task: 'Add every paperback by Ursula K. Le Guin and Octavia E. Butler to my wishlist.' },
+    { kind: 'update', task: 'Update the Wi-Fi password on my guest network' },
+    { kind: 'create', task: 'Log in 3 volunteer hours' },
+    { kind: 'update', task: 'Sign out the cordless drill' },
+    { kind: 'question', task: 'Which of the books by J. R. Smith did I order on Mon. February 2?' },
+  ];
+  const extra = { kind: 'delete', task: 'Remove Dune from my wishlist.' };
+  const first = await run(tasksStage, { ...tasksOptions, params: { count: 5 } }, [
+    mockStep.json({ tasks: [...good, extra] }),
+  ]);
+  assertOk(first.run.result);
+  assert.is(first.requests.length, 1);
+  assert.equal(
+    (first.run.written['tasks'] as { text: string }[]).map((row) => row.text),
+    good.map((task) => task.task),
+  );
+  const result = first.run.result;
+  assert.equal(result.status === 'ok' ? result.warnings : [], [
+    'the answer has 6 tasks; the first 5 are kept',
+    '5 of 5 tasks are outside the target of 25-40 words (mean 9.6); short tasks tend to leave out values the agent needs',
+  ]);
+  first.run.dispose();
+  const counterparts = [
+    { kind: 'question', task: 'Log in to my account' },
+    { kind: 'create', task: 'Add Kindred by Octavia E. Butler to my cart. Then check out.' },
+  ];
+  const second = await run(tasksStage, { ...tasksOptions, params: { count: 2 } }, [
+    mockStep.json({ tasks: counterparts }),
+    mockStep.json({ tasks: good.slice(3) }),
+  ]);
+  assertOk(second.run.result);
+  assert.match(second.requests[1]!, /- task 1 is about accounts or authentication \("Log in"\)/);
+  assert.match(second.requests[1]!, /- task 2 is 2 sentences; write it as one sentence/);
+  second.run.dispose();
+});
+
 const schemaOptions = {
   stage: 'schema',
+  params: { min_tables: 2 },
   inputs: { scenario: SCENARIO, tasks: TASKS },
   outputs: { schema: 'schema.json' },
   prompts: { schema: 'prompts/schema.md' },
@@ -171,11 +230,11 @@ test('schema: when retries run out the stage fails with the best attempt (the lo
     ],
   };
   const better = { tables: [SCHEMA.tables[0], { name: 'books', ddl: 'CREATE TABLE books (', indexes: [] }] };
-  const { run: harness, requests } = await run(schemaStage, { ...schemaOptions, params: { max_attempts: 3 } }, [
-    mockStep.json(worse),
-    mockStep.json(better),
-    mockStep.json(worse),
-  ]);
+  const { run: harness, requests } = await run(
+    schemaStage,
+    { ...schemaOptions, params: { max_attempts: 3, min_tables: 2 } },
+    [mockStep.json(worse), mockStep.json(better), mockStep.json(worse)],
+  );
   assert.is(requests.length, 3);
   const result = harness.result;
   assert.is(result.status, 'failed');
@@ -259,6 +318,7 @@ test('sample: wall-clock SQL is fed back and repaired', async () => {
 
 const specOptions = {
   stage: 'spec',
+  params: { min_tools: 1 },
   inputs: { scenario: SCENARIO, tasks: TASKS, schema: SCHEMA },
   outputs: { spec: 'spec.json' },
   prompts: { spec: 'prompts/spec.md' },
@@ -276,8 +336,10 @@ function specAnswer(table: string, example: Record<string, unknown>): unknown {
           required: ['book_id', 'quantity'],
         },
         examples: [example],
+        output_schema: { type: 'object', properties: { cart_item: { type: 'object' } }, required: ['cart_item'] },
         output_description: '{ cart_item: { id, book_id, quantity } }',
-        tables_read: ['books'],
+        errors: [{ code: 'not_found', when: 'no book has this id' }],
+        tables_read: ['users', 'books', 'cart_items'],
         tables_written: [table],
       },
     ],
@@ -301,6 +363,30 @@ test('spec: a missing table and an invalid example are fed back and repaired', a
     /- tool add_to_cart: names table "carts", which is not in the schema \(tables: users, books, cart_items\)/,
   );
   assert.equal(harness.written['spec'], good);
+  harness.dispose();
+});
+
+test('spec: an output schema that does not compile and a table no tool reads are fed back and repaired', async () => {
+  const good = specAnswer('cart_items', { book_id: 2, quantity: 2 }) as { tools: Record<string, unknown>[] };
+  const tool = good.tools[0]!;
+  const broken = {
+    tools: [
+      {
+        ...tool,
+        output_schema: { type: 'object', properties: { cart_item: { type: 'record' } } },
+        tables_read: ['books', 'Cart_Items'],
+      },
+    ],
+  };
+  const { run: harness, requests } = await run(specStage, specOptions, [mockStep.json(broken), mockStep.json(good)]);
+  assertOk(harness.result);
+  assert.match(requests[0]!, /`limit_exceeded`: a quantity, balance, capacity or quota would be exceeded/);
+  assert.match(requests[1]!, /- tool add_to_cart: output_schema: not a valid JSON Schema: /);
+  assert.match(
+    requests[1]!,
+    /- no tool reads table "users"; add a tool that lists or gets its rows, or name it in tables_read of the tool that does/,
+  );
+  assert.not.match(requests[1]!, /names table "Cart_Items"/);
   harness.dispose();
 });
 
