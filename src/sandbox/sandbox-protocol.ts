@@ -49,6 +49,33 @@ export function encodeResultFrame(frame: ResultFrame): string {
   return JSON.stringify({ awmSandbox: VERSION, ...frame });
 }
 
+/** The frame reporting `error`, thrown in `phase`; `error` may be anything a `throw` can throw. */
+export function failureFrame(phase: EntryPhase, error: unknown): ResultFrame {
+  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  return {
+    ok: false,
+    failure: {
+      phase,
+      name: typeof record.name === 'string' ? record.name : 'Error',
+      message: typeof record.message === 'string' ? record.message : String(error),
+      stack: typeof record.stack === 'string' ? record.stack : null,
+      code: typeof record.code === 'string' ? record.code : null,
+    },
+  };
+}
+
+/** encodeResultFrame, except that a value JSON cannot hold becomes a `return` failure instead of throwing. */
+export function encodeResultFrameOrFailure(frame: ResultFrame): string {
+  try {
+    return encodeResultFrame(frame);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return encodeResultFrame(
+      failureFrame('return', new TypeError(`the entry returned a value that is not JSON: ${why}`)),
+    );
+  }
+}
+
 export function decodeResultFrame(text: string): Result<ResultFrame, string> {
   const parsed = parseObject(text);
   if (!parsed.ok) return parsed;
