@@ -3,6 +3,7 @@
 // and dropped (nothing it prints can pass for an answer), the end of its stderr is kept as
 // evidence, and fd 3 is the channel of sandbox-protocol.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { ChildLaunch } from './child-launch.js';
 
@@ -16,6 +17,8 @@ export interface SandboxChild {
 
 const STDERR_TAIL_CHARS = 4_000;
 const PIPE_GRACE_MS = 2_000;
+/** How long `unshare` has to reap the namespace's init before its whole group is killed. */
+const REAP_GRACE_MS = 200;
 
 export function spawnSandboxChild(launch: ChildLaunch): SandboxChild {
   const child = spawn(launch.command.file, [...launch.command.args], {
@@ -38,12 +41,52 @@ export function spawnSandboxChild(launch: ChildLaunch): SandboxChild {
 }
 
 /**
- * SIGKILL to the child's whole process group. Returns a timer that closes the child's pipes should
- * something still hold them open after the kill; clear it once the child has closed.
+ * SIGKILL to everything the child is. Returns a function that cancels the follow-up timers: call
+ * it once the child has closed.
+ *
+ * In the namespace the group leader is `unshare`, whose child `sh` is the namespace's PID 1. Killed
+ * together, `sh` can outlive `unshare` for an instant, is orphaned, and stays a zombie until the
+ * host's init reaps it (never, where awm is PID 1 in a container). So `sh` is killed first, which
+ * ends every process of the namespace at once; `unshare` reaps it and exits, and the group is swept
+ * then (the caller's exit handler calls sweepProcessGroup) or after a short grace. A child without
+ * namespaces has no children to find (it may not start any), and its group is killed at once.
  */
-export function killSandboxChild(child: ChildProcess): NodeJS.Timeout {
+export function killSandboxChild(child: ChildProcess): () => void {
+  const pid = child.pid;
+  const timers: NodeJS.Timeout[] = [];
+  if (pid !== undefined) {
+    const namespaceInits = childrenOf(pid);
+    if (namespaceInits.length === 0) killGroup(pid);
+    else {
+      for (const init of namespaceInits) killProcess(init);
+      timers.push(setTimeout(() => killGroup(pid), REAP_GRACE_MS));
+    }
+  }
+  timers.push(setTimeout(() => child.stdio.forEach((stream) => stream?.destroy()), PIPE_GRACE_MS));
+  return () => timers.forEach(clearTimeout);
+}
+
+/** SIGKILL to the child's group once its main process has exited, for anything it left behind. */
+export function sweepProcessGroup(child: ChildProcess): void {
   if (child.pid !== undefined) killGroup(child.pid);
-  return setTimeout(() => child.stdio.forEach((stream) => stream?.destroy()), PIPE_GRACE_MS);
+}
+
+/** Pids of `pid`'s children (Linux ≥ 3.5); none when it has exited or the kernel does not say. */
+function childrenOf(pid: number): number[] {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text === '' ? [] : text.split(' ').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killProcess(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ESRCH: gone already.
+  }
 }
 
 function killGroup(pid: number): void {

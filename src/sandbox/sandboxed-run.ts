@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { unreachable } from '../util/result.js';
 import { exitStatus, memoryFailureEvidence, silentEnding } from './child-ending.js';
 import type { ChildLaunch } from './child-launch.js';
-import { killSandboxChild, spawnSandboxChild, type SandboxChild } from './sandbox-child.js';
+import { killSandboxChild, spawnSandboxChild, sweepProcessGroup, type SandboxChild } from './sandbox-child.js';
 import type { SandboxIsolation, SandboxOutcome } from './sandbox-outcome.js';
 import { decodeResultFrame, type EntryFailure } from './sandbox-protocol.js';
 
@@ -51,6 +51,8 @@ export class SandboxedRun {
   #answerBytes = 0;
   #spawnError: string | null = null;
   readonly #timers: NodeJS.Timeout[] = [];
+  /** Cancels the timers that follow a kill (see killSandboxChild). */
+  #cancelKill: () => void = () => {};
   #resolve: (outcome: Outcome) => void = () => {};
   readonly outcome: Promise<Outcome>;
 
@@ -103,7 +105,7 @@ export class SandboxedRun {
         this.#killGroup();
         return;
       case 'stopping':
-        return;
+        return sweepProcessGroup(this.#child);
       case 'settled':
         if (this.#spawnError !== null) return; // Node may report 'exit' after a failed spawn.
         throw new Error('internal error: a sandbox child exited after its run had settled');
@@ -139,12 +141,13 @@ export class SandboxedRun {
   #settle(outcome: Outcome): void {
     this.#state = { kind: 'settled' };
     for (const timer of this.#timers) clearTimeout(timer);
+    this.#cancelKill();
     this.#spec.signal?.removeEventListener('abort', this.#onAbort);
     this.#resolve(outcome);
   }
 
   #killGroup(): void {
-    this.#timers.push(killSandboxChild(this.#child));
+    this.#cancelKill = killSandboxChild(this.#child);
   }
 
   #facts(): { isolation: SandboxIsolation; durationMs: number } {
