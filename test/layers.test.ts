@@ -44,6 +44,7 @@ const PROCESS_ALLOWED = [
   'src/sandbox/child-launch.ts', // the children run this very node (process.execPath, process.version)
   'src/sandbox/sandbox-child.ts', // kills children's process groups, also when awm exits
   'src/sandbox/child-entry.ts', // the one-shot child's main: exits once it has answered
+  'src/sandbox/worker-child-entry.ts', // the worker child's main: exits when the parent ends the channel
 ];
 
 interface Import {
