@@ -37,14 +37,14 @@ const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly strin
 
 /**
  * Only these files may touch `process` (the CLI gives everything else a CliIo): cli.ts, and the
- * sandbox, which starts and kills child processes (run-sandboxed.ts, sandboxed-run.ts) and whose
- * child-entry.ts is the main module of the child process itself.
+ * sandbox, which starts and kills child processes and whose child mains are processes themselves.
  */
 const PROCESS_ALLOWED = [
   'src/cli.ts',
-  'src/sandbox/run-sandboxed.ts',
-  'src/sandbox/sandboxed-run.ts',
-  'src/sandbox/child-entry.ts',
+  'src/sandbox/child-launch.ts', // the children run this very node (process.execPath, process.version)
+  'src/sandbox/sandbox-child.ts', // kills children's process groups, also when awm exits
+  'src/sandbox/child-entry.ts', // the one-shot child's main: exits once it has answered
+  'src/sandbox/worker-child-entry.ts', // the worker child's main: exits when the parent ends the channel
 ];
 
 interface Import {

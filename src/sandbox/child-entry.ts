@@ -6,12 +6,17 @@
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { SandboxEntry } from './sandbox-entry.js';
-import type { EntryPhase } from './sandbox-outcome.js';
-import { CHANNEL_FD, decodeRequestFrame, encodeResultFrame, type ResultFrame } from './sandbox-protocol.js';
+import {
+  CHANNEL_FD,
+  decodeRequestFrame,
+  encodeResultFrameOrFailure,
+  failureFrame,
+  type ResultFrame,
+} from './sandbox-protocol.js';
 
 async function main(): Promise<void> {
   const request = decodeRequestFrame(readFileSync(CHANNEL_FD, 'utf8'));
-  if (!request.ok) return send(failed('load', new Error(`bad request frame: ${request.error}`)));
+  if (!request.ok) return send(failureFrame('load', new Error(`bad request frame: ${request.error}`)));
   let run: SandboxEntry<unknown, unknown>;
   try {
     const module = (await import(pathToFileURL(request.value.entry).href)) as { default?: unknown };
@@ -19,48 +24,22 @@ async function main(): Promise<void> {
       throw new TypeError(`${request.value.entry} has no default export function`);
     run = module.default as SandboxEntry<unknown, unknown>;
   } catch (error) {
-    return send(failed('load', error));
+    return send(failureFrame('load', error));
   }
   let value: unknown;
   try {
     value = await run(request.value.input, { scratchDir: request.value.scratchDir });
   } catch (error) {
-    return send(failed('run', error));
+    return send(failureFrame('run', error));
   }
   send({ ok: true, value: value === undefined ? null : value });
 }
 
-function failed(phase: EntryPhase, error: unknown): ResultFrame {
-  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
-  return {
-    ok: false,
-    failure: {
-      phase,
-      name: typeof record.name === 'string' ? record.name : 'Error',
-      message: typeof record.message === 'string' ? record.message : String(error),
-      stack: typeof record.stack === 'string' ? record.stack : null,
-      code: typeof record.code === 'string' ? record.code : null,
-    },
-  };
-}
-
 function send(frame: ResultFrame): void {
-  let text: string;
-  try {
-    text = encodeResultFrame(frame);
-  } catch (error) {
-    text = encodeResultFrame(
-      failed('return', new TypeError(`the entry returned a value that is not JSON: ${describe(error)}`)),
-    );
-  }
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(encodeResultFrameOrFailure(frame), 'utf8');
   for (let offset = 0; offset < bytes.length;) offset += writeSync(CHANNEL_FD, bytes, offset);
   closeSync(CHANNEL_FD);
   process.exit(0);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 await main();

@@ -1,10 +1,16 @@
 // Sandbox outcomes in words, for feedback to an LLM or a message to the user. The outcome carries
 // the data (sandbox-outcome.ts); this is the one place that words it, one case per kind.
 import { unreachable } from '../util/result.js';
-import type { SandboxOutcome } from './sandbox-outcome.js';
+import type { SandboxEnding } from './sandbox-outcome.js';
 
-/** One sentence; `subject` names what ran (`the SQL check`, `tool handler "search"`). */
-export function describeSandboxOutcome(outcome: SandboxOutcome<unknown>, subject = 'the sandboxed code'): string {
+/**
+ * One sentence; `subject` names what ran (`the SQL check`, `tool handler "search"`). Takes any
+ * outcome with these endings and a duration: a SandboxOutcome, and most of a worker's (describe-worker-outcome.ts).
+ */
+export function describeSandboxOutcome(
+  outcome: SandboxEnding<unknown> & { readonly durationMs: number },
+  subject = 'the sandboxed code',
+): string {
   switch (outcome.kind) {
     case 'ok':
       return `${subject} finished in ${outcome.durationMs} ms`;

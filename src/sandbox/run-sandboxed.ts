@@ -5,9 +5,8 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnvironment, nodeCommand, wrapCommand, type Wrapping } from './child-command.js';
-import { namespaceSupport } from './namespace-support.js';
-import { namespacesUnavailableNotice, type SandboxNotice } from './sandbox-notice.js';
+import { childLaunch, chooseWrapping } from './child-launch.js';
+import type { SandboxNotice } from './sandbox-notice.js';
 import type { SandboxOutcome } from './sandbox-outcome.js';
 import { encodeRequestFrame } from './sandbox-protocol.js';
 import { SandboxedRun } from './sandboxed-run.js';
@@ -58,9 +57,6 @@ export function sandboxRunner(options: Pick<SandboxOptions, 'signal' | 'onNotice
 export const SANDBOX_DEFAULTS = { timeoutMs: 10_000, memoryMb: 256, maxResultBytes: 8 * 1024 * 1024 } as const;
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.js', import.meta.url));
-const TURNED_OFF = "namespaces were turned off by the caller (namespaces: 'off')";
-/** Reasons each callback has been told about: a long-lived callback (a logger) hears each reason once. */
-const noticesGiven = new WeakMap<(notice: SandboxNotice) => void, Set<string>>();
 
 /** `value` is what the entry returned, parsed from JSON but not validated: check it if the entry is untrusted. */
 export async function runSandboxed<O = unknown, I = unknown>(
@@ -79,19 +75,15 @@ export async function runSandboxed<O = unknown, I = unknown>(
   const ownScratch = options.scratchDir === undefined;
   const scratchDir = realpathSync(options.scratchDir ?? mkdtempSync(join(tmpdir(), 'awm-sandbox-')));
   try {
-    const program = nodeCommand({
-      nodePath: process.execPath,
-      nodeVersion: process.version,
-      scratchDir,
-      memoryMb: limits.memoryMb,
-      childEntry: CHILD_ENTRY,
-    });
     const run = new SandboxedRun({
-      command: wrapCommand({ wrapping, scratchDir, memoryMb: limits.memoryMb, program }),
-      env: childEnvironment(scratchDir, options.env),
-      cwd: scratchDir,
+      launch: childLaunch({
+        wrapping,
+        scratchDir,
+        memoryMb: limits.memoryMb,
+        env: options.env,
+        childEntry: CHILD_ENTRY,
+      }),
       request: encodeRequestFrame({ entry: request.entry, input: request.input, scratchDir }),
-      isolation: wrapping.isolation,
       timeoutMs: limits.timeoutMs,
       memoryMb: limits.memoryMb,
       maxResultBytes: limits.maxResultBytes,
@@ -101,24 +93,6 @@ export async function runSandboxed<O = unknown, I = unknown>(
   } finally {
     if (ownScratch) rmSync(scratchDir, { recursive: true, force: true });
   }
-}
-
-async function chooseWrapping(options: SandboxOptions): Promise<Wrapping> {
-  const support =
-    options.namespaces === 'off'
-      ? { available: false as const, reason: TURNED_OFF }
-      : await namespaceSupport(process.execPath);
-  if (support.available) return { isolation: 'namespaces', tools: support.tools };
-  const onNotice = options.onNotice;
-  if (onNotice !== undefined) {
-    const told = noticesGiven.get(onNotice) ?? new Set<string>();
-    noticesGiven.set(onNotice, told);
-    if (!told.has(support.reason)) {
-      told.add(support.reason);
-      onNotice(namespacesUnavailableNotice(support.reason));
-    }
-  }
-  return { isolation: 'none' };
 }
 
 function definedOnly(options: SandboxOptions): Partial<typeof SANDBOX_DEFAULTS> {

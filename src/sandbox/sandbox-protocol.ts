@@ -2,6 +2,8 @@
 // both JSON on the child's fd 3 (a socket pair the parent creates). Not stdout: whatever the entry
 // prints is log output, never mistaken for an answer, and the parent counts the answer's bytes
 // before it parses them, so an oversized answer is refused without being held in memory.
+// The long-lived worker sends the same frames, one per line, for as long as its child lives
+// (worker-protocol.ts).
 // Imported by the child, so it may import only src/util/.
 import { err, ok, type Result } from '../util/result.js';
 import type { EntryPhase } from './sandbox-outcome.js';
@@ -9,7 +11,8 @@ import type { EntryPhase } from './sandbox-outcome.js';
 /** The file descriptor of the channel in the child (stdio index 3 in the parent's spawn). */
 export const CHANNEL_FD = 3;
 
-const VERSION = 1;
+/** Every frame carries it, so a frame of another version (or stray JSON) is refused. */
+export const FRAME_VERSION = 1;
 
 export interface RequestFrame {
   /** Absolute path of the compiled entry module (`export default async (input, context) => output`). */
@@ -32,11 +35,11 @@ export type ResultFrame =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly failure: EntryFailure };
 
 export function encodeRequestFrame(request: RequestFrame): string {
-  return JSON.stringify({ awmSandbox: VERSION, ...request });
+  return JSON.stringify({ awmSandbox: FRAME_VERSION, ...request });
 }
 
 export function decodeRequestFrame(text: string): Result<RequestFrame, string> {
-  const parsed = parseObject(text);
+  const parsed = parseFrameObject(text);
   if (!parsed.ok) return parsed;
   const { entry, input, scratchDir } = parsed.value;
   if (typeof entry !== 'string' || typeof scratchDir !== 'string')
@@ -46,11 +49,38 @@ export function decodeRequestFrame(text: string): Result<RequestFrame, string> {
 
 /** Throws when `value` cannot be written as JSON (a BigInt, a cycle): the child reports that as a `return` failure. */
 export function encodeResultFrame(frame: ResultFrame): string {
-  return JSON.stringify({ awmSandbox: VERSION, ...frame });
+  return JSON.stringify({ awmSandbox: FRAME_VERSION, ...frame });
+}
+
+/** The frame reporting `error`, thrown in `phase`; `error` may be anything a `throw` can throw. */
+export function failureFrame(phase: EntryPhase, error: unknown): ResultFrame {
+  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  return {
+    ok: false,
+    failure: {
+      phase,
+      name: typeof record.name === 'string' ? record.name : 'Error',
+      message: typeof record.message === 'string' ? record.message : String(error),
+      stack: typeof record.stack === 'string' ? record.stack : null,
+      code: typeof record.code === 'string' ? record.code : null,
+    },
+  };
+}
+
+/** encodeResultFrame, except that a value JSON cannot hold becomes a `return` failure instead of throwing. */
+export function encodeResultFrameOrFailure(frame: ResultFrame): string {
+  try {
+    return encodeResultFrame(frame);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return encodeResultFrame(
+      failureFrame('return', new TypeError(`the entry returned a value that is not JSON: ${why}`)),
+    );
+  }
 }
 
 export function decodeResultFrame(text: string): Result<ResultFrame, string> {
-  const parsed = parseObject(text);
+  const parsed = parseFrameObject(text);
   if (!parsed.ok) return parsed;
   const frame = parsed.value;
   if (frame.ok === true && 'value' in frame) return ok({ ok: true, value: frame.value });
@@ -63,7 +93,8 @@ export function decodeResultFrame(text: string): Result<ResultFrame, string> {
   return err('the result frame has neither {"ok":true,"value":…} nor {"ok":false,"failure":…}');
 }
 
-function parseObject(text: string): Result<Record<string, unknown>, string> {
+/** A versioned frame's fields, or why the text is not one. */
+export function parseFrameObject(text: string): Result<Record<string, unknown>, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -73,7 +104,7 @@ function parseObject(text: string): Result<Record<string, unknown>, string> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     return err('the answer is not a JSON object');
   const frame = parsed as Record<string, unknown>;
-  if (frame.awmSandbox !== VERSION) return err(`the answer is not a version ${VERSION} sandbox frame`);
+  if (frame.awmSandbox !== FRAME_VERSION) return err(`the answer is not a version ${FRAME_VERSION} sandbox frame`);
   return ok(frame);
 }
 

@@ -12,22 +12,19 @@
 //
 // Entering `exited` or `stopping` kills the whole process group, so nothing the child started
 // outlives it or holds its pipes open; should something still hold them, a grace timer closes them.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import { unreachable } from '../util/result.js';
-import type { ChildCommand } from './child-command.js';
+import { exitStatus, memoryFailureEvidence, silentEnding } from './child-ending.js';
+import type { ChildLaunch } from './child-launch.js';
+import { killSandboxChild, spawnSandboxChild, sweepProcessGroup, type SandboxChild } from './sandbox-child.js';
 import type { SandboxIsolation, SandboxOutcome } from './sandbox-outcome.js';
 import { decodeResultFrame, type EntryFailure } from './sandbox-protocol.js';
 
 export interface RunSpec {
-  readonly command: ChildCommand;
-  readonly env: Readonly<Record<string, string>>;
-  readonly cwd: string;
+  readonly launch: ChildLaunch;
   /** The encoded request frame, written to the channel before anything is read from it. */
   readonly request: string;
-  readonly isolation: SandboxIsolation;
   readonly timeoutMs: number;
   readonly memoryMb: number;
   readonly maxResultBytes: number;
@@ -44,43 +41,28 @@ type RunState =
 
 type Outcome = SandboxOutcome<unknown>;
 
-const STDERR_TAIL_CHARS = 4_000;
-const PIPE_GRACE_MS = 2_000;
-const HEAP_EXHAUSTED = /(JavaScript heap out of memory|Fatal process out of memory[^\n]*|Reached heap limit[^\n]*)/;
-const ALLOCATION_FAILED = /allocation failed|out of memory/i;
-
 export class SandboxedRun {
   #state: RunState = { kind: 'running' };
   readonly #spec: RunSpec;
+  readonly #sandboxChild: SandboxChild;
   readonly #child: ChildProcess;
   readonly #started = performance.now();
   readonly #answer: Buffer[] = [];
   #answerBytes = 0;
-  #stderrTail = '';
   #spawnError: string | null = null;
   readonly #timers: NodeJS.Timeout[] = [];
+  /** Cancels the timers that follow a kill (see killSandboxChild). */
+  #cancelKill: () => void = () => {};
   #resolve: (outcome: Outcome) => void = () => {};
   readonly outcome: Promise<Outcome>;
 
   constructor(spec: RunSpec) {
     this.#spec = spec;
     this.outcome = new Promise((resolve) => (this.#resolve = resolve));
-    this.#child = spawn(spec.command.file, [...spec.command.args], {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    const channel = this.#child.stdio[3] as Readable & { end(chunk: string): void };
-    channel.on('data', (chunk: Buffer) => this.#onAnswer(chunk));
-    channel.on('error', () => {}); // EPIPE when the child dies before reading: the exit tells the story.
-    channel.end(spec.request);
-    this.#child.stdout?.resume();
-    this.#child.stderr?.on(
-      'data',
-      (chunk: Buffer) => (this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS)),
-    );
-    if (this.#child.pid !== undefined) liveGroups.add(this.#child.pid);
+    this.#sandboxChild = spawnSandboxChild(spec.launch);
+    this.#child = this.#sandboxChild.process;
+    this.#sandboxChild.channel.on('data', (chunk: Buffer) => this.#onAnswer(chunk));
+    this.#sandboxChild.channel.end(spec.request);
     this.#child.on('error', (error) => this.#onSpawnError(error));
     this.#child.on('exit', (code, signal) => this.#onExit(code, signal));
     this.#child.on('close', () => this.#onClose());
@@ -119,11 +101,11 @@ export class SandboxedRun {
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     switch (this.#state.kind) {
       case 'running':
-        this.#state = { kind: 'exited', ...this.#exitStatus(code, signal) };
+        this.#state = { kind: 'exited', ...exitStatus(this.#spec.launch.isolation, code, signal) };
         this.#killGroup();
         return;
       case 'stopping':
-        return;
+        return sweepProcessGroup(this.#child);
       case 'settled':
         if (this.#spawnError !== null) return; // Node may report 'exit' after a failed spawn.
         throw new Error('internal error: a sandbox child exited after its run had settled');
@@ -137,7 +119,7 @@ export class SandboxedRun {
   #onSpawnError(error: Error): void {
     // Only spawning itself reports here (ENOENT, EACCES), and 'close' may never follow: settle now.
     if (this.#state.kind === 'settled') return;
-    this.#spawnError = `could not start ${this.#spec.command.file}: ${error.message}`;
+    this.#spawnError = `could not start ${this.#spec.launch.command.file}: ${error.message}`;
     this.#settle({ kind: 'crashed', exitCode: null, signal: null, stderrTail: this.#spawnError, ...this.#facts() });
   }
 
@@ -158,35 +140,18 @@ export class SandboxedRun {
 
   #settle(outcome: Outcome): void {
     this.#state = { kind: 'settled' };
-    if (this.#child.pid !== undefined) liveGroups.delete(this.#child.pid);
     for (const timer of this.#timers) clearTimeout(timer);
+    this.#cancelKill();
     this.#spec.signal?.removeEventListener('abort', this.#onAbort);
     this.#resolve(outcome);
   }
 
   #killGroup(): void {
-    const pid = this.#child.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // ESRCH: the group is gone already.
-      }
-    }
-    this.#timers.push(setTimeout(() => this.#child.stdio.forEach((stream) => stream?.destroy()), PIPE_GRACE_MS));
-  }
-
-  /** In the namespace `sh` waits as PID 1 and reports node's death by signal N as exit code 128 + N. */
-  #exitStatus(code: number | null, signal: NodeJS.Signals | null): { exitCode: number | null; signal: string | null } {
-    if (this.#spec.isolation === 'namespaces' && code !== null && code > 128) {
-      const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
-      if (name !== undefined) return { exitCode: null, signal: name };
-    }
-    return { exitCode: code, signal };
+    this.#cancelKill = killSandboxChild(this.#child);
   }
 
   #facts(): { isolation: SandboxIsolation; durationMs: number } {
-    return { isolation: this.#spec.isolation, durationMs: Math.round(performance.now() - this.#started) };
+    return { isolation: this.#spec.launch.isolation, durationMs: Math.round(performance.now() - this.#started) };
   }
 
   #stopOutcome(stop: Stop): Outcome {
@@ -211,39 +176,14 @@ export class SandboxedRun {
       if (frame.value.ok) return { kind: 'ok', value: frame.value.value, ...this.#facts() };
       return this.#failureOutcome(frame.value.failure);
     }
-    const heap = HEAP_EXHAUSTED.exec(this.#stderrTail);
-    if (heap !== null)
-      return { kind: 'out-of-memory', limitMb: this.#spec.memoryMb, evidence: heap[1] ?? heap[0], ...this.#facts() };
-    return { kind: 'crashed', exitCode, signal, stderrTail: this.#stderrTail, ...this.#facts() };
+    const ending = silentEnding({ exitCode, signal }, this.#sandboxChild.stderrTail(), this.#spec.memoryMb);
+    return { ...ending, ...this.#facts() };
   }
 
-  /** SQLite's SQLITE_NOMEM and V8's failed buffer allocations are the memory limit at work, not the entry's fault. */
   #failureOutcome(failure: EntryFailure): Outcome {
-    if (failure.phase === 'run' && (failure.code === 'SQLITE_NOMEM' || ALLOCATION_FAILED.test(failure.message))) {
-      return {
-        kind: 'out-of-memory',
-        limitMb: this.#spec.memoryMb,
-        evidence: `${failure.name}: ${failure.message}`,
-        ...this.#facts(),
-      };
-    }
+    const evidence = memoryFailureEvidence(failure);
+    if (evidence !== null) return { kind: 'out-of-memory', limitMb: this.#spec.memoryMb, evidence, ...this.#facts() };
     const { phase, name, message, stack } = failure;
     return { kind: 'threw', phase, name, message, stack, ...this.#facts() };
   }
 }
-
-/**
- * Children's process groups still running. A child leads its own group (so a time limit kills all
- * it started), which also means it would outlive awm: when awm exits (a second Ctrl-C, a crash),
- * every group still running is killed on the way out.
- */
-const liveGroups = new Set<number>();
-process.once('exit', () => {
-  for (const pid of liveGroups) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // ESRCH: gone already.
-    }
-  }
-});
