@@ -88,7 +88,8 @@ function chatRequest(model: ModelChoice, messages: readonly ChatMessage[]): Chat
     model: model.model,
     messages,
     ...(model.temperature === null ? {} : { temperature: model.temperature }),
-    ...(model.maxTokens === null ? {} : { max_tokens: model.maxTokens }),
+    max_tokens: model.maxTokens,
+    ...(model.reasoningEffort === null ? {} : { reasoning_effort: model.reasoningEffort }),
     json: true,
   };
 }

@@ -1,7 +1,7 @@
 // The contract between the engine, the stages and the LLM layer. Implementations live beside this
 // file (openai-provider.ts, demo-provider.ts, …); stages only ever see `LlmSession`.
 import type { Result } from '../util/result.js';
-import type { ModelSettings } from '../config/types.js';
+import type { ReasoningEffort, StageLlmConfig } from '../config/types.js';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -14,8 +14,17 @@ export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
   readonly temperature?: number;
   readonly max_tokens?: number;
+  /** Sent only when set; OpenAI's reasoning models (and Azure's, and compatible servers) read it. */
+  readonly reasoning_effort?: ReasoningEffort;
   /** Ask for a JSON object answer where the provider supports it. */
   readonly json?: boolean;
+}
+
+/** How one chat request is sent: nothing here changes the answer, so none of it is in the cache key. */
+export interface ChatOptions {
+  readonly signal?: AbortSignal;
+  /** The stage's per-try timeout; the provider's default when absent. */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -96,7 +105,7 @@ export type LlmNotice =
 export interface LlmProvider {
   /** e.g. `openai`, `azure`, `demo` — shown in the build's first line. */
   readonly name: string;
-  chat(request: ChatRequest, tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>>;
+  chat(request: ChatRequest, tag: RequestTag, options?: ChatOptions): Promise<Result<ChatAnswer, LlmError>>;
   embed(texts: readonly string[], tag: RequestTag): Promise<Result<number[][], LlmError>>;
 }
 
@@ -188,11 +197,40 @@ export interface StageUsage {
   readonly failedRequests: number;
 }
 
-/** The resolved model and sampling settings one stage sends (they join its fingerprint). */
+/**
+ * A stage module's own defaults for its requests (`StageDefinition.llm`): below anything written in
+ * awm.pipeline.yaml, above the built-in defaults.
+ */
+export interface StageLlmDefaults {
+  readonly maxTokens?: number;
+  /** The most a cut-off answer's retry may raise max_tokens to. */
+  readonly maxTokensCap?: number;
+  readonly timeoutS?: number;
+  readonly reasoningEffort?: ReasoningEffort;
+}
+
+/** Where one stage's LLM settings come from, besides the pipeline's `llm:` (LlmSettings). */
+export interface StageLlmSources {
+  /** The stage's own `llm:` in awm.pipeline.yaml. */
+  readonly config?: StageLlmConfig;
+  /** The stage module's defaults. */
+  readonly defaults?: StageLlmDefaults;
+}
+
+/** What one stage sends, every setting resolved (model-choice.ts has the precedence). */
 export interface ModelChoice {
+  // These decide the answer and join the stage's fingerprint.
   readonly model: string;
   readonly temperature: number | null;
-  readonly maxTokens: number | null;
+  readonly maxTokens: number;
+  readonly reasoningEffort: ReasoningEffort | null;
+  // These do not.
+  /** The most a cut-off answer's retry may raise max_tokens to; at least maxTokens. */
+  readonly maxTokensCap: number;
+  /** Per-try timeout of the stage's requests. */
+  readonly timeoutMs: number;
+  /** `llm.context_tokens` when set; otherwise the model's known window is used, if any. */
+  readonly contextTokens: number | null;
 }
 
 /** The LLM layer as the engine sees it: made once per build by `createLlm`. */
@@ -200,10 +238,10 @@ export interface Llm {
   /** `openai`, `azure` or `demo`. */
   readonly providerName: string;
   readonly embeddingModel: string;
-  /** What a stage with these overrides would send; a config error when no model is set anywhere. */
-  modelFor(overrides: Partial<ModelSettings>): Result<ModelChoice, LlmError>;
+  /** What a stage with these settings would send; a config error when no model is set anywhere. */
+  modelFor(stage: StageLlmSources): Result<ModelChoice, LlmError>;
   /** A session for one stage instance; its requests are tagged with stage and scenario. */
-  session(stage: string, scenario: string | null, overrides: Partial<ModelSettings>): LlmSession;
+  session(stage: string, scenario: string | null, sources: StageLlmSources): LlmSession;
   /** Usage per stage, stages in the order they first made a request. */
   usageByStage(): ReadonlyMap<string, StageUsage>;
   /** Cancels requests still pending; later requests fail with kind `cancelled`. */
