@@ -122,6 +122,8 @@ export type CheckOutcome =
 
 export interface AttemptRecord {
   readonly attempt: number;
+  /** The answer budget this attempt's request carried (raised after a cut-off answer). */
+  readonly maxTokens: number;
   readonly cached: boolean;
   /** As recorded for the answer (also when it came from the cache). */
   readonly usage: TokenUsage;
