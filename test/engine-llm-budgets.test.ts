@@ -1,7 +1,7 @@
 // Per-stage LLM settings through the real CLI and the real openai client against the mock server:
 // which max_tokens and reasoning_effort reach the request (stage › pipeline › module default), which
 // settings make a stage stale (max_tokens, reasoning_effort) and which do not (timeout_s,
-// max_tokens_cap, context_tokens), and the stage's own timeout.
+// max_tokens_cap, context_tokens), the stage's own timeout, and the context-window warning.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MockLlmServer } from '../src/testing/mock-llm-server.js';
@@ -130,6 +130,17 @@ Budgets("a stage's timeout_s is its own: a server that never answers fails the s
   assert.match(result.stdout, /✗ failed llm poem: .*no answer within 1 s/);
   assert.ok(took < 15_000, `the build took ${took} ms`);
   assert.is(mock.chatRequests.length, 1);
+});
+
+Budgets('a prompt plus max_tokens over llm.context_tokens is sent with a warning that says what to do', async () => {
+  project.write('awm.pipeline.yaml', pipeline(['context_tokens: 2000']));
+  const stdout = await build();
+  assert.is(mock.chatRequests.length, 1);
+  assert.match(
+    stdout,
+    /awm: warning: LLM request \(stage "poem"\): its prompt of \d+ tokens plus max_tokens 3,000 exceed the context window of 2,000 tokens set by llm\.context_tokens; it is sent anyway/,
+  );
+  assert.match(stdout, /Lower stages\.poem\.llm\.max_tokens, shorten the prompt, or set llm\.context_tokens/);
 });
 
 Budgets.run();

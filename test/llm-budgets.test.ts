@@ -1,9 +1,10 @@
 // A stage's budget in the LLM layer, through the real openai client and the mock server: which
-// setting wins (the stage's › the pipeline's › the module's › built-in), and the stage's own
-// timeout per request.
+// setting wins (the stage's › the pipeline's › the module's › built-in), the stage's own timeout
+// per request, and the warning for a request that will not fit its model's context window.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LlmSettings } from '../src/config/types.js';
+import { countChatTokens } from '../src/llm/token-count.js';
 import type { LlmNotice, StageLlmSources, StructuredResult } from '../src/llm/types.js';
 import {
   mockStep,
@@ -13,6 +14,7 @@ import {
 } from '../src/testing/mock-llm-server.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
 
+const GOOD = { tasks: ['Find the cheapest book.'] };
 const MESSAGES = [{ role: 'user', content: 'List tasks as JSON.' }] as const;
 
 interface Asked {
@@ -142,6 +144,64 @@ test("the module's timeout applies when the pipeline sets none; the pipeline's b
   assert.is(
     pipeline.result.message,
     'no answer within 0.2 s; raise stages.tasks.llm.timeout_s in awm.pipeline.yaml if the model needs longer for these answers',
+  );
+});
+
+test('a prompt plus max_tokens over llm.context_tokens warns, with the real token count, and is still sent', async () => {
+  const { result, server, notices, rawNotices } = await ask(
+    { respond: () => mockStep.json(GOOD) },
+    { maxTokens: 1000, contextTokens: 1005 },
+  );
+  assert.ok(result.ok);
+  assert.is(server.chatRequests.length, 1);
+  const promptTokens = await countChatTokens('gpt-test', MESSAGES);
+  assert.is(promptTokens, 3 + 3 + 1 + 5);
+  assert.equal(rawNotices, [
+    {
+      code: 'context-overflow',
+      stage: 'tasks',
+      scenario: 'online_bookstore',
+      item: null,
+      model: 'gpt-test',
+      promptTokens,
+      maxTokens: 1000,
+      contextTokens: 1005,
+      contextFrom: 'setting',
+    },
+  ]);
+  assert.equal(notices, [
+    'warning: LLM request (stage "tasks", scenario online_bookstore): its prompt of 12 tokens plus max_tokens 1,000 ' +
+      'exceed the context window of 1,005 tokens set by llm.context_tokens; it is sent anyway, but the model may refuse it ' +
+      'or cut the answer short. Lower stages.tasks.llm.max_tokens, shorten the prompt, or set llm.context_tokens ' +
+      '(for every stage or in the stage) if the window is larger.',
+  ]);
+});
+
+test('no warning when the request fits, for an unknown model without a setting, or for an answer from the cache', async () => {
+  const fits = await ask({ respond: () => mockStep.json(GOOD) }, { maxTokens: 1000, contextTokens: 1012 });
+  assert.equal(fits.rawNotices, []);
+  const unknown = await ask({ respond: () => mockStep.json(GOOD) }, { maxTokens: 10_000_000 });
+  assert.equal(unknown.rawNotices, []);
+  const cached = await ask({ respond: () => mockStep.json(GOOD) }, { maxTokens: 1000, contextTokens: 100 }, {}, 2);
+  assert.is(cached.server.chatRequests.length, 1);
+  assert.is(cached.rawNotices.length, 1);
+});
+
+test("a known model's window is used without a setting; a stage's context_tokens beats the pipeline's", async () => {
+  const known = await ask({ respond: () => mockStep.json(GOOD) }, { model: 'gpt-3.5-turbo', maxTokens: 16_380 });
+  assert.equal(
+    known.rawNotices.map((notice) => notice.code === 'context-overflow' && [notice.contextTokens, notice.contextFrom]),
+    [[16_385, 'known-model']],
+  );
+  assert.match(known.notices[0] ?? '', /exceed the 16,385-token context window of gpt-3\.5-turbo;/);
+  const stage = await ask(
+    { respond: () => mockStep.json(GOOD) },
+    { maxTokens: 1000, contextTokens: 1_000_000 },
+    { config: { contextTokens: 500 } },
+  );
+  assert.equal(
+    stage.rawNotices.map((notice) => notice.code === 'context-overflow' && notice.contextTokens),
+    [500],
   );
 });
 

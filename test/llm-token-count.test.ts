@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { knownContextWindow } from '../src/llm/context-window.js';
 import { countChatTokens, encodingFor, tokenCounterFor } from '../src/llm/token-count.js';
 import { REPO_ROOT } from './support/cli-rig.js';
 
@@ -58,6 +59,18 @@ test('a chat prompt counts 3 tokens per message, its role and content, and 3 to 
 test('a prompt that quotes a special token is counted as text, not refused', async () => {
   const counter = await tokenCounterFor('gpt-4o');
   assert.is(counter.text('a <|endoftext|> b'), o200k('a <|endoftext|> b', { disallowedSpecial: new Set() }));
+});
+
+test('known context windows, dated snapshots included; others are unknown', () => {
+  assert.is(knownContextWindow('gpt-4.1'), 1_047_576);
+  assert.is(knownContextWindow('gpt-4.1-mini-2025-04-14'), 1_047_576);
+  assert.is(knownContextWindow('gpt-4o-2024-08-06'), 128_000);
+  assert.is(knownContextWindow('o3-mini'), 200_000);
+  assert.is(knownContextWindow('gpt-5-nano'), 400_000);
+  assert.is(knownContextWindow('gpt-4-turbo'), 128_000);
+  assert.is(knownContextWindow('gpt-3.5-turbo'), 16_385);
+  assert.is(knownContextWindow('gpt-4'), null);
+  assert.is(knownContextWindow('my-azure-deployment'), null);
 });
 
 test('gpt-tokenizer is imported by token-count.ts alone, and only with import() (the no-op build never loads it)', () => {

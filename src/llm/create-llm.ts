@@ -125,6 +125,7 @@ function createProvider(
           retry,
           embedder,
           heartbeat,
+          onNotice: options.onNotice,
         })
       : new OpenAiProvider({
           name: 'azure',
@@ -144,6 +145,7 @@ function createProvider(
           retry,
           embedder,
           heartbeat,
+          onNotice: options.onNotice,
         });
   return new CachingProvider(inner, cache, { fresh: options.fresh ?? false, onNotice: options.onNotice });
 }

@@ -1,15 +1,17 @@
 // Chat over the `openai` package: OpenAI, Azure OpenAI (the AzureOpenAI client) and any
 // OpenAI-compatible server. Transport policy lives in call-with-retries.ts; this file builds the
-// request (with its stage's timeout) and reads the answer.
+// request, warns when it will not fit the model's context window, and reads the answer. It is only
+// asked after a response-cache miss, so only requests really sent are counted and checked.
 import { BadRequestError, type OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { err, ok, type Result } from '../util/result.js';
 import { callWithRetries, type RetryOptions, type TransportFailure } from './call-with-retries.js';
+import { contextOverflow } from './context-window.js';
 import { describeOpenAiError, type EndpointDescription } from './describe-openai-error.js';
 import { CLIENT_TIMEOUT_SLACK_MS } from './openai-client.js';
 import type { Embedder } from './embedder.js';
 import type { RequestHeartbeat } from './heartbeat.js';
-import type { ChatAnswer, ChatOptions, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
+import type { ChatAnswer, ChatOptions, ChatRequest, LlmError, LlmNotice, LlmProvider, RequestTag } from './types.js';
 
 export interface OpenAiProviderOptions {
   readonly name: 'openai' | 'azure';
@@ -19,6 +21,8 @@ export interface OpenAiProviderOptions {
   readonly embedder: Embedder;
   /** Starts the heartbeat of one request (slow or retrying requests report `llm-waiting`). */
   readonly heartbeat?: (tag: RequestTag, timeoutMs: number) => RequestHeartbeat;
+  /** Told when a request will not fit its model's context window (`context-overflow`). */
+  readonly onNotice?: (notice: LlmNotice) => void;
 }
 
 export class OpenAiProvider implements LlmProvider {
@@ -33,6 +37,9 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   async chat(request: ChatRequest, tag: RequestTag, options: ChatOptions = {}): Promise<Result<ChatAnswer, LlmError>> {
+    // A warning, not a refusal: the window may be wrong for this deployment, and the server decides.
+    const overflow = await contextOverflow(request, tag, options.contextTokens ?? null);
+    if (overflow) this.#options.onNotice?.(overflow);
     const retry = {
       ...this.#options.retry,
       timeoutMs: options.timeoutMs ?? this.#options.retry.timeoutMs,

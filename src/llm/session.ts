@@ -1,7 +1,7 @@
 // What one stage instance gets: the structured loop and embeddings, tagged with its stage and
 // scenario, with every request's tokens counted for the stage and for the session, its chat
-// requests bounded by llm.max_requests_per_instance and sent with the stage's own timeout (its
-// ModelChoice).
+// requests bounded by llm.max_requests_per_instance and sent with the stage's own timeout and
+// context window (its ModelChoice).
 import { err, type Result } from '../util/result.js';
 import type { Embedder } from './embedder.js';
 import { runStructuredLoop, type ChatFunction } from './structured-loop.js';
@@ -48,7 +48,9 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
     requests += 1;
     const answer = await options.provider.chat(request, tag, {
       signal: signal ? AbortSignal.any([signal, options.closed]) : options.closed,
-      ...(options.model.ok ? { timeoutMs: options.model.value.timeoutMs } : {}),
+      ...(options.model.ok
+        ? { timeoutMs: options.model.value.timeoutMs, contextTokens: options.model.value.contextTokens }
+        : {}),
     });
     if (!answer.ok) options.usage.record(options.stage, { kind: 'failed' });
     else

@@ -25,6 +25,8 @@ export interface ChatOptions {
   readonly signal?: AbortSignal;
   /** The stage's per-try timeout; the provider's default when absent. */
   readonly timeoutMs?: number;
+  /** The stage's `llm.context_tokens`, when set: the context window the request is checked against. */
+  readonly contextTokens?: number | null;
 }
 
 /**
@@ -100,6 +102,22 @@ export type LlmNotice =
         | { readonly kind: 'answer'; readonly tryMs: number; readonly timeoutMs: number }
         /** Try `transportTry` failed with `after`; the next is sent in `leftMs` of a `pauseMs` pause. */
         | { readonly kind: 'retry'; readonly after: LlmErrorKind; readonly pauseMs: number; readonly leftMs: number };
+    }
+  /**
+   * A request about to be sent whose prompt plus max_tokens exceed its model's context window
+   * (`llm.context_tokens`, or the model's known window): it is sent anyway, but may be refused or cut short.
+   */
+  | {
+      readonly code: 'context-overflow';
+      readonly stage: string;
+      readonly scenario: string | null;
+      readonly item: string | null;
+      readonly model: string;
+      readonly promptTokens: number;
+      readonly maxTokens: number;
+      readonly contextTokens: number;
+      /** Where the window comes from: the `context_tokens` setting or awm's table of known models. */
+      readonly contextFrom: 'setting' | 'known-model';
     };
 
 export interface LlmProvider {
