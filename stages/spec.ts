@@ -130,6 +130,7 @@ function detail(error: ErrorObject): string {
 
 export default llmStage<object, SpecAnswer>({
   description: "Asks for the environment's tools: names, input schemas, examples, tables touched",
+  llm: { maxTokens: 64000, timeoutS: 1200, maxTokensCap: 128000 },
   prompt(context) {
     const scenario = readScenario(context.inputs);
     const schema = formatSchemaSql(usableSchema(readSchema(context.inputs)));
