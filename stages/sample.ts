@@ -102,6 +102,7 @@ function describeStatement(outcome: StatementOutcome): string {
 
 export default llmStage<SampleParams, SampleAnswer>({
   description: 'Asks for sample rows that make every task solvable, and builds the seed database',
+  llm: { maxTokens: 64000, timeoutS: 1200, maxTokensCap: 128000 },
   usesWorldClock: true,
   params: {
     max_error_ratio: {

@@ -202,6 +202,7 @@ function generateTemplateText(context: RenderContext<ScenariosParams>): string {
 
 export default defineStage<ScenariosParams>({
   description: 'Classifies the seed platforms and generates the scenario list by self-instruct, without duplicates',
+  llm: { maxTokens: 16000, timeoutS: 300, maxTokensCap: 32000 },
   usesLlm: true,
   params: {
     type: 'object',

@@ -101,6 +101,7 @@ function describeProblem(problem: { table: string; statement: string; error: str
 
 export default llmStage<SchemaParams, SchemaAnswer>({
   description: "Asks for the scenario's SQLite schema and runs it in a fresh database",
+  llm: { maxTokens: 64000, timeoutS: 1200, maxTokensCap: 128000 },
   params: {
     max_error_ratio: {
       type: 'number',

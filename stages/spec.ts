@@ -188,6 +188,7 @@ function errorCodeList(): string {
 export default llmStage<SpecParams, SpecAnswer>({
   description: "Asks for the environment's tools: input and output schemas, examples, errors, tables touched",
   usesWorldClock: true,
+  llm: { maxTokens: 64000, timeoutS: 1200, maxTokensCap: 128000 },
   params: {
     min_tools: { type: 'integer', minimum: 1, default: 25, description: 'Fewest tools a spec may have' },
     max_tools: { type: 'integer', minimum: 1, default: 40, description: 'Most tools a spec may have' },

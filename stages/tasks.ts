@@ -117,6 +117,7 @@ export function taskRows(answer: TasksAnswer): TaskRow[] {
 export default llmStage<TasksParams, TasksAnswer>({
   description: 'Asks for the tasks an agent should be able to do in the scenario',
   usesWorldClock: true,
+  llm: { maxTokens: 16000, timeoutS: 300, maxTokensCap: 32000 },
   params: {
     count: { type: 'integer', minimum: 1, maximum: 100, default: 10, description: 'Tasks per scenario' },
     min_words: { type: 'integer', minimum: 1, default: 25, description: 'Shortest task the log does not warn about' },

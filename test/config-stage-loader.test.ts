@@ -136,6 +136,37 @@ test('modules that are not stages: no default export, a wrong shape, an import e
   ]);
 });
 
+test("a stage module's LLM defaults must be well-formed", async () => {
+  const pipeline = yaml(
+    'version: 1',
+    'world_clock: 2026-03-02T09:00:00Z',
+    'stages:',
+    '  a:',
+    '    code: stages/a.mjs',
+    '    outputs: { out: artifacts/a.json }',
+    '  b:',
+    '    code: stages/b.mjs',
+    '    outputs: { out: artifacts/b.json }',
+    '  c:',
+    '    code: stages/c.mjs',
+    '    outputs: { out: artifacts/c.json }',
+  );
+  const stage = (llm: string) =>
+    `export default { description: 'x', usesLlm: true, llm: ${llm}, async run() { return { status: 'ok' }; } };\n`;
+  const files = {
+    'awm.pipeline.yaml': pipeline,
+    'stages/a.mjs': stage("{ maxTokens: 0, timeoutS: '20m', reasoningEffort: 'max', maxTokenz: 1 }"),
+    'stages/b.mjs': stage('{ maxTokens: 64000, maxTokensCap: 32000 }'),
+    'stages/c.mjs': stage('64000'),
+  };
+  const { diagnostics } = await load(files);
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:5:11: the default export of stages/a.mjs is not a stage definition: "llm.maxTokenz" is not a setting (maxTokens, maxTokensCap, timeoutS, reasoningEffort); "llm.maxTokens" must be an integer ≥ 1; "llm.timeoutS" must be a number of seconds > 0; "llm.reasoningEffort" must be "minimal", "low", "medium" or "high"',
+    'awm.pipeline.yaml:8:11: the default export of stages/b.mjs is not a stage definition: "llm.maxTokensCap" must be at least "llm.maxTokens"',
+    'awm.pipeline.yaml:11:11: the default export of stages/c.mjs is not a stage definition: "llm" must be an object such as { maxTokens: 64000, timeoutS: 1200, maxTokensCap: 128000 }',
+  ]);
+});
+
 test('a .ts stage runs from dist/, and must be compiled and current', async () => {
   const pipeline = onePipeline('stages/tasks.ts');
   const source = 'export default {};\n';

@@ -31,12 +31,16 @@ test('a valid pipeline loads with defaults applied', async () => {
   assert.equal([...config.stages.keys()], ['scenarios', 'tasks', 'verify']);
   assert.equal(config.artifactsDir, 'artifacts');
   assert.equal(config.worldClock, '2026-03-02T09:00:00Z');
+  // The per-stage keys stay unset (null): each stage then gets its module's default, else the built-in one.
   assert.equal(config.llm, {
     model: null,
     temperature: null,
     maxTokens: null,
+    maxTokensCap: null,
+    timeoutMs: null,
+    reasoningEffort: null,
+    contextTokens: null,
     concurrency: 64,
-    timeoutMs: 300_000,
     retries: 5,
     maxAnswerBytes: 4096 * 1024,
     maxRequestsPerInstance: 500,
@@ -60,6 +64,9 @@ test('llm settings and per-stage overrides are read', async () => {
     '  model: gpt-4.1',
     '  temperature: 0.5',
     '  max_tokens: 2000',
+    '  max_tokens_cap: 8000',
+    '  reasoning_effort: low',
+    '  context_tokens: 128000',
     '  concurrency: 8',
     '  timeout_s: 30',
     '  retries: 0',
@@ -69,6 +76,11 @@ test('llm settings and per-stage overrides are read', async () => {
     '    llm:',
     '      model: small',
     '      temperature: 0',
+    '      max_tokens: 64000',
+    '      max_tokens_cap: 128000',
+    '      timeout_s: 1200',
+    '      reasoning_effort: high',
+    '      context_tokens: 200000',
     ...basePipeline.slice(11),
   );
   const config = await configFor(pipeline);
@@ -76,15 +88,26 @@ test('llm settings and per-stage overrides are read', async () => {
     model: 'gpt-4.1',
     temperature: 0.5,
     maxTokens: 2000,
-    concurrency: 8,
+    maxTokensCap: 8000,
     timeoutMs: 30_000,
+    reasoningEffort: 'low',
+    contextTokens: 128_000,
+    concurrency: 8,
     retries: 0,
     maxAnswerBytes: 512 * 1024,
     maxRequestsPerInstance: 40,
     demoResponses: 'demo/recorded-responses',
     cacheDir: '.awm/cache/llm',
   });
-  assert.equal(config.stages.get('scenarios' as never)!.llm, { model: 'small', temperature: 0 });
+  assert.equal(config.stages.get('scenarios' as never)!.llm, {
+    model: 'small',
+    temperature: 0,
+    maxTokens: 64_000,
+    maxTokensCap: 128_000,
+    timeoutMs: 1_200_000,
+    reasoningEffort: 'high',
+    contextTokens: 200_000,
+  });
   assert.equal(config.stages.get('tasks' as never)!.llm, {});
 });
 
@@ -204,8 +227,74 @@ test('an unknown key with nothing close lists the allowed keys only', async () =
   );
   assert.equal(messages(diagnostics), ['awm.pipeline.yaml:4:3: unknown key "provider" in "llm"']);
   assert.equal(hints(diagnostics), [
-    'Allowed keys: model, temperature, max_tokens, concurrency, timeout_s, retries, max_answer_kb, max_requests_per_instance, demo_responses, cache_dir',
+    'Allowed keys: model, temperature, max_tokens, max_tokens_cap, reasoning_effort, context_tokens, concurrency, timeout_s, retries, max_answer_kb, max_requests_per_instance, demo_responses, cache_dir',
   ]);
+});
+
+test('bad per-stage LLM settings are placed, with what is allowed', async () => {
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 2),
+    'llm:',
+    '  reasoning_effort: extreme',
+    '  timeout_s: 0',
+    ...basePipeline.slice(2, 11),
+    '    llm:',
+    '      reasoning_effort: hihg',
+    '      max_tokens_cap: 1.5',
+    '      context_tokens: 0',
+    ...basePipeline.slice(11),
+  );
+  const diagnostics = await diagnosticsFor(pipeline);
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:4:21: "llm.reasoning_effort" must be "minimal", "low", "medium" or "high" (got "extreme")',
+    'awm.pipeline.yaml:5:14: "llm.timeout_s" must be greater than 0 (got 0)',
+    'awm.pipeline.yaml:16:25: "llm.reasoning_effort" of stage "scenarios" must be "minimal", "low", "medium" or "high" (got "hihg")',
+    'awm.pipeline.yaml:17:23: "llm.max_tokens_cap" of stage "scenarios" must be an integer (got 1.5)',
+    'awm.pipeline.yaml:18:23: "llm.context_tokens" of stage "scenarios" must be at least 1 (got 0)',
+  ]);
+  assert.match(hints(diagnostics)[0] ?? '', /^expected: How much a reasoning model may think/);
+  assert.match(hints(diagnostics)[2] ?? '', /^did you mean "high"\? expected: How much a reasoning model may think/);
+});
+
+test('a max_tokens_cap below the max_tokens it caps is an error, in the pipeline or in a stage', async () => {
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 2),
+    'llm:',
+    '  max_tokens: 16000',
+    '  max_tokens_cap: 8000',
+    ...basePipeline.slice(2, 11),
+    '    llm:',
+    '      max_tokens_cap: 12000',
+    ...basePipeline.slice(11, 18),
+    '    llm:',
+    '      max_tokens: 64000',
+    '      max_tokens_cap: 32000',
+    ...basePipeline.slice(18),
+  );
+  const diagnostics = await diagnosticsFor(pipeline);
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:5:19: "llm.max_tokens_cap" must be at least max_tokens, 16000 (got 8000)',
+    'awm.pipeline.yaml:16:23: "llm.max_tokens_cap" of stage "scenarios" must be at least max_tokens, 16000 (got 12000)',
+    'awm.pipeline.yaml:26:23: "llm.max_tokens_cap" of stage "tasks" must be at least max_tokens, 64000 (got 32000)',
+  ]);
+  assert.equal(
+    hints(diagnostics)[1],
+    'max_tokens_cap is the most a retry after a cut-off answer may raise max_tokens to; make it at least 16000 ("llm.max_tokens"), e.g. 32000 to allow one doubling',
+  );
+  assert.match(hints(diagnostics)[2] ?? '', /at least 64000 \("llm.max_tokens" of stage "tasks"\)/);
+});
+
+test("the pipeline's cap under a stage's own larger max_tokens is no error: that stage's answers are not raised", async () => {
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 2),
+    'llm:',
+    '  max_tokens_cap: 32000',
+    ...basePipeline.slice(2, 11),
+    '    llm:',
+    '      max_tokens: 64000',
+    ...basePipeline.slice(11),
+  );
+  assert.equal(messages(await diagnosticsFor(pipeline)), []);
 });
 
 test('wrong types and values say what was expected and what was found', async () => {

@@ -130,6 +130,12 @@ test('the key depends on what decides the answer, never on key order or extra fi
   assert.is(cacheKeyOf(withExtras), cacheKeyOf(request));
   assert.is.not(cacheKeyOf({ ...request, temperature: 0 }), cacheKeyOf(request));
   assert.is.not(cacheKeyOf({ ...request, model: 'n' }), cacheKeyOf(request));
+  assert.is.not(cacheKeyOf({ ...request, max_tokens: 2000 }), cacheKeyOf({ ...request, max_tokens: 1000 }));
+  assert.is.not(
+    cacheKeyOf({ ...request, reasoning_effort: 'high' }),
+    cacheKeyOf({ ...request, reasoning_effort: 'low' }),
+  );
+  assert.is.not(cacheKeyOf({ ...request, reasoning_effort: 'low' }), cacheKeyOf(request));
 });
 
 test.run();

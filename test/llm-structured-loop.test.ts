@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mockStep, startMockLlmServer, type MockStep } from '../src/testing/mock-llm-server.js';
+import type { LlmSettings } from '../src/config/types.js';
 import type { CheckOutcome, StructuredRequest, StructuredResult } from '../src/llm/types.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
 
@@ -14,18 +15,25 @@ const PROMPT = [
   { role: 'user', content: 'List three tasks as JSON.' },
 ] as const;
 
+interface SentBody {
+  readonly messages: unknown[];
+  readonly max_tokens?: number;
+}
+
 async function loop(
   steps: MockStep[],
   request: Partial<StructuredRequest<Tasks>> = {},
-): Promise<{ result: StructuredResult<Tasks>; sent: unknown[] }> {
+  settings: Partial<LlmSettings> = {},
+): Promise<{ result: StructuredResult<Tasks>; sent: unknown[]; budgets: (number | undefined)[] }> {
   const server = await startMockLlmServer({ steps });
   const folder = tempFolder();
   try {
-    const { llm } = llmForMock(server, folder.dir);
+    const { llm } = llmForMock(server, folder.dir, { settings });
     const result = await llm
       .session('tasks', 'online_bookstore', {})
       .structured<Tasks>({ messages: PROMPT, schema: TASKS_SCHEMA, ...request });
-    return { result, sent: server.chatRequests.map((recorded) => (recorded.body as { messages: unknown[] }).messages) };
+    const bodies = server.chatRequests.map((recorded) => recorded.body as SentBody);
+    return { result, sent: bodies.map((body) => body.messages), budgets: bodies.map((body) => body.max_tokens) };
   } finally {
     await server.close();
     folder.remove();
@@ -69,17 +77,112 @@ test('a schema violation is sent back: original messages, the previous answer, t
     );
 });
 
-test('a cut-off answer is not repaired: it is reported with its finish reason and asked for again', async () => {
-  const { result, sent } = await loop([
-    mockStep.truncated({ tasks: ['a', 'b', 'c'] }),
-    mockStep.json({ tasks: ['a'] }),
-  ]);
+test('a cut-off answer fails at once, naming the instance and budget; the original messages go again with max_tokens doubled', async () => {
+  const { result, sent, budgets } = await loop(
+    [mockStep.truncated({ tasks: ['a', 'b', 'c'] }), mockStep.json({ tasks: ['a'] })],
+    {},
+    { maxTokens: 1000, maxTokensCap: 4000 },
+  );
   assert.ok(result.ok);
   if (!result.ok) return;
-  assert.match(result.attempts[0]!.errors[0]!, /^the answer was cut off \(finish_reason=length\) after \d+ tokens/);
+  assert.equal(result.attempts[0]!.errors, [
+    'stage tasks, scenario online_bookstore: the answer was cut off at max_tokens 1000 (finish_reason: length); retrying with max_tokens 2000',
+  ]);
   assert.is(result.attempts[0]!.finishReason, 'length');
-  const feedback = (sent[1] as { content: string }[])[3]!.content;
-  assert.match(feedback, /- the answer was cut off \(finish_reason=length\)/);
+  assert.equal(result.attempts[0]!.repairs, []);
+  assert.equal(
+    result.attempts.map((attempt) => attempt.maxTokens),
+    [1000, 2000],
+  );
+  assert.equal(budgets, [1000, 2000]);
+  // Asked for anew: no assistant turn, no repair message.
+  assert.equal(sent[1], PROMPT);
+});
+
+test('a raised budget is kept: later repairs go with it, and it never passes the cap', async () => {
+  const { result, budgets, sent } = await loop(
+    [
+      mockStep.truncated({ tasks: ['a'] }),
+      mockStep.truncated({ tasks: ['a'] }),
+      mockStep.answer('{}'),
+      mockStep.json({ tasks: ['a'] }),
+    ],
+    { maxAttempts: 4 },
+    { maxTokens: 1000, maxTokensCap: 3000 },
+  );
+  assert.ok(result.ok);
+  assert.equal(budgets, [1000, 2000, 3000, 3000]);
+  assert.is((sent[3] as unknown[]).length, PROMPT.length + 2);
+});
+
+test('cut off at the cap: the loop ends without another paid request and says what to raise', async () => {
+  const { result, budgets } = await loop(
+    [mockStep.truncated({ tasks: ['a'] }), mockStep.truncated({ tasks: ['a'] }), mockStep.json({ tasks: ['a'] })],
+    { item: 'generate-0' },
+    { maxTokens: 1000, maxTokensCap: 2000 },
+  );
+  assert.equal(budgets, [1000, 2000]);
+  if (result.ok) throw new Error('expected a failure');
+  assert.is(result.failure, 'parse');
+  assert.is(
+    result.message,
+    'stage tasks, scenario online_bookstore, item generate-0: the answer was cut off at max_tokens 2000 (finish_reason: length), ' +
+      'and max_tokens_cap allows no more; raise stages.tasks.llm.max_tokens or stages.tasks.llm.max_tokens_cap in awm.pipeline.yaml ' +
+      'if the answer needs more room',
+  );
+  assert.equal(
+    result.attempts.map((attempt) => [attempt.maxTokens, attempt.errors.length, attempt.stage]),
+    [
+      [1000, 1, 'parse'],
+      [2000, 1, 'parse'],
+    ],
+  );
+});
+
+test('without a cap above max_tokens, the first cut-off answer ends the loop', async () => {
+  const { result, budgets } = await loop([mockStep.truncated({ tasks: ['a'] }), mockStep.json({ tasks: ['a'] })]);
+  assert.equal(budgets, [1000]);
+  assert.not.ok(result.ok);
+  if (!result.ok)
+    assert.match(result.message, /cut off at max_tokens 1000 \(finish_reason: length\), and max_tokens_cap/);
+});
+
+test('a cut-off answer keeps an earlier schema-valid attempt as the best', async () => {
+  const check = (): CheckOutcome => ({ ok: false, errors: ['too few'], score: 1 });
+  const { result } = await loop([mockStep.json({ tasks: ['a'] }), mockStep.truncated({ tasks: ['a', 'b'] })], {
+    check,
+  });
+  if (result.ok) throw new Error('expected a failure');
+  assert.is(result.failure, 'check');
+  assert.equal(result.best, { value: { tasks: ['a'] }, errors: ['too few'] });
+});
+
+test('the raised request is cached like any other: a rerun pays for nothing', async () => {
+  const server = await startMockLlmServer({
+    steps: [mockStep.truncated({ tasks: ['a'] }), mockStep.json({ tasks: ['a'] })],
+  });
+  const folder = tempFolder();
+  try {
+    const settings = { maxTokens: 1000, maxTokensCap: 2000 };
+    const ask = () =>
+      llmForMock(server, folder.dir, { settings })
+        .llm.session('tasks', 'online_bookstore', {})
+        .structured<Tasks>({ messages: PROMPT, schema: TASKS_SCHEMA });
+    assert.ok((await ask()).ok);
+    const again = await ask();
+    assert.is(server.chatRequests.length, 2);
+    assert.ok(again.ok);
+    assert.equal(
+      again.attempts.map((attempt) => [attempt.maxTokens, attempt.cached]),
+      [
+        [1000, true],
+        [2000, true],
+      ],
+    );
+  } finally {
+    await server.close();
+    folder.remove();
+  }
 });
 
 test('repeated identical answers still reach the model: each repair request names its attempt', async () => {

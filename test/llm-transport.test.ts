@@ -117,7 +117,7 @@ test('hanging on every try fails as a timeout naming the setting', async () => {
   const { result, server } = await ask({ respond: () => mockStep.hang() }, { timeoutMs: 100, retries: 1 });
   assert.is(
     failureOf(result).message,
-    'no answer within 0.1 s (gave up after 2 tries); raise llm.timeout_s in awm.pipeline.yaml if the model needs longer for these answers',
+    'no answer within 0.1 s (gave up after 2 tries); raise stages.tasks.llm.timeout_s in awm.pipeline.yaml if the model needs longer for these answers',
   );
   assert.is(server.chatRequests.length, 2);
 });

@@ -6,7 +6,7 @@ import { acquireBuildMutex } from '../engine/build-mutex.js';
 import { forgetClean, recordClean } from '../engine/clean-stamp.js';
 import type { BuildEvent } from '../engine/events.js';
 import { Executor } from '../engine/executor.js';
-import { createModelResolver } from '../engine/model-resolver.js';
+import { createModelResolver, stageLlmSources } from '../engine/model-resolver.js';
 import type { Project } from '../engine/project.js';
 import { LOCK_FILE } from '../engine/project-state.js';
 import { parseTargets } from '../engine/targets.js';
@@ -78,7 +78,7 @@ export async function buildProject(
           }),
           listOutputOf: (instance) => project.listOutputOf(instance.ref.stage),
           openSession: async (instance) =>
-            (await llm.get()).session(instance.ref.stage, instance.ref.scenario, instance.stage.config.llm),
+            (await llm.get()).session(instance.ref.stage, instance.ref.scenario, stageLlmSources(instance.stage)),
           signal,
         },
         emit,

@@ -2,7 +2,7 @@
 // rest left out (the schema has already reported it), so the semantic checks can still run over
 // the good parts and every problem is reported in one go.
 import { asStageId, type StageId } from '../util/brand.js';
-import type { Fanout, InputRef, ListSource, LlmSettings, ModelSettings } from './types.js';
+import type { Fanout, InputRef, ListSource, LlmSettings, ReasoningEffort, StageLlmConfig } from './types.js';
 import { isRecord } from '../util/is-record.js';
 
 export interface StageDraft {
@@ -18,7 +18,7 @@ export interface StageDraft {
    */
   readonly outputs: Readonly<Record<string, string>> | null;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly llm: Partial<ModelSettings>;
+  readonly llm: StageLlmConfig;
 }
 
 export interface PipelineDraft {
@@ -33,9 +33,9 @@ export interface PipelineDraft {
   readonly stages: ReadonlyMap<StageId, StageDraft>;
 }
 
+/** Defaults of the pipeline-wide keys; the per-stage ones (max_tokens, timeout_s, …) are the LLM layer's. */
 export const defaultLlmSettings = {
   concurrency: 64,
-  timeoutSeconds: 300,
   retries: 5,
   // Four times the largest answer a model can write today (~128k output tokens, ~1 MB as the JSON
   // string of a completion), yet small enough that a runaway server costs no memory to speak of.
@@ -90,7 +90,7 @@ function readStage(id: StageId, raw: Record<string, unknown>): StageDraft {
         )
       : null,
     params: record(raw['params']),
-    llm: readModelSettings(record(raw['llm'])),
+    llm: readStageLlm(record(raw['llm'])),
   };
 }
 
@@ -120,13 +120,16 @@ function readListSource(raw: unknown): ListSource | null {
 
 function readLlm(raw: Record<string, unknown>): LlmSettings {
   const positive = (value: unknown, fallback: number) => (typeof value === 'number' && value > 0 ? value : fallback);
+  const stage = readStageLlm(raw);
   return {
-    model: null,
-    temperature: null,
-    maxTokens: null,
-    ...readModelSettings(raw),
+    model: stage.model ?? null,
+    temperature: stage.temperature ?? null,
+    maxTokens: stage.maxTokens ?? null,
+    maxTokensCap: stage.maxTokensCap ?? null,
+    timeoutMs: stage.timeoutMs ?? null,
+    reasoningEffort: stage.reasoningEffort ?? null,
+    contextTokens: stage.contextTokens ?? null,
     concurrency: positive(raw['concurrency'], defaultLlmSettings.concurrency),
-    timeoutMs: positive(raw['timeout_s'], defaultLlmSettings.timeoutSeconds) * 1000,
     retries: typeof raw['retries'] === 'number' && raw['retries'] >= 0 ? raw['retries'] : defaultLlmSettings.retries,
     maxAnswerBytes: positive(raw['max_answer_kb'], defaultLlmSettings.maxAnswerKb) * 1024,
     maxRequestsPerInstance: positive(raw['max_requests_per_instance'], defaultLlmSettings.maxRequestsPerInstance),
@@ -135,13 +138,26 @@ function readLlm(raw: Record<string, unknown>): LlmSettings {
   };
 }
 
-/** Only the settings actually written (a stage's `llm:` overrides just those). */
-function readModelSettings(raw: Record<string, unknown>): Partial<ModelSettings> {
-  const settings: { model?: string; temperature?: number; maxTokens?: number } = {};
-  if (typeof raw['model'] === 'string') settings.model = raw['model'];
-  if (typeof raw['temperature'] === 'number') settings.temperature = raw['temperature'];
-  if (typeof raw['max_tokens'] === 'number') settings.maxTokens = raw['max_tokens'];
-  return settings;
+const reasoningEfforts: readonly unknown[] = ['minimal', 'low', 'medium', 'high'] satisfies ReasoningEffort[];
+
+/** Only the per-stage keys actually written (a stage's `llm:` overrides just those). */
+function readStageLlm(raw: Record<string, unknown>): StageLlmConfig {
+  const positive = (key: string): number | null => {
+    const value = raw[key];
+    return typeof value === 'number' && value > 0 ? value : null;
+  };
+  const timeout = positive('timeout_s');
+  const settings: [keyof StageLlmConfig, unknown][] = [
+    ['model', typeof raw['model'] === 'string' ? raw['model'] : null],
+    ['temperature', typeof raw['temperature'] === 'number' ? raw['temperature'] : null],
+    ['maxTokens', positive('max_tokens')],
+    ['maxTokensCap', positive('max_tokens_cap')],
+    ['timeoutMs', timeout === null ? null : timeout * 1000],
+    ['reasoningEffort', reasoningEfforts.includes(raw['reasoning_effort']) ? raw['reasoning_effort'] : null],
+    ['contextTokens', positive('context_tokens')],
+  ];
+  // Keys not written stay absent: a stage's settings compare and print as written.
+  return Object.fromEntries(settings.filter(([, value]) => value !== null)) as StageLlmConfig;
 }
 
 function withoutRejected(raw: unknown, invalidValues: readonly (readonly string[])[]): unknown {

@@ -10,6 +10,7 @@ import { checkOutputs } from './check-output-paths.js';
 import { checkPathsInside } from './check-paths-inside.js';
 import { checkReferences } from './check-references.js';
 import { checkSourceFiles, nodeProjectReader, type ProjectReader } from './check-source-files.js';
+import { checkTokenBudgets } from './check-token-budgets.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readPipelineDraft, type PipelineDraft, type StageDraft } from './draft.js';
 import { diagnosticAt, type CheckContext } from './place-names.js';
@@ -80,6 +81,7 @@ export async function readPipeline(
     ...structure.diagnostics,
     ...(draft.worldClock !== null && clock === null ? [worldClockProblem(draft.worldClock, context)] : []),
     ...checkReferences(draft, context),
+    ...checkTokenBudgets(draft, context),
     ...checkOutputs(draft, context),
     ...checkCycles(draft, context),
     ...(await checkPathsInsideThenFiles(draft, context, absoluteRoot, reader)),

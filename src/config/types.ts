@@ -20,18 +20,50 @@ export type InputRef =
       readonly row: 'scenario' | 'task' | null;
     };
 
-/** Sampling settings that change answers (so they join the fingerprint). */
+/** OpenAI's `reasoning_effort`: how much a reasoning model may think before it answers. */
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
+
+/**
+ * The settings that decide a stage's answers, as its fingerprint holds them. `reasoningEffort` is
+ * left out when unset, so stages that never set it kept their fingerprints.
+ */
 export interface ModelSettings {
   readonly model: string | null;
   readonly temperature: number | null;
   readonly maxTokens: number | null;
+  readonly reasoningEffort?: ReasoningEffort;
 }
 
-export interface LlmSettings extends ModelSettings {
+/**
+ * The `llm:` keys that apply per stage, as written in a stage's `llm:` block (a key left out was
+ * not written). The pipeline's `llm:` may set each of them for every stage (LlmSettings).
+ */
+export interface StageLlmConfig {
+  readonly model?: string;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  /** The most a cut-off answer's retry may raise max_tokens to (not fingerprinted). */
+  readonly maxTokensCap?: number;
+  /** Per-try timeout in ms (not fingerprinted). */
+  readonly timeoutMs?: number;
+  readonly reasoningEffort?: ReasoningEffort;
+  /** The model's context window in tokens, for the overflow warning (not fingerprinted). */
+  readonly contextTokens?: number;
+}
+
+export interface LlmSettings {
+  // The per-stage keys, null where the pipeline's `llm:` does not write them: a stage's own `llm:`
+  // overrides them, and they override the stage module's defaults.
+  readonly model: string | null;
+  readonly temperature: number | null;
+  readonly maxTokens: number | null;
+  readonly maxTokensCap: number | null;
+  /** Per-try timeout in ms; null: each stage's (module) default (not fingerprinted). */
+  readonly timeoutMs: number | null;
+  readonly reasoningEffort: ReasoningEffort | null;
+  readonly contextTokens: number | null;
   /** Requests in flight at once (not fingerprinted). */
   readonly concurrency: number;
-  /** Per-request timeout in ms (not fingerprinted). */
-  readonly timeoutMs: number;
   /** Transport retries for 429/5xx/timeouts (not fingerprinted). */
   readonly retries: number;
   /** Largest chat answer (HTTP body) read, in bytes; a larger one is refused as it arrives (not fingerprinted). */
@@ -56,8 +88,8 @@ export interface StageConfig {
   readonly outputs: Readonly<Record<string, string>>;
   /** As written in the YAML; defaults are applied by the stage loader. */
   readonly params: Readonly<Record<string, unknown>>;
-  /** Per-stage overrides of the model settings. */
-  readonly llm: Partial<ModelSettings>;
+  /** The stage's own `llm:` settings, over the pipeline's and the stage module's defaults. */
+  readonly llm: StageLlmConfig;
 }
 
 /** Where the scenario (or task) list comes from: a JSON array of objects with a string `id`. */

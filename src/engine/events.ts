@@ -168,7 +168,7 @@ export interface BuildSummary {
   readonly wallMs: number;
   /** Token use per stage, stages in the order they first asked. */
   readonly usageByStage: ReadonlyMap<string, StageUsage>;
-  /** Set when the counts are estimates (the offline demo provider counts characters / 4). */
+  /** Set when no provider reported the counts (the offline demo provider counts them with the o200k tokenizer). */
   readonly tokensEstimated: boolean;
   /** Instances whose lock entry would change (only in --frozen builds), sorted by instance. */
   readonly frozenViolations: readonly FrozenViolation[];

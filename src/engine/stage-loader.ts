@@ -140,6 +140,31 @@ function definitionProblems(value: unknown): string[] {
     problems.push('"render" must be a function');
   if (field('params') !== undefined && (typeof field('params') !== 'object' || field('params') === null))
     problems.push('"params" must be a JSON Schema object');
+  if (field('llm') !== undefined) problems.push(...llmDefaultsProblems(field('llm')));
+  return problems;
+}
+
+/** `llm` of a definition: `{ maxTokens?, maxTokensCap?, timeoutS?, reasoningEffort? }`, each well-formed. */
+function llmDefaultsProblems(llm: unknown): string[] {
+  if (typeof llm !== 'object' || llm === null || Array.isArray(llm))
+    return ['"llm" must be an object such as { maxTokens: 64000, timeoutS: 1200, maxTokensCap: 128000 }'];
+  const value = llm as Record<string, unknown>;
+  const problems = Object.keys(value)
+    .filter((key) => !['maxTokens', 'maxTokensCap', 'timeoutS', 'reasoningEffort'].includes(key))
+    .map((key) => `"llm.${key}" is not a setting (maxTokens, maxTokensCap, timeoutS, reasoningEffort)`);
+  const positiveInteger = (key: string) =>
+    value[key] === undefined || (Number.isInteger(value[key]) && (value[key] as number) >= 1);
+  for (const key of ['maxTokens', 'maxTokensCap'])
+    if (!positiveInteger(key)) problems.push(`"llm.${key}" must be an integer ≥ 1`);
+  const timeout = value['timeoutS'];
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)))
+    problems.push('"llm.timeoutS" must be a number of seconds > 0');
+  const effort = value['reasoningEffort'];
+  if (effort !== undefined && !['minimal', 'low', 'medium', 'high'].includes(effort as string))
+    problems.push('"llm.reasoningEffort" must be "minimal", "low", "medium" or "high"');
+  const [tokens, cap] = [value['maxTokens'], value['maxTokensCap']];
+  if (typeof tokens === 'number' && typeof cap === 'number' && cap < tokens)
+    problems.push('"llm.maxTokensCap" must be at least "llm.maxTokens"');
   return problems;
 }
 

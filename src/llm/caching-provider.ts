@@ -2,7 +2,7 @@
 // writes, so the next plain build reuses what the forced one paid for.
 import { ok, type Result } from '../util/result.js';
 import type { ResponseCache } from './response-cache.js';
-import type { ChatAnswer, ChatRequest, LlmError, LlmNotice, LlmProvider, RequestTag } from './types.js';
+import type { ChatAnswer, ChatOptions, ChatRequest, LlmError, LlmNotice, LlmProvider, RequestTag } from './types.js';
 
 export interface CachingProviderOptions {
   readonly fresh: boolean;
@@ -24,12 +24,12 @@ export class CachingProvider implements LlmProvider {
     this.#options = options;
   }
 
-  async chat(request: ChatRequest, tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>> {
+  async chat(request: ChatRequest, tag: RequestTag, options: ChatOptions = {}): Promise<Result<ChatAnswer, LlmError>> {
     if (!this.#options.fresh) {
       const hit = await this.#cache.read(request);
       if (hit !== null) return ok({ ...hit, cached: true });
     }
-    const answer = await this.#inner.chat(request, tag, signal);
+    const answer = await this.#inner.chat(request, tag, options);
     if (answer.ok) this.#store(request, answer.value);
     return answer;
   }

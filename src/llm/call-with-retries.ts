@@ -21,6 +21,8 @@ export interface RetryOptions {
   /** Retries after the first try. */
   readonly retries: number;
   readonly timeoutMs: number;
+  /** Which setting to raise after timeouts, e.g. `stages.spec.llm.timeout_s` (default `llm.timeout_s`). */
+  readonly timeoutSetting?: string;
   readonly backoff: BackoffOptions;
   readonly limiter: Semaphore;
   readonly random?: () => number;
@@ -78,7 +80,7 @@ async function tryOnce<T>(
     // The client reports any abort alike; only we know whether it was the clock or the user.
     if (outcome.ok || !controller.signal.aborted) return outcome;
     if (signal?.aborted) return err({ ...cancelledError(), retryable: false, retryAfterMs: null });
-    return err(timedOut ? timeoutFailure(options.timeoutMs) : outcome.error);
+    return err(timedOut ? timeoutFailure(options.timeoutMs, options.timeoutSetting ?? 'llm.timeout_s') : outcome.error);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', forwardAbort);
@@ -86,13 +88,13 @@ async function tryOnce<T>(
   }
 }
 
-function timeoutFailure(timeoutMs: number): TransportFailure {
+function timeoutFailure(timeoutMs: number, setting: string): TransportFailure {
   return {
     kind: 'timeout',
     message: `no answer within ${timeoutMs / 1000} s`,
     retryable: true,
     retryAfterMs: null,
-    hint: 'raise llm.timeout_s in awm.pipeline.yaml if the model needs longer for these answers',
+    hint: `raise ${setting} in awm.pipeline.yaml if the model needs longer for these answers`,
   };
 }
 

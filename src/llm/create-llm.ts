@@ -13,7 +13,7 @@ import type { Embedder } from './embedder.js';
 import { resolveLlmEnvironment, type Env, type LlmEnvironment } from './environment.js';
 import { createLlmSession } from './session.js';
 import { DEFAULT_HEARTBEAT_MS, startHeartbeat, type RequestHeartbeat } from './heartbeat.js';
-import { chooseModel, environmentError } from './model-choice.js';
+import { BUILT_IN_STAGE_LLM, chooseModel, environmentError } from './model-choice.js';
 import { createNgramEmbedder, NGRAM_EMBEDDING_MODEL } from './ngram-embedder.js';
 import { azureClient, openAiClient } from './openai-client.js';
 import { createOpenAiEmbedder } from './openai-embedder.js';
@@ -51,17 +51,20 @@ export function createLlm(options: CreateLlmOptions): Llm {
   const { settings } = options;
   const retry: RetryOptions = {
     retries: settings.retries,
-    timeoutMs: settings.timeoutMs,
+    // Chat requests carry their stage's timeout; this one is for embeddings (and the default).
+    timeoutMs: settings.timeoutMs ?? BUILT_IN_STAGE_LLM.timeoutS * 1000,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     limiter: new Semaphore(Math.max(1, Math.floor(settings.concurrency))),
   };
-  const heartbeats = (request: 'chat' | 'embedding') => (tag: RequestTag) =>
-    startHeartbeat(request, tag, {
-      intervalMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-      transportTries: retry.retries + 1,
-      timeoutMs: retry.timeoutMs,
-      onNotice: options.onNotice,
-    });
+  const heartbeats =
+    (request: 'chat' | 'embedding') =>
+    (tag: RequestTag, timeoutMs = retry.timeoutMs) =>
+      startHeartbeat(request, tag, {
+        intervalMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        transportTries: retry.retries + 1,
+        timeoutMs,
+        onNotice: options.onNotice,
+      });
   const embedder = createEmbedder(environment.value, retry, options.onNotice, heartbeats('embedding'));
   const provider = createProvider(environment.value, options, retry, embedder, heartbeats('chat'));
   const usage = new UsageTracker();
@@ -71,13 +74,13 @@ export function createLlm(options: CreateLlmOptions): Llm {
   return {
     providerName: provider.name,
     embeddingModel: embedder.model,
-    modelFor: (overrides) => chooseModel(settings, overrides, environment.value),
-    session: (stage, scenario, overrides) =>
+    modelFor: (stage) => chooseModel(settings, stage, environment.value),
+    session: (stage, scenario, sources) =>
       createLlmSession({
         stage,
         scenario,
         providerName: provider.name,
-        model: chooseModel(settings, overrides, environment.value),
+        model: chooseModel(settings, sources, environment.value),
         provider,
         embedder,
         usage,
@@ -94,7 +97,7 @@ function createProvider(
   options: CreateLlmOptions,
   retry: RetryOptions,
   embedder: Embedder,
-  heartbeat: (tag: RequestTag) => RequestHeartbeat,
+  heartbeat: (tag: RequestTag, timeoutMs?: number) => RequestHeartbeat,
 ): LlmProvider {
   const { chat } = environment;
   if (chat.kind === 'demo') {
@@ -122,6 +125,7 @@ function createProvider(
           retry,
           embedder,
           heartbeat,
+          onNotice: options.onNotice,
         })
       : new OpenAiProvider({
           name: 'azure',
@@ -141,6 +145,7 @@ function createProvider(
           retry,
           embedder,
           heartbeat,
+          onNotice: options.onNotice,
         });
   return new CachingProvider(inner, cache, { fresh: options.fresh ?? false, onNotice: options.onNotice });
 }

@@ -1,11 +1,13 @@
 // The offline demo provider: answers from recorded example responses, one file per request,
 // chosen by the request's tag (stage, scenario, item), never by prompt text, so editing a prompt
-// does not break the demo. Every attempt of a repair loop gets the same recorded text.
+// does not break the demo. Every attempt of a repair loop gets the same recorded text. Settings
+// that only a real model reads (temperature, max_tokens, reasoning_effort) are ignored.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 import type { Embedder } from './embedder.js';
 import { HOW_TO_CONFIGURE } from './environment.js';
+import { tokenCounterFor } from './token-count.js';
 import type { ChatAnswer, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
 
 export const DEMO_MODEL = 'awm-demo-recorded';
@@ -53,7 +55,7 @@ export class DemoProvider implements LlmProvider {
         ),
       );
     }
-    return ok({ text, usage: estimateUsage(request, text), cached: false, finishReason: 'stop' });
+    return ok({ text, usage: await countUsage(request, text), cached: false, finishReason: 'stop' });
   }
 
   async embed(texts: readonly string[]): Promise<Result<number[][], LlmError>> {
@@ -73,8 +75,8 @@ function missing(tag: RequestTag, problem: string): LlmError {
   };
 }
 
-/** About four characters per token, so that offline summaries still show plausible numbers. */
-function estimateUsage(request: ChatRequest, answer: string): ChatAnswer['usage'] {
-  const promptChars = request.messages.reduce((sum, message) => sum + message.content.length, 0);
-  return { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(answer.length / 4) };
+/** What a real model would have counted for this prompt and answer, so offline summaries show real figures. */
+async function countUsage(request: ChatRequest, answer: string): Promise<ChatAnswer['usage']> {
+  const counter = await tokenCounterFor(request.model);
+  return { promptTokens: counter.chat(request.messages), completionTokens: counter.text(answer) };
 }

@@ -1,5 +1,7 @@
 // One answer through the gauntlet: extract JSON → validate against the schema → the stage's check.
-// Stops at the first step that fails, since later steps need the earlier ones to have passed.
+// Stops at the first step that fails, since later steps need the earlier ones to have passed. A
+// cut-off answer (finish_reason: length) never gets here: the structured loop asks for it anew
+// with more room, as closing its brackets would invent a shorter answer.
 import type { CheckOutcome, ChatAnswer } from './types.js';
 import { extractJson } from './json-extract.js';
 import { schemaErrors } from './schema-errors.js';
@@ -26,8 +28,6 @@ export async function evaluateAnswer<T>(
   schema: object,
   check: ((value: T) => Promise<CheckOutcome> | CheckOutcome) | undefined,
 ): Promise<Evaluation<T>> {
-  // A cut-off answer is never patched up: closing its brackets would invent a shorter answer.
-  if (answer.finishReason === 'length') return { stage: 'parse', errors: [cutOffMessage(answer)], repairs: [] };
   const extracted = extractJson(answer.text);
   if (!extracted.ok) return { stage: 'parse', errors: [extracted.error], repairs: [] };
   const { value, repairs } = extracted.value;
@@ -37,11 +37,4 @@ export async function evaluateAnswer<T>(
   if (outcome.ok) return { stage: 'passed', value: value as T, warnings: outcome.warnings ?? [], repairs };
   const errors = outcome.errors.length > 0 ? outcome.errors : ["the stage's check failed without saying why"];
   return { stage: 'check', value: value as T, errors, score: outcome.score ?? null, repairs };
-}
-
-function cutOffMessage(answer: ChatAnswer): string {
-  return (
-    `the answer was cut off (finish_reason=length) after ${answer.usage.completionTokens} tokens, before the JSON ` +
-    'was complete; give the whole answer again, written more concisely so that all of it fits'
-  );
 }

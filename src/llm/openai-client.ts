@@ -5,11 +5,12 @@ import { AzureOpenAI, OpenAI } from 'openai';
 import { cappedFetch } from './capped-fetch.js';
 
 /** Our own per-try timer aborts first; the client's is a backstop for the connection phase. */
-const CLIENT_TIMEOUT_SLACK_MS = 1000;
+export const CLIENT_TIMEOUT_SLACK_MS = 1000;
 
 /**
  * What every client we make shares: nothing read from process.env, no retries of its own, quiet;
- * answers past `maxAnswerBytes` (when given) are refused as they arrive (capped-fetch.ts).
+ * answers past `maxAnswerBytes` (when given) are refused as they arrive (capped-fetch.ts). A chat
+ * request passes its stage's own timeout (openai-provider.ts); `timeoutMs` is the default.
  */
 function sharedOptions(timeoutMs: number, maxAnswerBytes: number | undefined) {
   return {

@@ -1,14 +1,17 @@
 // Chat over the `openai` package: OpenAI, Azure OpenAI (the AzureOpenAI client) and any
 // OpenAI-compatible server. Transport policy lives in call-with-retries.ts; this file builds the
-// request and reads the answer.
+// request, warns when it will not fit the model's context window, and reads the answer. It is only
+// asked after a response-cache miss, so only requests really sent are counted and checked.
 import { BadRequestError, type OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { err, ok, type Result } from '../util/result.js';
 import { callWithRetries, type RetryOptions, type TransportFailure } from './call-with-retries.js';
+import { contextOverflow } from './context-window.js';
 import { describeOpenAiError, type EndpointDescription } from './describe-openai-error.js';
+import { CLIENT_TIMEOUT_SLACK_MS } from './openai-client.js';
 import type { Embedder } from './embedder.js';
 import type { RequestHeartbeat } from './heartbeat.js';
-import type { ChatAnswer, ChatRequest, LlmError, LlmProvider, RequestTag } from './types.js';
+import type { ChatAnswer, ChatOptions, ChatRequest, LlmError, LlmNotice, LlmProvider, RequestTag } from './types.js';
 
 export interface OpenAiProviderOptions {
   readonly name: 'openai' | 'azure';
@@ -17,7 +20,9 @@ export interface OpenAiProviderOptions {
   readonly retry: RetryOptions;
   readonly embedder: Embedder;
   /** Starts the heartbeat of one request (slow or retrying requests report `llm-waiting`). */
-  readonly heartbeat?: (tag: RequestTag) => RequestHeartbeat;
+  readonly heartbeat?: (tag: RequestTag, timeoutMs: number) => RequestHeartbeat;
+  /** Told when a request will not fit its model's context window (`context-overflow`). */
+  readonly onNotice?: (notice: LlmNotice) => void;
 }
 
 export class OpenAiProvider implements LlmProvider {
@@ -31,12 +36,20 @@ export class OpenAiProvider implements LlmProvider {
     this.#options = options;
   }
 
-  chat(request: ChatRequest, tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>> {
+  async chat(request: ChatRequest, tag: RequestTag, options: ChatOptions = {}): Promise<Result<ChatAnswer, LlmError>> {
+    // A warning, not a refusal: the window may be wrong for this deployment, and the server decides.
+    const overflow = await contextOverflow(request, tag, options.contextTokens ?? null);
+    if (overflow) this.#options.onNotice?.(overflow);
+    const retry = {
+      ...this.#options.retry,
+      timeoutMs: options.timeoutMs ?? this.#options.retry.timeoutMs,
+      timeoutSetting: `stages.${tag.stage}.llm.timeout_s`,
+    };
     return callWithRetries(
-      (trySignal) => this.#tryChat(request, trySignal),
-      this.#options.retry,
-      signal,
-      this.#options.heartbeat?.(tag),
+      (trySignal) => this.#tryChat(request, trySignal, retry.timeoutMs),
+      retry,
+      options.signal,
+      this.#options.heartbeat?.(tag, retry.timeoutMs),
     );
   }
 
@@ -45,22 +58,26 @@ export class OpenAiProvider implements LlmProvider {
     return embedded.ok ? ok(embedded.value.vectors) : embedded;
   }
 
-  async #tryChat(request: ChatRequest, signal: AbortSignal): Promise<Result<ChatAnswer, TransportFailure>> {
+  async #tryChat(
+    request: ChatRequest,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<Result<ChatAnswer, TransportFailure>> {
     const endpoint = { ...this.#options.endpoint, model: request.model };
     try {
-      return readCompletion(await this.#send(request, signal), endpoint);
+      return readCompletion(await this.#send(request, signal, timeoutMs), endpoint);
     } catch (error) {
       if (!this.#switchesToMaxCompletionTokens(error, request))
         return err(describeOpenAiError(error, endpoint, Date.now()));
       try {
-        return readCompletion(await this.#send(request, signal), endpoint);
+        return readCompletion(await this.#send(request, signal, timeoutMs), endpoint);
       } catch (retryError) {
         return err(describeOpenAiError(retryError, endpoint, Date.now()));
       }
     }
   }
 
-  #send(request: ChatRequest, signal: AbortSignal): Promise<ChatCompletion> {
+  #send(request: ChatRequest, signal: AbortSignal, timeoutMs: number): Promise<ChatCompletion> {
     const params: ChatCompletionCreateParamsNonStreaming = {
       model: request.model,
       messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
@@ -70,8 +87,14 @@ export class OpenAiProvider implements LlmProvider {
       if (this.#wantsMaxCompletionTokens.has(request.model)) params.max_completion_tokens = request.max_tokens;
       else params.max_tokens = request.max_tokens;
     }
+    if (request.reasoning_effort !== undefined) params.reasoning_effort = request.reasoning_effort;
     if (request.json) params.response_format = { type: 'json_object' };
-    return this.#options.client.chat.completions.create(params, { signal, maxRetries: 0 });
+    // The stage's timeout, which may be longer than the one the client was made with.
+    return this.#options.client.chat.completions.create(params, {
+      signal,
+      maxRetries: 0,
+      timeout: timeoutMs + CLIENT_TIMEOUT_SLACK_MS,
+    });
   }
 
   /** True (and remembered for the model) when the server asked for `max_completion_tokens` instead. */

@@ -76,6 +76,8 @@ function keyFields(request: ChatRequest): ChatRequest {
     messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
     temperature: request.temperature,
     max_tokens: request.max_tokens,
+    // Absent when unset (canonical JSON leaves out undefined), so older keys stay valid.
+    reasoning_effort: request.reasoning_effort,
     json: request.json,
   };
 }

@@ -1,6 +1,7 @@
 // What one stage instance gets: the structured loop and embeddings, tagged with its stage and
-// scenario, with every request's tokens counted for the stage and for the session, and its chat
-// requests bounded by llm.max_requests_per_instance.
+// scenario, with every request's tokens counted for the stage and for the session, its chat
+// requests bounded by llm.max_requests_per_instance and sent with the stage's own timeout and
+// context window (its ModelChoice).
 import { err, type Result } from '../util/result.js';
 import type { Embedder } from './embedder.js';
 import { runStructuredLoop, type ChatFunction } from './structured-loop.js';
@@ -45,11 +46,12 @@ export function createLlmSession(options: LlmSessionOptions): LlmSession {
   const chat: ChatFunction = async (request, tag, signal) => {
     if (requests >= options.maxRequests) return err(requestLimitError(options));
     requests += 1;
-    const answer = await options.provider.chat(
-      request,
-      tag,
-      signal ? AbortSignal.any([signal, options.closed]) : options.closed,
-    );
+    const answer = await options.provider.chat(request, tag, {
+      signal: signal ? AbortSignal.any([signal, options.closed]) : options.closed,
+      ...(options.model.ok
+        ? { timeoutMs: options.model.value.timeoutMs, contextTokens: options.model.value.contextTokens }
+        : {}),
+    });
     if (!answer.ok) options.usage.record(options.stage, { kind: 'failed' });
     else
       options.usage.record(options.stage, { kind: 'answered', usage: answer.value.usage, cached: answer.value.cached });

@@ -1,12 +1,17 @@
 // The loop every LLM stage follows:
 //
 //   request ─▶ answer ─▶ extract JSON ─▶ schema ─▶ stage check ─▶ passed
-//      ▲                    │              │           │
-//      └── original messages + previous answer + its problems (up to maxAttempts)
+//      ▲  ▲        │            │              │           │
+//      │  │        │ cut off    └── original messages + previous answer + its problems
+//      │  └────────┘ (finish_reason: length): the original messages again, max_tokens doubled
+//      │             up to max_tokens_cap; already at the cap, the loop ends at once
+//      └── (up to maxAttempts requests in all)
 //
-// The best attempt is kept (schema-valid with the lowest check score, else the fewest errors) and
-// every attempt is returned as an AttemptRecord for the instance's log. A transport error ends the
-// loop at once: the transport has already retried what could be retried.
+// A cut-off answer is never repaired: with the same budget the model would be cut off again, so
+// it is asked for anew with more room. The best attempt is kept (schema-valid with the lowest check
+// score, else the fewest errors) and every attempt is returned as an AttemptRecord for the
+// instance's log. A transport error ends the loop at once: the transport has already retried what
+// could be retried.
 import type { Result } from '../util/result.js';
 import { evaluateAnswer, type Evaluation } from './evaluate-answer.js';
 import { repairMessage } from './repair-message.js';
@@ -35,6 +40,12 @@ export interface StructuredLoopContext {
   readonly scenario: string | null;
 }
 
+/** Where a cut-off answer came from and what it had, for its message. */
+interface CutOff {
+  readonly tag: RequestTag;
+  readonly maxTokens: number;
+}
+
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
 type Failed<T> = Exclude<Evaluation<T>, { stage: 'passed' }>;
@@ -54,41 +65,85 @@ export async function runStructuredLoop<T>(
   const attempts: AttemptRecord[] = [];
   let best: Best<T> | null = null;
   let messages = request.messages;
+  let maxTokens = context.model.maxTokens;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const tag: RequestTag = { stage: context.stage, scenario: context.scenario, item: request.item ?? null, attempt };
     // Stopped (the first Ctrl-C): send nothing new. A request in flight is never cut off here, so
     // its answer, once paid for, reaches the response cache.
     if (request.signal?.aborted) {
       const stopped: LlmError = { kind: 'cancelled', message: 'the build was stopped, so no further request was sent' };
-      attempts.push(transportRecord(attempt, stopped));
+      attempts.push(transportRecord(attempt, maxTokens, stopped));
       return { ok: false, failure: 'llm', message: stopped.message, best: bestValue(best), attempts };
     }
-    const answer = await context.chat(chatRequest(context.model, messages), tag);
+    const answer = await context.chat(chatRequest(context.model, messages, maxTokens), tag);
     if (!answer.ok) {
-      attempts.push(transportRecord(attempt, answer.error));
+      attempts.push(transportRecord(attempt, maxTokens, answer.error));
       return { ok: false, failure: 'llm', message: answer.error.message, best: bestValue(best), attempts };
     }
-    const evaluation = await evaluateAnswer(answer.value, request.schema, request.check);
-    attempts.push(attemptRecord(attempt, answer.value, evaluation));
+    // A cut-off answer is asked for anew with max_tokens doubled (up to the cap), never repaired.
+    const cutOff = answer.value.finishReason === 'length';
+    const raised = cutOff ? Math.min(maxTokens * 2, context.model.maxTokensCap) : maxTokens;
+    const evaluation = cutOff
+      ? cutOffEvaluation<T>({ tag, maxTokens }, raised > maxTokens && attempt < maxAttempts ? raised : null)
+      : await evaluateAnswer(answer.value, request.schema, request.check);
+    attempts.push(attemptRecord(attempt, maxTokens, answer.value, evaluation));
     if (evaluation.stage === 'passed')
       return { ok: true, value: evaluation.value, warnings: evaluation.warnings, attempts };
     if (best === null || isBetter(evaluation, best.evaluation)) best = { attempt, evaluation };
-    messages = [
-      ...request.messages,
-      { role: 'assistant', content: answer.value.text },
-      { role: 'user', content: repairMessage(evaluation.errors, attempt, maxAttempts) },
-    ];
+    if (cutOff && raised === maxTokens) return cutOffAtCap({ tag, maxTokens }, best, attempts);
+    messages = cutOff
+      ? request.messages
+      : [
+          ...request.messages,
+          { role: 'assistant', content: answer.value.text },
+          { role: 'user', content: repairMessage(evaluation.errors, attempt, maxAttempts) },
+        ];
+    maxTokens = raised;
   }
   // The loop ran at least once and never passed, so there is a best attempt.
-  return failure(best!, attempts, maxAttempts);
+  return failure(best!, attempts, maxAttempts, context.stage);
 }
 
-function chatRequest(model: ModelChoice, messages: readonly ChatMessage[]): ChatRequest {
+/** `stage spec, scenario online_bookstore, item x`: which instance (and which of its requests). */
+function instanceWords(tag: RequestTag): string {
+  return [
+    `stage ${tag.stage}`,
+    ...(tag.scenario === null ? [] : [`scenario ${tag.scenario}`]),
+    ...(tag.item === null ? [] : [`item ${tag.item}`]),
+  ].join(', ');
+}
+
+/** A cut-off answer as a failed attempt: never parsed, since closing its brackets would invent a shorter answer. */
+function cutOffEvaluation<T>(cutOff: CutOff, retryWith: number | null): Failed<T> {
+  const retrying = retryWith === null ? '' : `; retrying with max_tokens ${retryWith}`;
+  return { stage: 'parse', errors: [cutOffMessage(cutOff) + retrying], repairs: [] };
+}
+
+function cutOffMessage(cutOff: CutOff): string {
+  return `${instanceWords(cutOff.tag)}: the answer was cut off at max_tokens ${cutOff.maxTokens} (finish_reason: length)`;
+}
+
+/** Cut off with the most room the stage allows: another request would be cut off too, so none is sent. */
+function cutOffAtCap<T>(cutOff: CutOff, best: Best<T>, attempts: readonly AttemptRecord[]): StructuredResult<T> {
+  const stage = cutOff.tag.stage;
+  return {
+    ok: false,
+    failure: best.evaluation.stage,
+    message:
+      `${cutOffMessage(cutOff)}, and max_tokens_cap allows no more; raise stages.${stage}.llm.max_tokens or ` +
+      `stages.${stage}.llm.max_tokens_cap in awm.pipeline.yaml if the answer needs more room`,
+    best: bestValue(best),
+    attempts,
+  };
+}
+
+function chatRequest(model: ModelChoice, messages: readonly ChatMessage[], maxTokens: number): ChatRequest {
   return {
     model: model.model,
     messages,
     ...(model.temperature === null ? {} : { temperature: model.temperature }),
-    ...(model.maxTokens === null ? {} : { max_tokens: model.maxTokens }),
+    max_tokens: maxTokens,
+    ...(model.reasoningEffort === null ? {} : { reasoning_effort: model.reasoningEffort }),
     json: true,
   };
 }
@@ -110,7 +165,12 @@ function bestValue<T>(best: Best<T> | null): { readonly value: T; readonly error
   return { value: best.evaluation.value, errors: best.evaluation.errors };
 }
 
-function failure<T>(best: Best<T>, attempts: readonly AttemptRecord[], maxAttempts: number): StructuredResult<T> {
+function failure<T>(
+  best: Best<T>,
+  attempts: readonly AttemptRecord[],
+  maxAttempts: number,
+  stageName: string,
+): StructuredResult<T> {
   const { stage, errors } = best.evaluation;
   const what = {
     check: "failed the stage's check",
@@ -119,7 +179,7 @@ function failure<T>(best: Best<T>, attempts: readonly AttemptRecord[], maxAttemp
   }[stage];
   const shown = errors.slice(0, 5).join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
   const cutOff = attempts.some((record) => record.finishReason === 'length')
-    ? ' Some answers were cut off: raise llm.max_tokens in awm.pipeline.yaml if answers need more room.'
+    ? ` Some answers were cut off: raise stages.${stageName}.llm.max_tokens in awm.pipeline.yaml if answers need more room.`
     : '';
   return {
     ok: false,
@@ -130,10 +190,16 @@ function failure<T>(best: Best<T>, attempts: readonly AttemptRecord[], maxAttemp
   };
 }
 
-function attemptRecord<T>(attempt: number, answer: ChatAnswer, evaluation: Evaluation<T>): AttemptRecord {
+function attemptRecord<T>(
+  attempt: number,
+  maxTokens: number,
+  answer: ChatAnswer,
+  evaluation: Evaluation<T>,
+): AttemptRecord {
   const passed = evaluation.stage === 'passed';
   return {
     attempt,
+    maxTokens,
     cached: answer.cached,
     usage: answer.usage,
     answer: answer.text,
@@ -145,9 +211,10 @@ function attemptRecord<T>(attempt: number, answer: ChatAnswer, evaluation: Evalu
   };
 }
 
-function transportRecord(attempt: number, error: LlmError): AttemptRecord {
+function transportRecord(attempt: number, maxTokens: number, error: LlmError): AttemptRecord {
   return {
     attempt,
+    maxTokens,
     cached: false,
     usage: { promptTokens: 0, completionTokens: 0 },
     answer: null,

@@ -1,7 +1,7 @@
 // The contract between the engine, the stages and the LLM layer. Implementations live beside this
 // file (openai-provider.ts, demo-provider.ts, …); stages only ever see `LlmSession`.
 import type { Result } from '../util/result.js';
-import type { ModelSettings } from '../config/types.js';
+import type { ReasoningEffort, StageLlmConfig } from '../config/types.js';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -14,8 +14,19 @@ export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
   readonly temperature?: number;
   readonly max_tokens?: number;
+  /** Sent only when set; OpenAI's reasoning models (and Azure's, and compatible servers) read it. */
+  readonly reasoning_effort?: ReasoningEffort;
   /** Ask for a JSON object answer where the provider supports it. */
   readonly json?: boolean;
+}
+
+/** How one chat request is sent: nothing here changes the answer, so none of it is in the cache key. */
+export interface ChatOptions {
+  readonly signal?: AbortSignal;
+  /** The stage's per-try timeout; the provider's default when absent. */
+  readonly timeoutMs?: number;
+  /** The stage's `llm.context_tokens`, when set: the context window the request is checked against. */
+  readonly contextTokens?: number | null;
 }
 
 /**
@@ -91,12 +102,28 @@ export type LlmNotice =
         | { readonly kind: 'answer'; readonly tryMs: number; readonly timeoutMs: number }
         /** Try `transportTry` failed with `after`; the next is sent in `leftMs` of a `pauseMs` pause. */
         | { readonly kind: 'retry'; readonly after: LlmErrorKind; readonly pauseMs: number; readonly leftMs: number };
+    }
+  /**
+   * A request about to be sent whose prompt plus max_tokens exceed its model's context window
+   * (`llm.context_tokens`, or the model's known window): it is sent anyway, but may be refused or cut short.
+   */
+  | {
+      readonly code: 'context-overflow';
+      readonly stage: string;
+      readonly scenario: string | null;
+      readonly item: string | null;
+      readonly model: string;
+      readonly promptTokens: number;
+      readonly maxTokens: number;
+      readonly contextTokens: number;
+      /** Where the window comes from: the `context_tokens` setting or awm's table of known models. */
+      readonly contextFrom: 'setting' | 'known-model';
     };
 
 export interface LlmProvider {
   /** e.g. `openai`, `azure`, `demo` — shown in the build's first line. */
   readonly name: string;
-  chat(request: ChatRequest, tag: RequestTag, signal?: AbortSignal): Promise<Result<ChatAnswer, LlmError>>;
+  chat(request: ChatRequest, tag: RequestTag, options?: ChatOptions): Promise<Result<ChatAnswer, LlmError>>;
   embed(texts: readonly string[], tag: RequestTag): Promise<Result<number[][], LlmError>>;
 }
 
@@ -113,6 +140,8 @@ export type CheckOutcome =
 
 export interface AttemptRecord {
   readonly attempt: number;
+  /** The answer budget this attempt's request carried (raised after a cut-off answer). */
+  readonly maxTokens: number;
   readonly cached: boolean;
   /** As recorded for the answer (also when it came from the cache). */
   readonly usage: TokenUsage;
@@ -188,11 +217,40 @@ export interface StageUsage {
   readonly failedRequests: number;
 }
 
-/** The resolved model and sampling settings one stage sends (they join its fingerprint). */
+/**
+ * A stage module's own defaults for its requests (`StageDefinition.llm`): below anything written in
+ * awm.pipeline.yaml, above the built-in defaults.
+ */
+export interface StageLlmDefaults {
+  readonly maxTokens?: number;
+  /** The most a cut-off answer's retry may raise max_tokens to. */
+  readonly maxTokensCap?: number;
+  readonly timeoutS?: number;
+  readonly reasoningEffort?: ReasoningEffort;
+}
+
+/** Where one stage's LLM settings come from, besides the pipeline's `llm:` (LlmSettings). */
+export interface StageLlmSources {
+  /** The stage's own `llm:` in awm.pipeline.yaml. */
+  readonly config?: StageLlmConfig;
+  /** The stage module's defaults. */
+  readonly defaults?: StageLlmDefaults;
+}
+
+/** What one stage sends, every setting resolved (model-choice.ts has the precedence). */
 export interface ModelChoice {
+  // These decide the answer and join the stage's fingerprint.
   readonly model: string;
   readonly temperature: number | null;
-  readonly maxTokens: number | null;
+  readonly maxTokens: number;
+  readonly reasoningEffort: ReasoningEffort | null;
+  // These do not.
+  /** The most a cut-off answer's retry may raise max_tokens to; at least maxTokens. */
+  readonly maxTokensCap: number;
+  /** Per-try timeout of the stage's requests. */
+  readonly timeoutMs: number;
+  /** `llm.context_tokens` when set; otherwise the model's known window is used, if any. */
+  readonly contextTokens: number | null;
 }
 
 /** The LLM layer as the engine sees it: made once per build by `createLlm`. */
@@ -200,10 +258,10 @@ export interface Llm {
   /** `openai`, `azure` or `demo`. */
   readonly providerName: string;
   readonly embeddingModel: string;
-  /** What a stage with these overrides would send; a config error when no model is set anywhere. */
-  modelFor(overrides: Partial<ModelSettings>): Result<ModelChoice, LlmError>;
+  /** What a stage with these settings would send; a config error when no model is set anywhere. */
+  modelFor(stage: StageLlmSources): Result<ModelChoice, LlmError>;
   /** A session for one stage instance; its requests are tagged with stage and scenario. */
-  session(stage: string, scenario: string | null, overrides: Partial<ModelSettings>): LlmSession;
+  session(stage: string, scenario: string | null, sources: StageLlmSources): LlmSession;
   /** Usage per stage, stages in the order they first made a request. */
   usageByStage(): ReadonlyMap<string, StageUsage>;
   /** Cancels requests still pending; later requests fail with kind `cancelled`. */

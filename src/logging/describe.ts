@@ -111,6 +111,8 @@ export function describeNotice(notice: Notice): string {
       return `LLM answers are not being cached: ${notice.problem}`;
     case 'llm-waiting':
       return describeWaiting(notice);
+    case 'context-overflow':
+      return describeContextOverflow(notice);
     default:
       return unreachable(notice, 'notice');
   }
@@ -146,6 +148,28 @@ function describeWaiting(notice: Extract<LlmNotice, { code: 'llm-waiting' }>): s
   if (waiting.kind === 'answer')
     return `${head}: no answer yet on ${ofTries} (${seconds(waiting.tryMs)} of its ${seconds(waiting.timeoutMs)} timeout)`;
   return `${head}: ${ofTries} failed (${FAILURE_WORDS[waiting.after]}); the next try in ${seconds(waiting.leftMs)}`;
+}
+
+function describeContextOverflow(notice: Extract<LlmNotice, { code: 'context-overflow' }>): string {
+  const where = [
+    `stage "${notice.stage}"`,
+    ...(notice.scenario === null ? [] : [`scenario ${notice.scenario}`]),
+    ...(notice.item === null ? [] : [`item ${notice.item}`]),
+  ].join(', ');
+  const window =
+    notice.contextFrom === 'setting'
+      ? `the context window of ${count(notice.contextTokens)} tokens set by llm.context_tokens`
+      : `the ${count(notice.contextTokens)}-token context window of ${notice.model}`;
+  return (
+    `warning: LLM request (${where}): its prompt of ${count(notice.promptTokens)} tokens plus max_tokens ` +
+    `${count(notice.maxTokens)} exceed ${window}; it is sent anyway, but the model may refuse it or cut the answer ` +
+    `short. Lower stages.${notice.stage}.llm.max_tokens, shorten the prompt, or set llm.context_tokens ` +
+    '(for every stage or in the stage) if the window is larger.'
+  );
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
 }
 
 export function describeStatusNote(note: StatusNote): string {

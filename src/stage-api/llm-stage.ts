@@ -6,7 +6,7 @@
 //   prompt(context) ──render──▶ requests ──▶ LLM ──▶ answer ─▶ schema ─▶ check ─▶ write(answer)
 //                                             ▲                           │ failed
 //                                             └── problems fed back ◀─────┘
-import type { CheckOutcome } from '../llm/types.js';
+import type { CheckOutcome, StageLlmDefaults } from '../llm/types.js';
 import { renderPrompt } from './render-prompt.js';
 import type { RenderContext, RunContext, StageDefinition, StageRunResult } from './stage.js';
 import { stageFailure } from './stage-failure.js';
@@ -26,6 +26,8 @@ export interface LlmStageSpec<Params, Answer> {
   readonly description: string;
   /** Whether the world clock joins the fingerprint (the stage reads `worldClock`). */
   readonly usesWorldClock?: boolean;
+  /** The stage's defaults for its request: max_tokens, its cap, timeout (awm.pipeline.yaml overrides). */
+  readonly llm?: StageLlmDefaults;
   /** The stage's own params: name → JSON Schema with its default. `max_attempts` is added. */
   readonly params?: Readonly<Record<string, object>>;
   /** The one request: the name of its prompt (under `prompts:` in the pipeline) and its values. */
@@ -47,6 +49,7 @@ export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): St
     description: spec.description,
     usesLlm: true,
     ...(spec.usesWorldClock ? { usesWorldClock: true } : {}),
+    ...(spec.llm ? { llm: spec.llm } : {}),
     params: {
       type: 'object',
       additionalProperties: false,

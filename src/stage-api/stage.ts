@@ -2,7 +2,7 @@
 // it renders (part of its fingerprint), and the work it does. The engine owns everything else:
 // fingerprints, temp-then-rename outputs, the lock, logs, progress. Most LLM stages are one request
 // → check → write and declare just that with llmStage (llm-stage.ts).
-import type { LlmSession } from '../llm/types.js';
+import type { LlmSession, StageLlmDefaults } from '../llm/types.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 
 /** A prompt template loaded from prompts/. */
@@ -95,6 +95,11 @@ export interface StageDefinition<Params = Record<string, unknown>> {
   readonly usesLlm: boolean;
   /** Whether the world clock joins its fingerprint. */
   readonly usesWorldClock?: boolean;
+  /**
+   * The stage's own defaults for its LLM requests, e.g. `{ maxTokens: 64000, timeoutS: 1200,
+   * maxTokensCap: 128000 }` for a stage with long answers; anything set in awm.pipeline.yaml wins.
+   */
+  readonly llm?: StageLlmDefaults;
   /** JSON Schema of `params:` in awm.pipeline.yaml, with defaults. */
   readonly params?: object;
   /** The request texts the stage will send, as far as its inputs fix them: prompt name → text. Pure. */
