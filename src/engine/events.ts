@@ -169,6 +169,7 @@ export interface BuildSummary {
   /** Token use per stage, stages in the order they first asked. */
   readonly usageByStage: ReadonlyMap<string, StageUsage>;
   /** Set when no provider reported the counts (the offline demo provider counts them with the o200k tokenizer). */
+  /** Offline: the figures are token counts of the recorded answers, not what a provider billed. */
   readonly tokensEstimated: boolean;
   /** Instances whose lock entry would change (only in --frozen builds), sorted by instance. */
   readonly frozenViolations: readonly FrozenViolation[];

@@ -226,7 +226,7 @@ export function describeSummary(summary: BuildSummary): string[] {
   const tokens = describeTokens(summary.usageByStage);
   if (tokens)
     lines.push(
-      `awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — estimated (recorded answers, no LLM called)' : ''}`,
+      `awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — counted (o200k) in the recorded answers; no LLM was called' : ''}`,
     );
   const violations = summary.frozenViolations;
   if (violations.length > 0) {
