@@ -4,6 +4,9 @@
 //
 //   npx awm build && node scripts/check-demo-solutions.mjs [scenario…]
 //
+// It also prints the o200k token count of each recorded answer next to its stage's answer budget
+// (the stage module's max_tokens; the demo's awm.pipeline.yaml overrides none).
+//
 // For each scenario: the solutions cover exactly the built tasks; every call names a tool of the
 // built spec with arguments its input schema accepts; each question's SQL finds its answer in the
 // built seed.db and each change's SQL finds its end state not there yet; and the depth targets the
@@ -14,6 +17,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { depthFigures, parseSolutions, solutionProblems } from '../dist/src/synthesis/solutions.js';
+import { tokenCounterFor } from '../dist/src/llm/token-count.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const solutionsDir = path.join(root, 'demo', 'solutions');
@@ -43,6 +47,7 @@ if (rows.length > 0) {
   for (const row of rows) console.log(row);
   console.log(`reference averages: ${REFERENCE}`);
 }
+await printTokenTable(scenarios);
 console.log(failed ? '\nproblems found' : `\n${scenarios.length} scenario(s) pass`);
 process.exit(failed ? 1 : 0);
 
@@ -84,5 +89,30 @@ function check(scenario, rows) {
     return problems;
   } finally {
     seed.close();
+  }
+}
+
+/** o200k tokens of each recorded answer of the scenarios, against the answer budget of its stage. */
+async function printTokenTable(scenarios) {
+  const counter = await tokenCounterFor('gpt-4.1');
+  const stages = ['tasks', 'schema', 'sample', 'spec', 'env'];
+  const budgets = {};
+  for (const stage of stages) {
+    const file = path.join(root, 'dist', 'stages', `${stage}.js`);
+    budgets[stage] = existsSync(file) ? ((await import(file)).default.llm?.maxTokens ?? 16000) : null;
+  }
+  console.log(
+    `\n| recorded answer (o200k tokens) | ${stages.map((stage) => `${stage} (budget ${budgets[stage] ?? '?'})`).join(' | ')} |`,
+  );
+  console.log(`|---|${stages.map(() => '---').join('|')}|`);
+  for (const scenario of scenarios) {
+    const cells = stages.map((stage) => {
+      const file = path.join(root, 'demo', 'recorded-responses', scenario, `${stage}.json`);
+      if (!existsSync(file)) return '—';
+      const tokens = counter.text(readFileSync(file, 'utf8'));
+      if (budgets[stage] !== null && tokens > budgets[stage]) failed = true;
+      return `${tokens.toLocaleString('en-US')}${budgets[stage] !== null && tokens > budgets[stage] ? ' (over!)' : ''}`;
+    });
+    console.log(`| ${scenario} | ${cells.join(' | ')} |`);
   }
 }
