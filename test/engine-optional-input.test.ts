@@ -1,11 +1,11 @@
 // Optional file inputs (`file?:PATH`) end to end through the real CLI: a per-scenario stage reads
 // notes/{scenario}.txt, which only some scenarios have. It builds either way; the file appearing,
 // changing or going makes exactly its reader stale, says so, and is never hidden by the no-op proof.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TempProject } from './support/cli-rig.js';
+import { exited, TempProject, waitForOutput } from './support/cli-rig.js';
 import { refusingSession } from '../src/engine/stage-context.js';
 import type { StageDefinition } from '../src/stage-api/stage.js';
 import { noteFiles, type NoteFixtureOptions } from './support/note-fixture.js';
@@ -142,6 +142,26 @@ Optional('a missing file: input (not optional) is still an error', async () => {
   assert.is(project.read('out/alpha/note.txt'), 'alpha: note: alpha likes tea\n');
   assert.not.ok(project.exists('.awm/state/clean.json'));
 });
+
+Optional(
+  'watch mode rebuilds the reader of an optional file that appears, even under folders not there yet',
+  async () => {
+    await built({ input: 'file?:notes/by-scenario/{scenario}.txt', notes: {} });
+    const child = project.spawn(['build', '--watch']);
+    try {
+      await waitForOutput(child, /watching \d+ sources/);
+      const rebuilt = waitForOutput(child, /built 1, fresh 12/);
+      mkdirSync(join(project.dir, 'notes/by-scenario'), { recursive: true });
+      writeFileSync(join(project.dir, 'notes/by-scenario/beta.txt'), 'beta likes coffee\n');
+      const output = await rebuilt;
+      assert.match(output, /▶ beta:note: input "notes" appeared \(file notes\/by-scenario\/beta\.txt\)/);
+      assert.is(project.read('out/beta/note.txt'), 'beta: note: beta likes coffee\n');
+    } finally {
+      child.kill('SIGINT');
+      await exited(child);
+    }
+  },
+);
 
 Optional.run();
 
