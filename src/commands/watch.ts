@@ -1,6 +1,7 @@
 // `awm build --watch`: build, then rebuild whenever a source changes — the pipeline file, a
-// prompt, stage code or an input file (also one that appears); never the outputs. Rebuilds only what became stale. The
-// lifecycle is engine/watcher.ts; this file wires it to chokidar, the build and the terminal.
+// prompt, stage code or an input file (also one that appears); never the outputs. Rebuilds only
+// what became stale. The lifecycle is engine/watcher.ts; this file wires it to chokidar, the build
+// and the terminal.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
