@@ -2,7 +2,17 @@
 // asserts the exact diagnostic text and place.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { basePipeline, diagnosticsFor, hints, messages, removeProjects, yaml } from './fixtures/config/project.js';
+import { formatInputRef, parseInputRef } from '../src/config/draft.js';
+import { asStageId } from '../src/util/brand.js';
+import {
+  basePipeline,
+  configFor,
+  diagnosticsFor,
+  hints,
+  messages,
+  removeProjects,
+  yaml,
+} from './fixtures/config/project.js';
 
 test.after(removeProjects);
 
@@ -322,6 +332,51 @@ test('file inputs may use {scenario} only, and only in stages with foreach', asy
     'remove {scenario}, or add "foreach: scenario" to "scenarios"',
     'Allowed here: {scenario}',
   ]);
+});
+
+test('optional file inputs (file?:) may be absent; otherwise they are checked like file: inputs', async () => {
+  const pipeline = yaml(
+    ...basePipeline.slice(0, 9),
+    '    inputs:',
+    '      extra: file?:data/extra.json',
+    '      folder: file?:data',
+    '      outside: file?:../notes.json',
+    '      per_scenario: file?:data/{scenario}.json',
+    ...basePipeline.slice(9, 16),
+    '      notes: file?:notes/{scenario}.txt',
+    '      per_task: file?:notes/{task}.md',
+    '      empty: "file?:"',
+    ...basePipeline.slice(16),
+  );
+  const diagnostics = await diagnosticsFor(pipeline, { 'data/inside.json': '{}' });
+  assert.equal(messages(diagnostics), [
+    'awm.pipeline.yaml:12:15: input file "data" of stage "scenarios" is a folder, not a file',
+    'awm.pipeline.yaml:13:16: input "outside" of stage "scenarios" leaves the project folder (../notes.json)',
+    'awm.pipeline.yaml:14:21: input "per_scenario" of stage "scenarios" uses {scenario}, but stage "scenarios" runs once (global)',
+    'awm.pipeline.yaml:23:17: input "per_task" of stage "tasks" uses placeholder {task}, which file inputs do not support',
+    'awm.pipeline.yaml:24:14: input "empty" of stage "tasks" must be file:PATH, file?:PATH, STAGE.OUTPUT, STAGE.OUTPUT[{scenario}] or STAGE.OUTPUT[{task}] (got "file?:")',
+  ]);
+  assert.equal(hints(diagnostics)[0], 'name a file, not a folder');
+  assert.match(hints(diagnostics)[4] ?? '', /file\?:PATH reads one that may be absent/);
+});
+
+test('an optional file input loads as optional, and is written back as file?:', async () => {
+  const config = await configFor(
+    yaml(
+      ...basePipeline.slice(0, 16),
+      '      notes: file?:notes/{scenario}.txt',
+      '      seeds: file:data/seeds.json',
+      ...basePipeline.slice(16),
+    ),
+    { 'data/seeds.json': '[]' },
+  );
+  const inputs = config.stages.get(asStageId('tasks'))?.inputs ?? {};
+  assert.equal(inputs['notes'], { kind: 'file', path: 'notes/{scenario}.txt', optional: true });
+  assert.equal(inputs['seeds'], { kind: 'file', path: 'data/seeds.json', optional: false });
+  assert.is(formatInputRef(inputs['notes']!), 'file?:notes/{scenario}.txt');
+  assert.is(formatInputRef(inputs['seeds']!), 'file:data/seeds.json');
+  assert.is(parseInputRef('file?:'), null);
+  assert.is(parseInputRef('file??:x'), null);
 });
 
 test.run();

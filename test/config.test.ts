@@ -348,7 +348,7 @@ test('names, input refs, code and output paths must be well-formed', async () =>
     'awm.pipeline.yaml:8:3: stage name "Fetch-Data" must start with a lower-case letter and contain only lower-case letters, digits and underscores',
     'awm.pipeline.yaml:9:11: "code" of stage "Fetch-Data" must be a path inside the project to a .ts, .js or .mjs file, e.g. stages/tasks.ts (got "stages/fetch.py")',
     'awm.pipeline.yaml:11:14: stage "Fetch-Data" reads "seeds.json", but there is no stage "seeds"',
-    'awm.pipeline.yaml:12:14: input "other" of stage "Fetch-Data" must be file:PATH, STAGE.OUTPUT, STAGE.OUTPUT[{scenario}] or STAGE.OUTPUT[{task}] (got "data/seeds.json")',
+    'awm.pipeline.yaml:12:14: input "other" of stage "Fetch-Data" must be file:PATH, file?:PATH, STAGE.OUTPUT, STAGE.OUTPUT[{scenario}] or STAGE.OUTPUT[{task}] (got "data/seeds.json")',
     'awm.pipeline.yaml:14:7: output name "Out" of stage "Fetch-Data" must start with a lower-case letter and contain only lower-case letters, digits and underscores',
     'awm.pipeline.yaml:14:12: output "Out" of stage "Fetch-Data" must be a relative path inside the project (no leading / and no ..), e.g. artifacts/{scenario}/tasks.json (got "../outside.json")',
   ]);

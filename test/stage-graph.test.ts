@@ -26,7 +26,7 @@ function graph(stages: readonly (readonly [string, Fanout, readonly string[]])[]
     stages: new Map(
       stages.map(([name, fanout, reads]) => [
         asStageId(name),
-        { fanout, inputs: { ...inputs(reads), file: { kind: 'file', path: 'x.json' } } },
+        { fanout, inputs: { ...inputs(reads), file: { kind: 'file', path: 'x.json', optional: false } } },
       ]),
     ),
     scenarios: lists ? { stage: asStageId('scenarios'), output: 'list' } : null,

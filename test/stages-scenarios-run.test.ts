@@ -277,7 +277,7 @@ test('render gives both prompts; the generate text stands in for what only run t
     scenario: null,
     task: null,
     params: { target: 3, batch_size: 10, few_shot: 8 } as ScenariosParams,
-    inputs: { json: () => SEEDS as never, text: () => '', path: () => '' },
+    inputs: { has: () => true, json: () => SEEDS as never, text: () => '', path: () => '' },
     prompts: {
       classify: { file: 'c', render: (values) => `classify ${values['seeds']}` },
       generate: { file: 'g', render: (values) => `generate ${values['count']} | ${values['examples']}` },

@@ -1,9 +1,10 @@
 // `awm build --watch`: build, then rebuild whenever a source changes — the pipeline file, a
-// prompt, stage code or an input file; never the outputs. Rebuilds only what became stale. The
-// lifecycle is engine/watcher.ts; this file wires it to chokidar, the build and the terminal.
+// prompt, stage code or an input file (also one that appears); never the outputs. Rebuilds only
+// what became stale. The lifecycle is engine/watcher.ts; this file wires it to chokidar, the build
+// and the terminal.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PIPELINE_FILE } from '../config/load.js';
 import { lockHolder } from '../engine/build-mutex.js';
 import type { BuildEvent } from '../engine/events.js';
@@ -105,10 +106,23 @@ export function sources(project: Project): Set<string> {
       if (input.kind !== 'file') continue;
       // A per-scenario input pattern is watched through the folder above its first placeholder.
       const cut = input.path.indexOf('{');
-      paths.add(cut === -1 ? input.path : input.path.slice(0, input.path.lastIndexOf('/', cut) + 1) || '.');
+      const path = cut === -1 ? input.path : input.path.slice(0, input.path.lastIndexOf('/', cut) + 1) || '.';
+      paths.add(watchablePath(project.config.root, path));
     }
   }
   return paths;
+}
+
+/**
+ * chokidar sees a path appear only if its parent folder exists. An input not there yet (an
+ * optional one, or a file still to be written) under missing folders is watched through the first
+ * of them; once that appears, the rebuild it triggers watches the path itself again.
+ */
+function watchablePath(root: string, path: string): string {
+  let watched = path;
+  for (let parent = dirname(path); parent !== '.' && !existsSync(join(root, parent)); parent = dirname(parent))
+    watched = parent;
+  return watched;
 }
 
 /** Stage code in TypeScript runs compiled; recompile before rebuilding. */

@@ -1,5 +1,6 @@
 // Checks that the files the pipeline names as sources (stage code, prompts, `file:` inputs) are
-// there, so a typo in a path fails at load time rather than halfway through a build.
+// there, so a typo in a path fails at load time rather than halfway through a build. An optional
+// input (`file?:`) may be absent, but a folder in its place is still a mistake.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
@@ -44,6 +45,8 @@ interface SourceFile {
   readonly what: string;
   readonly file: string;
   readonly fix: string;
+  /** An optional input: its absence is no problem. */
+  readonly mayBeAbsent?: boolean;
 }
 
 /** Message and hint for a stage whose code file is missing (also used by the stage loader). */
@@ -89,6 +92,7 @@ export async function checkSourceFiles(
               what: `input file "${ref.path}" of stage "${stage.id}"`,
               file: ref.path,
               fix: `create the file, or correct the path; ${relative}`,
+              mayBeAbsent: ref.optional,
             },
           ]
         : [],
@@ -106,7 +110,7 @@ async function checkOne(
   reader: ProjectReader,
 ): Promise<Diagnostic[]> {
   const kind = await reader.kindOf(join(root, source.file));
-  if (kind === 'file') return [];
+  if (kind === 'file' || (kind === 'missing' && source.mayBeAbsent)) return [];
   const message = kind === 'missing' ? `${source.what} does not exist` : `${source.what} is a folder, not a file`;
   return [diagnosticAt(context, source.path, message, kind === 'missing' ? source.fix : 'name a file, not a folder')];
 }

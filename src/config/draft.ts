@@ -96,10 +96,16 @@ function readStage(id: StageId, raw: Record<string, unknown>): StageDraft {
 
 const outputRefPattern = /^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)(?:\[\{(scenario|task)\}\])?$/;
 
-/** `file:PATH`, `STAGE.OUTPUT`, `STAGE.OUTPUT[{scenario}]` or `STAGE.OUTPUT[{task}]`; null if none of these. */
+/**
+ * `file:PATH`, `file?:PATH` (optional), `STAGE.OUTPUT`, `STAGE.OUTPUT[{scenario}]` or
+ * `STAGE.OUTPUT[{task}]`; null if none of these.
+ */
 export function parseInputRef(ref: string): InputRef | null {
-  if (ref.startsWith('file:'))
-    return ref.length > 'file:'.length ? { kind: 'file', path: ref.slice('file:'.length) } : null;
+  const file = /^file(\??):/.exec(ref);
+  if (file) {
+    const path = ref.slice(file[0].length);
+    return path.length > 0 ? { kind: 'file', path, optional: file[1] === '?' } : null;
+  }
   const match = outputRefPattern.exec(ref);
   if (!match) return null;
   const row = match[3] === 'scenario' || match[3] === 'task' ? match[3] : null;
@@ -108,7 +114,7 @@ export function parseInputRef(ref: string): InputRef | null {
 
 /** How an input ref is written in the YAML (for messages). */
 export function formatInputRef(ref: InputRef): string {
-  if (ref.kind === 'file') return `file:${ref.path}`;
+  if (ref.kind === 'file') return `file${ref.optional ? '?' : ''}:${ref.path}`;
   return `${ref.stage}.${ref.output}${ref.row ? `[{${ref.row}}]` : ''}`;
 }
 

@@ -7,8 +7,11 @@ import type { SourcePosition } from './diagnostic.js';
 export type Fanout = 'global' | 'scenario' | 'task';
 
 export type InputRef =
-  /** A source file in the project (watched in watch mode). May contain `{scenario}`. */
-  | { readonly kind: 'file'; readonly path: string }
+  /**
+   * A source file in the project (watched in watch mode). May contain `{scenario}`. An optional one
+   * (`file?:`) may be absent: the stage builds without it, and its appearing makes the stage stale.
+   */
+  | { readonly kind: 'file'; readonly path: string; readonly optional: boolean }
   /**
    * An upstream stage's output. `row` selects one element (by its `id`) of a JSON array output:
    * the instance's scenario or task. Only that row's content joins the fingerprint.

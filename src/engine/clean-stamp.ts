@@ -8,6 +8,10 @@
 //
 // Like the stat cache, an entry is trusted only if its file did not change within two seconds of
 // being hashed (racy-git): such a file is hashed again and compared.
+//
+// An optional input (`file?:`) found absent is part of what was read: it is recorded with the stat
+// ABSENT, and the proof holds only while there is still no file there. One that appears sends the
+// run down the full path, which finds its readers stale.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fanout } from '../config/types.js';
@@ -21,7 +25,7 @@ import type { InstanceRef } from './instance.js';
 import { STATE_DIR, STATE_FILES } from './project-state.js';
 
 /** Bump when the file's layout or meaning changes: an old stamp is then simply not used. */
-const STAMP_FORMAT = 2;
+const STAMP_FORMAT = 3;
 
 export interface CleanStage {
   readonly id: StageId;
@@ -51,7 +55,10 @@ interface StampFile {
   /** What the LLM environment decides about fingerprints (the model rule), never a credential. */
   readonly llm: string;
   readonly demoResponses: string;
-  /** Every file the judgement read, and per file [size, mtimeMs, ctimeMs, inode] in `stats`. */
+  /**
+   * Every file the judgement read, and per file [size, mtimeMs, ctimeMs, inode] in `stats`; all
+   * four are ABSENT for an optional input that had no file.
+   */
   readonly paths: readonly string[];
   readonly stats: readonly number[];
   /**
@@ -71,6 +78,8 @@ interface StampFile {
 }
 
 const STATS_PER_FILE = 4;
+/** The stats of a file that was absent: no file has a negative size. */
+const ABSENT = -1;
 
 /** The project as last proven clean, if nothing it read has changed since; otherwise null. */
 export function provenClean(
@@ -128,8 +137,13 @@ export function recordClean(
   const stats: number[] = [];
   const racy: Record<string, string> = {};
   for (const [path, entry] of hasher.lookedUp()) {
-    // Something read was missing: the graph cannot have been fresh.
+    // Something read was missing (not an optional input): the graph cannot have been fresh.
     if (entry === null) return forgetClean(root);
+    if (entry === 'absent') {
+      paths.push(path);
+      stats.push(ABSENT, ABSENT, ABSENT, ABSENT);
+      continue;
+    }
     if (Math.max(entry.mtimeMs, entry.ctimeMs) >= entry.hashedAt - RACY_MARGIN_MS) {
       // A database's hash is of its canonical dump; what the proof compares is its bytes.
       const bytes = isDatabase(path) ? entry.bytes : entry.hash;
@@ -222,8 +236,9 @@ function unchanged(root: string, stamp: StampFile, index: number, stat: StatFile
   const path = join(root, stamp.paths[index]!);
   const at = index * STATS_PER_FILE;
   const stats = stat(path);
+  // Absent then, so it must be absent still; a file recorded as there must still be there.
+  if (!stats) return stamp.stats[at] === ABSENT;
   if (
-    !stats ||
     stats.size !== stamp.stats[at] ||
     stats.mtimeMs !== stamp.stats[at + 1] ||
     stats.ctimeMs !== stamp.stats[at + 2] ||

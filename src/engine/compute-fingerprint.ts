@@ -14,7 +14,7 @@ import type { Result } from '../util/result.js';
 import { err, ok } from '../util/result.js';
 import type { ContentHasher } from './content-hasher.js';
 import type { InputProblem } from './events.js';
-import { computeFingerprint, type Fingerprint, type FingerprintParts } from './fingerprint.js';
+import { ABSENT_INPUT, computeFingerprint, type Fingerprint, type FingerprintParts } from './fingerprint.js';
 import type { PlannedInstance, ResolvedInput } from './instance-plan.js';
 import type { RenderMemo } from './render-memo.js';
 import { createRenderContext, type JsonFileCache, type StageContextParts } from './stage-context.js';
@@ -154,7 +154,9 @@ function hashInputs(
   const hashes: Record<string, FileHash> = {};
   const problems: InputProblem[] = [];
   for (const input of inputs) {
-    if (input.kind === 'file') {
+    if (input.kind === 'file' && input.optional) {
+      hashes[input.name] = hasher.hashOptionalFile(input.path) ?? ABSENT_INPUT;
+    } else if (input.kind === 'file') {
       const hash = hasher.hashFile(input.path);
       if (hash === null) problems.push({ code: 'input-file-missing', input: input.name, path: input.path });
       else hashes[input.name] = hash;

@@ -49,6 +49,8 @@ export class ContentHasher {
   private readonly lookedRows = new Map<string, Readonly<Record<string, FileHash>>>();
   /** Every path looked up in this run, present or not: what the run's judgement read. */
   private readonly seen = new Set<string>();
+  /** Paths looked up as optional inputs and found absent: an absence the judgement relied on. */
+  private readonly absent = new Set<string>();
   /** What this run found of the databases it dumped, by the hash of their bytes. */
   private readonly dumpedByBytes = new Map<string, FileContent>();
   private dirty = false;
@@ -78,6 +80,13 @@ export class ContentHasher {
       this.remember(path, stats, hash, undefined, content.bytes, content.unreadable);
     }
     this.looked.set(path, hash);
+    return hash;
+  }
+
+  /** Content hash of a file that may be absent (an optional input), or null when it is. */
+  hashOptionalFile(path: string): FileHash | null {
+    const hash = this.hashFile(path);
+    if (hash === null) this.absent.add(path);
     return hash;
   }
 
@@ -160,9 +169,17 @@ export class ContentHasher {
     this.seen.add(path);
   }
 
-  /** The paths looked up in this run, with what the cache knows of each that exists. */
-  lookedUp(): Map<string, CacheEntry | null> {
-    return new Map([...this.seen].map((path) => [path, this.entries[path] ?? null]));
+  /**
+   * The paths looked up in this run, with what the cache knows of each that exists: 'absent' for
+   * an optional input found absent, null for any other path found missing.
+   */
+  lookedUp(): Map<string, CacheEntry | 'absent' | null> {
+    return new Map(
+      [...this.seen].map((path) => [
+        path,
+        this.absent.has(path) && !this.looked.has(path) ? 'absent' : (this.entries[path] ?? null),
+      ]),
+    );
   }
 
   /** Forget a path (after it was replaced) so the next look is fresh. */

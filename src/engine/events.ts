@@ -64,6 +64,9 @@ export type Reason =
   | { readonly code: 'input-new'; readonly input: string; readonly source: InputSource | null }
   | { readonly code: 'input-removed'; readonly input: string }
   | { readonly code: 'input-changed'; readonly input: string; readonly source: InputSource | null }
+  /** An optional input's file (`file?:`) exists now and did not when it was built, or the reverse. */
+  | { readonly code: 'input-file-appeared'; readonly input: string; readonly path: string }
+  | { readonly code: 'input-file-disappeared'; readonly input: string; readonly path: string }
   | { readonly code: 'forced' }
   /** status: fresh against what is on disk, but something it reads is not fresh yet. */
   | { readonly code: 'waits-for'; readonly instance: InstanceKey; readonly state: FreshnessState }

@@ -3,6 +3,7 @@
 // The fields are in a fixed order and the hash is over canonical JSON.
 import type { ModelSettings } from '../config/types.js';
 import {
+  asFileHash,
   asFingerprintHash,
   type CodeHash,
   type FileHash,
@@ -25,9 +26,18 @@ export interface FingerprintParts {
   readonly params: Readonly<Record<string, unknown>>;
   /** The world clock, for stages that use it. */
   readonly world_clock: string | null;
-  /** Input name → SHA-256 of exactly the content read (a whole file, or one row of it). */
+  /**
+   * Input name → SHA-256 of exactly the content read (a whole file, or one row of it), or
+   * ABSENT_INPUT for an optional file input with no file.
+   */
   readonly inputs: Readonly<Record<string, FileHash>>;
 }
+
+/**
+ * What an absent optional input (`file?:`) contributes instead of a content hash: never a SHA-256,
+ * so its file appearing (or going) changes the fingerprint. awm.lock shows it as it is.
+ */
+export const ABSENT_INPUT = asFileHash('absent');
 
 /** The parts as awm.lock keeps them: hashes shortened to 16 digits, enough to say which part changed. */
 export type LockedParts = Omit<FingerprintParts, 'code' | 'prompts' | 'inputs'> & {

@@ -4,9 +4,10 @@
 // which logging/describe.ts puts into words. Pure.
 import type { FileHash } from '../util/brand.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { shortHash } from '../util/hash.js';
 import type { FreshnessState, InputSource, Reason, SettingChange } from './events.js';
 import type { Fingerprint, LockedParts } from './fingerprint.js';
-import { lockedParts } from './fingerprint.js';
+import { ABSENT_INPUT, lockedParts } from './fingerprint.js';
 import type { PlannedInstance } from './instance-plan.js';
 import type { LockEntry } from './lock-file.js';
 
@@ -69,9 +70,19 @@ export function explainChanges(instance: PlannedInstance, before: LockedParts, a
     const source = sourceOf(instance, input);
     if (!(input in before.inputs)) reasons.push({ code: 'input-new', input, source });
     else if (!(input in after.inputs)) reasons.push({ code: 'input-removed', input });
-    else if (before.inputs[input] !== after.inputs[input]) reasons.push({ code: 'input-changed', input, source });
+    else if (before.inputs[input] !== after.inputs[input])
+      reasons.push(inputChange(input, source, before.inputs[input], after.inputs[input]));
   }
   return reasons;
+}
+
+const ABSENT = shortHash(ABSENT_INPUT);
+
+/** An input's content changed; for an optional file, its appearing or going says more. */
+function inputChange(input: string, source: InputSource | null, before?: string, after?: string): Reason {
+  if (source?.kind === 'file' && before === ABSENT) return { code: 'input-file-appeared', input, path: source.path };
+  if (source?.kind === 'file' && after === ABSENT) return { code: 'input-file-disappeared', input, path: source.path };
+  return { code: 'input-changed', input, source };
 }
 
 function sourceOf(instance: PlannedInstance, name: string): InputSource | null {

@@ -8,7 +8,8 @@ import type { InstanceKey, InstanceRef } from './instance.js';
 import { expandPattern, instanceKey } from './instance.js';
 
 export type ResolvedInput =
-  | { readonly name: string; readonly kind: 'file'; readonly path: string }
+  /** `optional`: declared `file?:`, so the file may be absent. */
+  | { readonly name: string; readonly kind: 'file'; readonly path: string; readonly optional: boolean }
   | {
       readonly name: string;
       readonly kind: 'output';
@@ -55,7 +56,8 @@ function resolveInput(
   name: string,
   input: InputRef,
 ): ResolvedInput {
-  if (input.kind === 'file') return { name, kind: 'file', path: expandPattern(input.path, ref) };
+  if (input.kind === 'file')
+    return { name, kind: 'file', path: expandPattern(input.path, ref), optional: input.optional };
   const producerStage = stages.get(input.stage);
   if (!producerStage) throw new Error(`internal error: stage ${input.stage} was not loaded`);
   const producer = producerRef(producerStage, ref);

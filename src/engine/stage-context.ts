@@ -8,6 +8,7 @@ import type { LlmSession, StructuredRequest, StructuredResult } from '../llm/typ
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import type { PromptTemplate, RenderContext, RunContext, StageInputs, StageOutputs } from '../stage-api/stage.js';
 import { prettyJson } from '../util/canonical-json.js';
+import { statOrNull } from '../util/stat-or-null.js';
 import type { ResolvedInput } from './instance-plan.js';
 
 /** Parsed JSON by path, shared by every instance of one build (many stages read one file). */
@@ -94,18 +95,32 @@ export function createInputReader(root: string, inputs: readonly ResolvedInput[]
       );
     return input;
   };
+  const isAbsent = (input: ResolvedInput): boolean =>
+    input.kind === 'file' && input.optional && statOrNull(join(root, input.path))?.isFile() !== true;
+  /** The input, unless it is an optional one whose file is absent: reading that is a bug in the stage. */
+  const present = (name: string): ResolvedInput => {
+    const input = find(name);
+    if (isAbsent(input))
+      throw new Error(
+        `stage asked for optional input "${name}", but its file ${input.path} is absent; check inputs.has("${name}") first`,
+      );
+    return input;
+  };
   return {
+    has(name: string): boolean {
+      return !isAbsent(find(name));
+    },
     json<T>(name: string): T {
-      const input = find(name);
+      const input = present(name);
       const value = cache.read(input.path);
       if (input.kind === 'output' && input.row !== null) return selectRow(value, input.row, input.path) as T;
       return value as T;
     },
     text(name: string): string {
-      return readFileSync(join(root, find(name).path), 'utf8');
+      return readFileSync(join(root, present(name).path), 'utf8');
     },
     path(name: string): string {
-      return join(root, find(name).path);
+      return join(root, present(name).path);
     },
   };
 }

@@ -48,6 +48,10 @@ export function describeReason(reason: Reason): string {
       return `input "${reason.input}" was removed`;
     case 'input-changed':
       return `input "${reason.input}" changed (${describeSource(reason.input, reason.source)})`;
+    case 'input-file-appeared':
+      return `input "${reason.input}" appeared (file ${reason.path})`;
+    case 'input-file-disappeared':
+      return `input "${reason.input}" disappeared (file ${reason.path})`;
     case 'forced':
       return 'forced (--force)';
     case 'waits-for':

@@ -15,6 +15,11 @@ export interface PromptTemplate {
 
 /** The inputs a stage instance declared, as read from disk (JSON parsed; others as text or path). */
 export interface StageInputs {
+  /**
+   * Whether the input can be read: false only for an optional input (`file?:`) whose file is
+   * absent. The other methods throw for such an input, so a stage reading one checks this first.
+   */
+  has(name: string): boolean;
   /** Parsed JSON of a `.json` input (or the selected row of it). */
   json<T = unknown>(name: string): T;
   /** Raw text of any input file. */

@@ -34,7 +34,10 @@ import { PROJECT_ROOT } from './awm-samples.js';
 export interface HarnessOptions<Params> {
   readonly stage: string;
   readonly scenario?: string | null;
-  /** Input name → parsed JSON value (written to a temp file) or `{ file }` (a path under the project). */
+  /**
+   * Input name → parsed JSON value (written to a temp file), `{ file }` (a path under the project)
+   * or `{ absent: true }` (an optional `file?:` input with no file).
+   */
   readonly inputs?: Readonly<Record<string, unknown>>;
   /** Output name → file name in the output folder (its extension matters, like the pipeline's paths). */
   readonly outputs: Readonly<Record<string, string>>;
@@ -119,14 +122,16 @@ function loadPrompts(files: Readonly<Record<string, string>>): Record<string, Pr
   );
 }
 
-/** Each input as a file under `inputs/`: a JSON value written out, or a project file copied in. */
+/** Each input as a file under `inputs/`: a JSON value written out, a project file copied in, or none. */
 function writeInputs(folder: string, inputs: Readonly<Record<string, unknown>>): ResolvedInput[] {
   return Object.entries(inputs).map(([name, value]) => {
+    if ((value as { absent?: unknown } | null)?.absent === true)
+      return { name, kind: 'file', path: join('inputs', `${name}.absent`), optional: true };
     const file = (value as { file?: unknown } | null)?.file;
     const path =
       typeof file === 'string' ? join('inputs', `${name}-${basename(file)}`) : join('inputs', `${name}.json`);
     if (typeof file === 'string') copyFileSync(join(PROJECT_ROOT, file), join(folder, path));
     else writeFileSync(join(folder, path), `${JSON.stringify(value, null, 2)}\n`);
-    return { name, kind: 'file', path };
+    return { name, kind: 'file', path, optional: false };
   });
 }
