@@ -18,6 +18,7 @@ import { ToolModuleError } from '../src/env/handler-worker-entry.js';
 import { openSessionDatabase } from '../src/env/database-handles.js';
 import { saveConsistentCopy } from '../src/env/database-files.js';
 import { SerialQueue } from '../src/env/serial-queue.js';
+import { callOutcomeOfWorker } from '../src/env/worker-outcome.js';
 import { compileToolSchema } from '../src/synthesis/tool-spec.js';
 import { REPO_ROOT } from './support/cli-rig.js';
 import { SHOP_SPEC_PATH, SHOP_WORLD_CLOCK, tableContents } from './support/env-fixture.js';
@@ -211,6 +212,43 @@ test('a serial queue runs tasks one at a time, in order, past failures', async (
     ['fulfilled', 'rejected', 'fulfilled'],
   );
   assert.equal(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+});
+
+test("the sandboxed worker's outcomes become call outcomes; its answer is checked, not trusted", () => {
+  const result = { order: { id: 3 } };
+  assert.equal(callOutcomeOfWorker({ kind: 'ok', value: { ok: true, result } }), { ok: true, result });
+  assert.equal(
+    callOutcomeOfWorker({
+      kind: 'ok',
+      value: { ok: false, error: { code: 'not_found', message: 'no order 9' }, stack: 'Error: …' },
+    }),
+    { ok: false, error: { code: 'not_found', message: 'no order 9' }, stack: 'Error: …' },
+  );
+  const errorOf = (outcome: ReturnType<typeof callOutcomeOfWorker>) => (outcome.ok ? null : outcome.error);
+  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'timeout', limitMs: 2000 })), {
+    code: 'timeout',
+    message: 'timeout: the call did not finish within 2000 ms, its time limit; it was stopped and changed nothing',
+  });
+  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'crashed', exitCode: null, signal: 'SIGSEGV' })), {
+    code: 'unavailable',
+    message: 'the process running the tools stopped (SIGSEGV) and was restarted; the call changed nothing',
+  });
+  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'out-of-memory', limitMb: 256 }))?.code, 'unavailable');
+  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'protocol', message: 'oversized' }))?.code, 'unavailable');
+  assert.equal(
+    errorOf(callOutcomeOfWorker({ kind: 'threw', message: 'init failed', stack: null }))?.code,
+    'internal_error',
+  );
+  for (const forged of [
+    { ok: true, result: [1] },
+    { ok: false, error: { code: 'all_good', message: 'trust me' } },
+    { result: {} },
+    'ok',
+  ])
+    assert.equal(errorOf(callOutcomeOfWorker({ kind: 'ok', value: forged })), {
+      code: 'unavailable',
+      message: 'the process running the tools answered something that is not a call outcome',
+    });
 });
 
 test.run();
