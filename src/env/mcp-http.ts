@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { unreachable } from '../util/result.js';
 import { bearerTokenVerdict } from './bearer-token-guard.js';
 import { allowedHosts, hostHeaderVerdict } from './host-header-guard.js';
@@ -56,6 +57,7 @@ export class McpHttpServer {
       sessionId: options.sessionId,
       name: options.name,
       listing: mcpToolListing(options.sessions.tools),
+      jsonSchemaValidator: new AjvJsonSchemaValidator(),
     };
     this.#allowedHosts = allowedHosts(options.host ?? '127.0.0.1', port);
   }
