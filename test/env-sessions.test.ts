@@ -335,6 +335,18 @@ test('the call log has one JSON line per call: time, session, tool, arguments, m
   });
 });
 
+test('the log keeps the arguments as the agent sent them: a handler editing them edits a copy', async () => {
+  await withShop(async ({ call, callLogPath }) => {
+    assert.ok((await call('search_products', { query: 'edit-arguments' })).ok);
+    assert.ok((await call('list_orders', undefined)).ok === false, 'the misbehaving list_orders fails');
+    const logged = readFileSync(callLogPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { arguments: unknown }).arguments);
+    assert.equal(logged, [{ query: 'edit-arguments' }, {}]);
+  }, SHOP_MISBEHAVING_TOOLS_PATH);
+});
+
 test('saveFinal writes a sound database holding the committed calls only; closeSession can keep it', async () => {
   await withShop(async ({ sessions, session, call, contents, fixture }) => {
     await call('place_order', { product_id: 1, quantity: 2 });

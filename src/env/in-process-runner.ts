@@ -19,7 +19,9 @@ export class InProcessRunner implements HandlerRunner {
   }
 
   async call({ dbPath, tool, args }: RunnerCall, _options: { readonly timeoutMs: number }): Promise<CallOutcome> {
-    return entry.handle({ op: 'call', dbPath, tool, args }, this.#running()) as CallOutcome;
+    // A copy, as a process boundary would make: a handler that edits its arguments must not edit
+    // what the host logs.
+    return entry.handle({ op: 'call', dbPath, tool, args: structuredClone(args) }, this.#running()) as CallOutcome;
   }
 
   async release(dbPath: string): Promise<void> {

@@ -122,7 +122,8 @@ export class EnvSessions {
   async callTool(id: SessionId, name: string, args: unknown): Promise<CallOutcome> {
     const session = this.#session(id);
     const started = performance.now();
-    const checked = this.#checked(name, args ?? {});
+    const given = args ?? {};
+    const checked = this.#checked(name, given);
     const outcome = checked.ok
       ? await session.queue.run(() =>
           this.options.runner.call(
@@ -135,7 +136,7 @@ export class EnvSessions {
       time: this.#wallClock(),
       session: id,
       tool: name,
-      args,
+      args: given,
       ms: performance.now() - started,
       outcome,
     });
