@@ -18,6 +18,7 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
   commands: { engine: 'any', config: 'any', logging: 'any', llm: 'any', 'stage-api': 'any', sandbox: 'any' },
   config: {},
   engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
+  env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
   'stage-api': { llm: 'types', sandbox: 'types' },
   logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },
@@ -33,6 +34,8 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
 const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   // The engine hashes .db outputs by their canonical dump; the rest of sqlite/ is the stages'.
   engine: { sqlite: ['src/sqlite/canonical-dump.ts', 'src/sqlite/identifiers.ts'] },
+  // The env host reads the spec's types and compiles its schemas the one way the spec stage does.
+  env: { synthesis: ['src/synthesis/tool-spec.ts'] },
 };
 
 /**
