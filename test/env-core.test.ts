@@ -216,27 +216,40 @@ test('a serial queue runs tasks one at a time, in order, past failures', async (
 
 test("the sandboxed worker's outcomes become call outcomes; its answer is checked, not trusted", () => {
   const result = { order: { id: 3 } };
-  assert.equal(callOutcomeOfWorker({ kind: 'ok', value: { ok: true, result } }), { ok: true, result });
+  const d = { durationMs: 1 };
+  assert.equal(callOutcomeOfWorker({ ...d, kind: 'ok', value: { ok: true, result } }), { ok: true, result });
   assert.equal(
     callOutcomeOfWorker({
+      ...d,
       kind: 'ok',
       value: { ok: false, error: { code: 'not_found', message: 'no order 9' }, stack: 'Error: …' },
     }),
     { ok: false, error: { code: 'not_found', message: 'no order 9' }, stack: 'Error: …' },
   );
   const errorOf = (outcome: ReturnType<typeof callOutcomeOfWorker>) => (outcome.ok ? null : outcome.error);
-  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'timeout', limitMs: 2000 })), {
+  assert.equal(errorOf(callOutcomeOfWorker({ ...d, kind: 'timeout', limitMs: 2000 })), {
     code: 'timeout',
-    message: 'timeout: the call did not finish within 2000 ms, its time limit; it was stopped and changed nothing',
+    message: 'the call did not finish within 2000 ms, its time limit; it was stopped and changed nothing',
   });
-  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'crashed', exitCode: null, signal: 'SIGSEGV' })), {
-    code: 'unavailable',
-    message: 'the process running the tools stopped (SIGSEGV) and was restarted; the call changed nothing',
-  });
-  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'out-of-memory', limitMb: 256 }))?.code, 'unavailable');
-  assert.equal(errorOf(callOutcomeOfWorker({ kind: 'protocol', message: 'oversized' }))?.code, 'unavailable');
   assert.equal(
-    errorOf(callOutcomeOfWorker({ kind: 'threw', message: 'init failed', stack: null }))?.code,
+    errorOf(callOutcomeOfWorker({ ...d, kind: 'crashed', exitCode: null, signal: 'SIGSEGV', stderrTail: '' })),
+    {
+      code: 'unavailable',
+      message: 'the process running the tools stopped (SIGSEGV) and will be restarted; the call changed nothing',
+    },
+  );
+  assert.equal(
+    errorOf(callOutcomeOfWorker({ ...d, kind: 'out-of-memory', limitMb: 256, evidence: 'heap' }))?.code,
+    'unavailable',
+  );
+  assert.equal(
+    errorOf(callOutcomeOfWorker({ ...d, kind: 'protocol', problem: 'oversized', message: 'oversized' }))?.code,
+    'unavailable',
+  );
+  assert.equal(
+    errorOf(
+      callOutcomeOfWorker({ ...d, kind: 'threw', phase: 'run', name: 'Error', message: 'entry bug', stack: null }),
+    )?.code,
     'internal_error',
   );
   for (const forged of [
@@ -245,7 +258,7 @@ test("the sandboxed worker's outcomes become call outcomes; its answer is checke
     { result: {} },
     'ok',
   ])
-    assert.equal(errorOf(callOutcomeOfWorker({ kind: 'ok', value: forged })), {
+    assert.equal(errorOf(callOutcomeOfWorker({ ...d, kind: 'ok', value: forged })), {
       code: 'unavailable',
       message: 'the process running the tools answered something that is not a call outcome',
     });

@@ -27,7 +27,7 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
   testing: { llm: 'any' },
   sandbox: { sqlite: 'any' },
   util: {},
-  stages: { 'stage-api': 'any', synthesis: 'any', sqlite: 'any', sandbox: 'any' },
+  stages: { 'stage-api': 'any', synthesis: 'any', sqlite: 'any', sandbox: 'any', env: 'any' },
 };
 
 /** Files of another subsystem that a subsystem may import (narrower than the folder). */
@@ -35,7 +35,7 @@ const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly strin
   // The engine hashes .db outputs by their canonical dump; the rest of sqlite/ is the stages'.
   engine: { sqlite: ['src/sqlite/canonical-dump.ts', 'src/sqlite/identifiers.ts'] },
   // The env host reads the spec's types and compiles its schemas the one way the spec stage does.
-  env: { synthesis: ['src/synthesis/tool-spec.ts'] },
+  env: { synthesis: ['src/synthesis/tool-spec.ts', 'src/synthesis/solutions.ts'] },
 };
 
 /**

@@ -1,23 +1,15 @@
-// How a call that went to the sandboxed handler worker ended, turned into the CallOutcome the host
-// returns, for the runner the integrator builds on the sandbox's long-lived worker. The shape below
-// is the one announced for `worker.call` (ok | threw | timeout | crashed | out-of-memory | protocol);
-// align it with src/sandbox/sandboxed-worker.ts when that lands. The worker's answer comes from a
-// process running LLM-written code, so it is checked, not trusted.
-import { callFailed, type CallOutcome } from './call-outcome.js';
-import { HOST_ERROR_CODES, type ToolErrorCode } from './tool-error-codes.js';
+// How a call that went to the sandboxed handler worker ended (src/sandbox/worker-outcome.ts), turned
+// into the CallOutcome the host returns. The worker's answer comes from a process running
+// LLM-written code, so it is checked, not trusted. A child that was stopped or died took its
+// transaction with it: SQLite's rollback journal undoes it when the file is next opened.
+import type { WorkerCallOutcome } from '../sandbox/worker-outcome.js';
 import { ERROR_CODES } from '../synthesis/tool-spec.js';
 import { isRecord } from '../util/is-record.js';
 import { unreachable } from '../util/result.js';
+import { callFailed, type CallOutcome } from './call-outcome.js';
+import { HOST_ERROR_CODES, type ToolErrorCode } from './tool-error-codes.js';
 
-export type WorkerCallOutcome =
-  | { readonly kind: 'ok'; readonly value: unknown }
-  | { readonly kind: 'threw'; readonly message: string; readonly stack?: string | null }
-  | { readonly kind: 'timeout'; readonly limitMs: number }
-  | { readonly kind: 'out-of-memory'; readonly limitMb: number }
-  | { readonly kind: 'crashed'; readonly exitCode: number | null; readonly signal: string | null }
-  | { readonly kind: 'protocol'; readonly message: string };
-
-export function callOutcomeOfWorker(outcome: WorkerCallOutcome): CallOutcome {
+export function callOutcomeOfWorker(outcome: WorkerCallOutcome<unknown>): CallOutcome {
   switch (outcome.kind) {
     case 'ok':
       return checkedAnswer(outcome.value);
@@ -27,7 +19,7 @@ export function callOutcomeOfWorker(outcome: WorkerCallOutcome): CallOutcome {
     case 'timeout':
       return callFailed(
         'timeout',
-        `timeout: the call did not finish within ${outcome.limitMs} ms, its time limit; it was stopped and changed nothing`,
+        `the call did not finish within ${outcome.limitMs} ms, its time limit; it was stopped and changed nothing`,
       );
     case 'out-of-memory':
       return callFailed(
@@ -37,12 +29,35 @@ export function callOutcomeOfWorker(outcome: WorkerCallOutcome): CallOutcome {
     case 'crashed':
       return callFailed(
         'unavailable',
-        `the process running the tools stopped (${outcome.signal ?? `exit code ${String(outcome.exitCode)}`}) and was restarted; the call changed nothing`,
+        `the process running the tools stopped (${outcome.signal ?? `exit code ${String(outcome.exitCode)}`}) and will be restarted; the call changed nothing`,
       );
     case 'protocol':
       return callFailed('unavailable', `the process running the tools answered out of protocol: ${outcome.message}`);
+    case 'cancelled':
+      return callFailed('unavailable', 'the call was cancelled (the host is stopping); it changed nothing');
+    case 'closed':
+      return callFailed('unavailable', 'the host closed before the call ran');
+    case 'start-failed':
+      return callFailed('unavailable', `the tools could not be started: ${startFailure(outcome.failure)}`);
     default:
       return unreachable(outcome, 'worker outcome');
+  }
+}
+
+function startFailure(failure: Extract<WorkerCallOutcome<unknown>, { kind: 'start-failed' }>['failure']): string {
+  switch (failure.kind) {
+    case 'threw':
+      return failure.message;
+    case 'timeout':
+      return `loading them took longer than ${failure.limitMs} ms`;
+    case 'out-of-memory':
+      return `loading them ran out of memory (limit ${failure.limitMb} MB)`;
+    case 'crashed':
+      return `their process ended while loading (${failure.signal ?? `exit code ${String(failure.exitCode)}`})${failure.stderrTail ? `: ${failure.stderrTail.trim().split('\n').slice(-3).join(' / ')}` : ''}`;
+    case 'protocol':
+      return `their process answered out of protocol: ${failure.message}`;
+    default:
+      return unreachable(failure, 'start failure');
   }
 }
 

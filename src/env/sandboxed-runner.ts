@@ -1,0 +1,88 @@
+// The runner for LLM-written handlers: long-lived sandboxed workers (src/sandbox/sandboxed-worker.ts)
+// running handler-worker-entry.ts, with the session files in their one writable folder. Each call
+// has a wall-clock limit; a handler stuck in a loop or a runaway query costs its worker's child,
+// which is killed (the call's transaction dies with it and the journal undoes it) and restarted for
+// the next call. With several workers a session always goes to the same one (by its file), so a
+// stopped call delays only the sessions on that worker, never the others.
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { startSandboxedWorker, type SandboxedWorker } from '../sandbox/sandboxed-worker.js';
+import type { SandboxNotice } from '../sandbox/sandbox-notice.js';
+import type { CallOutcome } from './call-outcome.js';
+import type { HandlerRunner, RunnerCall } from './handler-runner.js';
+import type { HandlerWorkerInit, HandlerWorkerRequest, HandlerWorkerResponse } from './handler-worker-entry.js';
+import { callOutcomeOfWorker } from './worker-outcome.js';
+
+const ENTRY = fileURLToPath(new URL('./handler-worker-entry.js', import.meta.url));
+
+export interface SandboxedRunnerOptions {
+  readonly init: HandlerWorkerInit;
+  /** The one folder the handlers' processes may write: session files must live inside it. */
+  readonly scratchDir: string;
+  /** Processes running handlers; default 1. */
+  readonly workers?: number;
+  readonly memoryMb?: number;
+  /** Stops every call (the build's Ctrl-C): calls then end as `unavailable`. */
+  readonly signal?: AbortSignal;
+  readonly namespaces?: 'auto' | 'off';
+  readonly onNotice?: (notice: SandboxNotice) => void;
+}
+
+export class SandboxedRunner implements HandlerRunner {
+  readonly #workers: readonly SandboxedWorker<HandlerWorkerRequest, HandlerWorkerResponse>[];
+  readonly #signal: AbortSignal | undefined;
+
+  private constructor(options: SandboxedRunnerOptions) {
+    const count = Math.max(1, options.workers ?? 1);
+    this.#signal = options.signal;
+    this.#workers = Array.from({ length: count }, () =>
+      startSandboxedWorker<HandlerWorkerInit, HandlerWorkerRequest, HandlerWorkerResponse>({
+        entry: ENTRY,
+        init: options.init,
+        scratchDir: options.scratchDir,
+        ...(options.memoryMb === undefined ? {} : { memoryMb: options.memoryMb }),
+        ...(options.namespaces === undefined ? {} : { namespaces: options.namespaces }),
+        ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+      }),
+    );
+  }
+
+  /** The workers start their processes on the first call. */
+  static async start(options: SandboxedRunnerOptions): Promise<SandboxedRunner> {
+    return new SandboxedRunner(options);
+  }
+
+  async call({ dbPath, tool, args }: RunnerCall, options: { readonly timeoutMs: number }): Promise<CallOutcome> {
+    const outcome = await this.#workerFor(dbPath).call(
+      { op: 'call', dbPath, tool, args },
+      { timeoutMs: options.timeoutMs, ...(this.#signal === undefined ? {} : { signal: this.#signal }) },
+    );
+    return callOutcomeOfWorker(outcome);
+  }
+
+  async release(dbPath: string): Promise<void> {
+    // A child that is not running holds no connection; whatever the outcome, the file is free.
+    await this.#workerFor(dbPath).call({ op: 'release', dbPath }, { timeoutMs: 5_000 });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.close()));
+  }
+
+  /** Starts, calls and kills of the workers, summed (for logs and benchmarks). */
+  stats(): { starts: number; calls: number; kills: number } {
+    return this.#workers.reduce(
+      (sum, worker) => {
+        const stats = worker.stats();
+        return { starts: sum.starts + stats.starts, calls: sum.calls + stats.calls, kills: sum.kills + stats.kills };
+      },
+      { starts: 0, calls: 0, kills: 0 },
+    );
+  }
+
+  #workerFor(dbPath: string): SandboxedWorker<HandlerWorkerRequest, HandlerWorkerResponse> {
+    if (this.#workers.length === 1) return this.#workers[0]!;
+    const index = createHash('sha1').update(dbPath).digest().readUInt32BE(0) % this.#workers.length;
+    return this.#workers[index]!;
+  }
+}
