@@ -127,6 +127,12 @@ function writeInputs(folder: string, inputs: Readonly<Record<string, unknown>>):
   return Object.entries(inputs).map(([name, value]) => {
     if ((value as { absent?: unknown } | null)?.absent === true)
       return { name, kind: 'file', path: join('inputs', `${name}.absent`), optional: true };
+    const absolute = (value as { path?: unknown } | null)?.path;
+    if (typeof absolute === 'string') {
+      const copied = join('inputs', `${name}-${basename(absolute)}`);
+      copyFileSync(absolute, join(folder, copied));
+      return { name, kind: 'file', path: copied, optional: false };
+    }
     const file = (value as { file?: unknown } | null)?.file;
     const path =
       typeof file === 'string' ? join('inputs', `${name}-${basename(file)}`) : join('inputs', `${name}.json`);
