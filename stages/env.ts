@@ -213,7 +213,7 @@ async function runEnvStage(context: RunContext<EnvParams>): Promise<StageRunResu
           message: `the kept handlers no longer pass: ${failingProblems(report).slice(0, 5).join('; ')}`,
         };
       await write(context, spec, keys, handlers, report);
-      return { status: 'ok', warnings: reportWarnings(report) };
+      return { status: 'ok', warnings: reportWarnings(report), summary: summaryOf(report) };
     }
     const request = missing.length === spec.tools.length ? context.requests['env']! : renderEnvPrompt(context, missing);
     const result = await context.llm.structured<EnvAnswer>({
@@ -232,7 +232,11 @@ async function runEnvStage(context: RunContext<EnvParams>): Promise<StageRunResu
       });
     }
     await write(context, spec, keys, best.handlers, best.report);
-    return { status: 'ok', warnings: [...result.warnings, ...reportWarnings(best.report)] };
+    return {
+      status: 'ok',
+      warnings: [...result.warnings, ...reportWarnings(best.report)],
+      summary: summaryOf(best.report),
+    };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -409,6 +413,13 @@ function parseProblem(code: string): string | null {
 
 function toAnswer(handlers: ReadonlyMap<string, string>): EnvAnswer['tools'] {
   return [...handlers].map(([name, code]) => ({ name, code }));
+}
+
+/** The line the build and `awm status` show: `38/38 tools pass (57 examples); 10 solutions replay`. */
+function summaryOf(report: EnvCheckReport): string {
+  const examples = report.tools.reduce((total, tool) => total + tool.ok + tool.business + tool.failed, 0);
+  const solutions = report.solutions.replayed === 0 ? '' : `; ${report.solutions.replayed} solutions replay`;
+  return `${report.passing}/${report.total} tools pass (${examples} examples)${solutions}`;
 }
 
 function reportWarnings(report: EnvCheckReport): string[] {

@@ -41,19 +41,44 @@ Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, off
     `${result.stdout}\n${result.stderr}\n(if stage code, prompts or recorded responses changed on purpose, run \`npx awm build\` and commit awm.lock)`,
   );
   assert.match(result.stdout.split('\n')[0] ?? '', /offline demo provider/);
-  assert.match(result.stdout, /built 16, fresh 0, failed 0, skipped 0/);
+  assert.match(result.stdout, /built 19, fresh 0, failed 0, skipped 0/);
   assert.is(clone.read('awm.lock'), lock);
   for (const scenario of SCENARIOS) {
-    for (const file of ['scenario.json', 'tasks.json', 'schema.json', 'sample.json', 'seed.db', 'spec.json']) {
+    for (const file of [
+      'scenario.json',
+      'tasks.json',
+      'schema.json',
+      'sample.json',
+      'seed.db',
+      'spec.json',
+      'tools.mjs',
+      'env.json',
+    ]) {
       assert.ok(clone.exists(`artifacts/${scenario}/${file}`), `artifacts/${scenario}/${file}`);
     }
   }
 });
 
+Demo(
+  'every demo env passes its check: every tool answers its examples in the sandbox, every solution replays',
+  async () => {
+    for (const scenario of SCENARIOS) {
+      const env = JSON.parse(clone.read(`artifacts/${scenario}/env.json`)) as {
+        check: { tools_passing: number; tools_total: number; solutions: { replayed: number; failed: number } };
+      };
+      assert.ok(env.check.tools_total >= 30, scenario);
+      assert.is(env.check.tools_passing, env.check.tools_total, scenario);
+      assert.equal(env.check.solutions, { replayed: 10, failed: 0 }, scenario);
+    }
+    const status = await clone.run(['status']);
+    assert.match(status.stdout, /checks \(as last built\):\n {2}clinic_appointment_booking:env {2}39\/39 tools pass/);
+  },
+);
+
 Demo('a second build does nothing and check passes', async () => {
   const second = await clone.run(['build']);
   assert.is(second.code, 0, second.stderr);
-  assert.match(second.stdout, /built 0, fresh 16/);
+  assert.match(second.stdout, /built 0, fresh 19/);
   const check = await clone.run(['check']);
   assert.is(check.code, 0, check.stdout);
 });

@@ -13,6 +13,7 @@ const built = {
   warnings: [],
   llmRequests: 2,
   cachedRequests: 1,
+  summary: null,
 } as const;
 
 Loggers('the terminal logger keeps one progress line per stage: built, fresh, failed, left', () => {

@@ -4,7 +4,9 @@
 import { forgetClean, recordClean } from '../engine/clean-stamp.js';
 import type { InstanceRef } from '../engine/instance.js';
 import { createModelResolver } from '../engine/model-resolver.js';
+import { lockSummaries } from '../engine/lock-file.js';
 import { LOCK_FILE } from '../engine/project-state.js';
+import { join } from 'node:path';
 import { evaluateStatus, type InstanceStatus, type StatusReport } from '../engine/status.js';
 import { parseTargets } from '../engine/targets.js';
 import { modelChooser, modelRuleKey } from '../llm/model-choice.js';
@@ -16,8 +18,9 @@ import { cleanProject, cleanStatus, cleanTargets } from './proven-clean.js';
 export async function run(request: CommandRequest, io: CliIo): Promise<number> {
   const report = await statusReport(request.root, request.positionals, io);
   if (typeof report === 'number') return report;
-  if (request.values['json']) io.stdout.write(`${JSON.stringify(statusJson(report), null, 2)}\n`);
-  else io.stdout.write(describeStatus(report, request.values['explain'] === true));
+  const summaries = lockSummaries(join(request.root, LOCK_FILE));
+  if (request.values['json']) io.stdout.write(`${JSON.stringify(statusJson(report, summaries), null, 2)}\n`);
+  else io.stdout.write(describeStatus(report, request.values['explain'] === true, summaries));
   return 0;
 }
 

@@ -89,6 +89,8 @@ export type Outcome =
       readonly warnings: readonly string[];
       readonly llmRequests: number;
       readonly cachedRequests: number;
+      /** What the stage's check found, in one line (StageRunResult's `summary`). */
+      readonly summary: string | null;
     }
   /** Would run (dry run). */
   | { readonly kind: 'would-build'; readonly reasons: readonly Reason[] }

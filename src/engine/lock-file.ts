@@ -1,6 +1,7 @@
 // awm.lock: per stage instance, its fingerprint and the hashes of its outputs. One JSON object per
 // line, sorted by instance key, no timestamps: it diffs line by line and merges cleanly in git
 // (adding a scenario adds lines; no trailing-comma churn).
+import { readFileSync } from 'node:fs';
 import type { FileHash, FingerprintHash, InstanceKey } from '../util/brand.js';
 import type { LockedParts } from './fingerprint.js';
 import type { Result } from '../util/result.js';
@@ -20,6 +21,8 @@ export interface LockEntry {
   /** Output name → content hash. */
   readonly outputs: Readonly<Record<string, FileHash>>;
   readonly parts: LockedParts;
+  /** What the stage said its check found (StageRunResult's `summary`), when it said anything. */
+  readonly summary?: string;
 }
 
 export type LockEntries = ReadonlyMap<InstanceKey, LockEntry>;
@@ -83,6 +86,32 @@ function isEntry(value: unknown): value is LockEntry {
     typeof entry.outputs === 'object' &&
     entry.outputs !== null &&
     typeof entry.parts === 'object' &&
-    entry.parts !== null
+    entry.parts !== null &&
+    (entry.summary === undefined || typeof entry.summary === 'string')
   );
+}
+
+/**
+ * The summaries in the lock at `path`, by instance; empty when there is no lock. Only lines that
+ * carry one are parsed, so `status` pays for them only in projects whose stages write them.
+ */
+export function lockSummaries(path: string): ReadonlyMap<string, string> {
+  const summaries = new Map<string, string>();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return summaries;
+  }
+  if (!text.includes('"summary":')) return summaries;
+  for (const line of text.split('\n')) {
+    if (!line.includes('"summary":')) continue;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (isEntry(value) && value.summary !== undefined) summaries.set(value.instance, value.summary);
+    } catch {
+      // A damaged line is the full judgement's to report; a summary is only shown.
+    }
+  }
+  return summaries;
 }

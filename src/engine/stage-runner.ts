@@ -172,6 +172,7 @@ export async function runStageInstance(
       fingerprint: fingerprint.hash,
       outputs: outputHashes,
       parts: lockedParts(fingerprint.parts),
+      ...(result.summary === undefined ? {} : { summary: result.summary }),
     };
     return {
       outcome: {
@@ -181,6 +182,7 @@ export async function runStageInstance(
         warnings,
         llmRequests: log.requests,
         cachedRequests: log.cachedRequests,
+        summary: result.summary ?? null,
       },
       entry,
     };

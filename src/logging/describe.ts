@@ -194,7 +194,8 @@ export function describeOutcome(instance: string, outcome: Outcome): string | nu
           ? `, ${outcome.llmRequests} LLM request${outcome.llmRequests > 1 ? 's' : ''}${outcome.cachedRequests > 0 ? ` (${outcome.cachedRequests} from cache)` : ''}`
           : '';
       const warnings = outcome.warnings.map((warning) => `\n    warning: ${warning}`).join('');
-      return `✓ built ${instance} (${seconds(outcome.durationMs)}${llm})${warnings}`;
+      const summary = outcome.summary === null ? '' : `: ${outcome.summary}`;
+      return `✓ built ${instance} (${seconds(outcome.durationMs)}${llm})${summary}${warnings}`;
     }
     case 'would-build':
       return `• would build ${instance}: ${outcome.reasons.map(describeReason).join('; ')}`;

@@ -4,7 +4,11 @@ import { FRESHNESS_STATES, type FreshnessState } from '../engine/events.js';
 import type { StatusReport } from '../engine/status.js';
 import { describeReason, describeStatusNote } from './describe.js';
 
-export function describeStatus(report: StatusReport, explain: boolean): string {
+export function describeStatus(
+  report: StatusReport,
+  explain: boolean,
+  summaries: ReadonlyMap<string, string> = new Map(),
+): string {
   const counts = countStates(report);
   const lines: string[] = [];
   const notFresh = report.instances.filter((instance) => instance.state !== 'fresh');
@@ -16,6 +20,13 @@ export function describeStatus(report: StatusReport, explain: boolean): string {
     for (const reason of reasons.slice(1)) lines.push(`${' '.repeat(width + 12)}${reason}`);
   }
   for (const note of report.notes) lines.push(`note: ${describeStatusNote(note)}`);
+  const summarized = report.instances.filter((instance) => summaries.has(instance.instance));
+  if (summarized.length > 0) {
+    const labelWidth = Math.max(...summarized.map((instance) => instance.instance.length));
+    lines.push('checks (as last built):');
+    for (const instance of summarized)
+      lines.push(`  ${instance.instance.padEnd(labelWidth)}  ${summaries.get(instance.instance) ?? ''}`);
+  }
   const summary = Object.entries(counts)
     .map(([state, count]) => `${count} ${state}`)
     .join(', ');
@@ -24,7 +35,7 @@ export function describeStatus(report: StatusReport, explain: boolean): string {
 }
 
 /** The report as `status --json` prints it: every reason and note as its code, fields and sentence. */
-export function statusJson(report: StatusReport): object {
+export function statusJson(report: StatusReport, summaries: ReadonlyMap<string, string> = new Map()): object {
   return {
     counts: countStates(report),
     notes: report.notes.map((note) => ({ ...note, message: describeStatusNote(note) })),
@@ -34,6 +45,7 @@ export function statusJson(report: StatusReport): object {
       scenario: instance.scenario,
       task: instance.task,
       state: instance.state,
+      summary: summaries.get(instance.instance) ?? null,
       reasons: instance.reasons.map((reason) => ({ ...reason, message: describeReason(reason) })),
     })),
   };

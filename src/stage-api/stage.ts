@@ -84,7 +84,15 @@ export type StageFailureKind =
   | 'error';
 
 export type StageRunResult =
-  | { readonly status: 'ok'; readonly warnings?: readonly string[] }
+  | {
+      readonly status: 'ok';
+      readonly warnings?: readonly string[];
+      /**
+       * One line on what the stage's check found (e.g. `38/38 tools pass`), shown after the built
+       * line and by `awm status`; kept in awm.lock, so it must follow from the outputs alone.
+       */
+      readonly summary?: string;
+    }
   | {
       readonly status: 'failed';
       readonly kind: StageFailureKind;
