@@ -61,6 +61,7 @@ Freshness(
       scenario: null,
       task: null,
       state: 'fresh',
+      summary: null,
       reasons: [],
     } as never);
     assert.ok(report.instances.some((i) => i.instance === 'gamma:measure' && i.scenario === 'gamma'));
