@@ -19,6 +19,7 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
   config: {},
   engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
   env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
+  verify: { env: 'any', sqlite: 'any', synthesis: 'any', sandbox: 'any', llm: 'any' },
   'stage-api': { llm: 'types', sandbox: 'types' },
   logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },
@@ -27,7 +28,7 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
   testing: { llm: 'any' },
   sandbox: { sqlite: 'any' },
   util: {},
-  stages: { 'stage-api': 'any', synthesis: 'any', sqlite: 'any', sandbox: 'any', env: 'any' },
+  stages: { 'stage-api': 'any', synthesis: 'any', sqlite: 'any', sandbox: 'any', env: 'any', verify: 'any' },
 };
 
 /** Files of another subsystem that a subsystem may import (narrower than the folder). */
