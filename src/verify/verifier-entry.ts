@@ -10,19 +10,25 @@ import Database from 'better-sqlite3';
 import { guardStatements } from '../sqlite/statement-guard.js';
 import type { SandboxEntry } from '../sandbox/sandbox-entry.js';
 
-export interface VerifierInput {
-  readonly mode: 'code' | 'sql';
-  /** The verifier's function expression. */
-  readonly code: string;
+/** One pair of states to judge. */
+export interface VerifierCase {
   readonly initialPath: string;
   readonly finalPath: string;
   /** The agent's final answer ('' when it gave none); code mode only. */
   readonly answer: string;
+}
+
+export interface VerifierInput {
+  readonly mode: 'code' | 'sql';
+  /** The verifier's function expression. */
+  readonly code: string;
+  /** Judged in order, in one child (the self-test asks several at once). */
+  readonly cases: readonly VerifierCase[];
   /** The world clock, ISO 8601. */
   readonly worldClock: string;
 }
 
-/** What the child answers: the verdict or facts, or why the verifier is unusable. */
+/** What the child answers per case: the verdict or facts, or why the verifier is unusable. */
 export type VerifierOutput =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: string };
 
@@ -32,21 +38,29 @@ export interface ReadOnlyHandle {
   get(sql: string, ...params: unknown[]): Record<string, unknown> | undefined;
 }
 
-const run: SandboxEntry<VerifierInput, VerifierOutput> = (input) => {
-  const initial = openReadOnly(input.initialPath);
-  const final = openReadOnly(input.finalPath);
+type Verifier = (context: object) => unknown;
+
+const run: SandboxEntry<VerifierInput, VerifierOutput[]> = (input) => {
+  let verifier: unknown;
   try {
-    let verifier: unknown;
-    try {
-      verifier = new Function(`"use strict";\nreturn (${input.code}\n);`)();
-    } catch (error) {
-      return { ok: false, problem: `the verifier does not compile: ${message(error)}` };
-    }
-    if (typeof verifier !== 'function')
-      return {
-        ok: false,
-        problem: 'the verifier must be a function expression: function ({ initial, final, … }) { … }',
-      };
+    verifier = new Function(`"use strict";\nreturn (${input.code}\n);`)();
+  } catch (error) {
+    const problem = `the verifier does not compile: ${message(error)}`;
+    return input.cases.map(() => ({ ok: false, problem }));
+  }
+  if (typeof verifier !== 'function') {
+    const problem = 'the verifier must be a function expression: function ({ initial, final, … }) { … }';
+    return input.cases.map(() => ({ ok: false, problem }));
+  }
+  return input.cases.map((one) => judge(verifier as Verifier, input, one));
+};
+
+export default run;
+
+function judge(verifier: Verifier, input: VerifierInput, one: VerifierCase): VerifierOutput {
+  const initial = openReadOnly(one.initialPath);
+  const final = openReadOnly(one.finalPath);
+  try {
     const clock = new Date(input.worldClock);
     const now = `${clock.toISOString().slice(0, 19)}Z`;
     const context = {
@@ -56,11 +70,11 @@ const run: SandboxEntry<VerifierInput, VerifierOutput> = (input) => {
       nowSql: now.slice(0, 19).replace('T', ' '),
       today: now.slice(0, 10),
       userId: 1,
-      ...(input.mode === 'code' ? { answer: input.answer } : {}),
+      ...(input.mode === 'code' ? { answer: one.answer } : {}),
     };
     let value: unknown;
     try {
-      value = (verifier as (context: object) => unknown)(context);
+      value = verifier(context);
     } catch (error) {
       return { ok: false, problem: `the verifier threw: ${message(error)}` };
     }
@@ -71,9 +85,7 @@ const run: SandboxEntry<VerifierInput, VerifierOutput> = (input) => {
     initial.db.close();
     final.db.close();
   }
-};
-
-export default run;
+}
 
 function openReadOnly(path: string): { db: Database.Database } {
   const db = new Database(path, { readonly: true, fileMustExist: true });
