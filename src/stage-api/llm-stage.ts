@@ -40,8 +40,8 @@ export interface LlmStageSpec<Params, Answer> {
   check(answer: Answer, context: RunContext<Params & LlmStageParams>): CheckOutcome | Promise<CheckOutcome>;
   /** What is missing when every attempt failed, e.g. `no schema that runs in SQLite`. */
   readonly failure: string | ((context: RunContext<Params & LlmStageParams>) => string);
-  /** Writes the accepted answer to the stage's outputs. */
-  write(answer: Answer, context: RunContext<Params & LlmStageParams>): Promise<void>;
+  /** Writes the accepted answer to the stage's outputs; may return the one-line summary of what its check found. */
+  write(answer: Answer, context: RunContext<Params & LlmStageParams>): Promise<void | string>;
 }
 
 export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): StageDefinition<Params & LlmStageParams> {
@@ -62,6 +62,8 @@ export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): St
     async run(context): Promise<StageRunResult> {
       const request = onlyRequest(context);
       const result = await context.llm.structured<Answer>({
+        // A per-task stage's request is named by its task (the offline demo's file is <stage>.<task>.json).
+        ...(context.task === null ? {} : { item: context.task }),
         messages: [{ role: 'user', content: request }],
         schema: spec.answer,
         check: (answer) => spec.check(answer, context),
@@ -70,8 +72,8 @@ export function llmStage<Params, Answer>(spec: LlmStageSpec<Params, Answer>): St
       });
       if (!result.ok)
         return stageFailure(typeof spec.failure === 'string' ? spec.failure : spec.failure(context), result);
-      await spec.write(result.value, context);
-      return { status: 'ok', warnings: result.warnings };
+      const summary = await spec.write(result.value, context);
+      return { status: 'ok', warnings: result.warnings, ...(typeof summary === 'string' ? { summary } : {}) };
     },
   };
 }
