@@ -82,29 +82,60 @@ function addNoiseRow(db: Database.Database, table: string): string | null {
   if (row === undefined) return 'it has no row to copy';
   const largest = Number(db.prepare(`SELECT max(rowid) FROM ${quoted}`).pluck().get());
   const unique = columnsToAlter(db, table, row);
-  if (typeof unique === 'string') return unique;
   const copy: Record<string, unknown> = { ...row, [id]: largest + NOISE_ID_SHIFT };
   for (const column of unique) {
     const value = copy[column];
     if (typeof value === 'string') copy[column] = `${value} (noise)`;
     else if (typeof value === 'number') copy[column] = value + 1_000_000;
   }
-  const names = Object.keys(copy);
-  try {
-    db.prepare(
-      `INSERT INTO ${quoted} (${names.map(quoteIdentifier).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
-    ).run(...names.map((name) => copy[name]));
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+  const insert = (values: Record<string, unknown>): string | null => {
+    const names = Object.keys(values);
+    try {
+      db.prepare(
+        `INSERT INTO ${quoted} (${names.map(quoteIdentifier).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+      ).run(...names.map((name) => values[name]));
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+  let problem = insert(copy);
+  // A UNIQUE index made only of references (a join table's (user_id, book_id)): point one of them
+  // at another row of its table until the pair is new.
+  for (const reference of problem?.includes('UNIQUE') ? references(db, table) : []) {
+    const candidates = db
+      .prepare(
+        `SELECT ${quoteIdentifier(reference.to)} FROM ${quoteIdentifier(reference.table)} ORDER BY rowid LIMIT 50`,
+      )
+      .pluck()
+      .all();
+    for (const candidate of candidates) {
+      if (candidate === row[reference.from]) continue;
+      problem = insert({ ...copy, [reference.from]: candidate });
+      if (problem === null) return null;
+    }
   }
+  return problem;
+}
+
+function references(db: Database.Database, table: string): { from: string; table: string; to: string }[] {
+  return (
+    db.prepare(`PRAGMA foreign_key_list(${quoteIdentifier(table)})`).all() as {
+      from: string;
+      table: string;
+      to: string | null;
+    }[]
+  )
+    .filter((key) => key.from !== 'user_id')
+    .map((key) => ({ from: key.from, table: key.table, to: key.to ?? 'id' }));
 }
 
 /**
  * One column per UNIQUE index (the key's left out) whose copied value must change for the copy to
- * fit: a text column where the index has one, else a column that references nothing.
+ * fit: a text column where the index has one, else a column that references nothing (an index
+ * of references only is left to the insert, which varies one of them).
  */
-function columnsToAlter(db: Database.Database, table: string, row: Record<string, unknown>): Set<string> | string {
+function columnsToAlter(db: Database.Database, table: string, row: Record<string, unknown>): Set<string> {
   const quoted = quoteIdentifier(table);
   const references = new Set(
     (db.prepare(`PRAGMA foreign_key_list(${quoted})`).all() as { from: string }[]).map((key) => key.from),
@@ -123,8 +154,8 @@ function columnsToAlter(db: Database.Database, table: string, row: Record<string
     const pick =
       names.find((name) => typeof row[name] === 'string') ??
       names.find((name) => typeof row[name] === 'number' && !references.has(name));
-    if (pick === undefined) return `unique index ${index.name} has only references, which a copy cannot change`;
-    columns.add(pick);
+    // Only references: the insert varies one of them (see addNoiseRow).
+    if (pick !== undefined) columns.add(pick);
   }
   return columns;
 }
