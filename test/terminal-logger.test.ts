@@ -78,6 +78,7 @@ Loggers('the plain logger prints failures with their log, skips with their cause
       tokensEstimated: false,
       frozenViolations: [],
       lockWritten: true,
+      checks: { instances: [], summaries: new Map() },
     },
   });
   assert.equal(lines, [

@@ -4,6 +4,7 @@
 // --json, CI, agents) get codes and fields. Every switch over these unions ends in unreachable(),
 // and the kind tables are checked against the unions, so adding a member fails to compile until
 // every consumer handles it.
+import type { InstanceRef } from './instance.js';
 import type { LlmNotice, StageUsage } from '../llm/types.js';
 import type { SandboxNotice } from '../sandbox/sandbox-notice.js';
 import type { StageFailureKind } from '../stage-api/stage.js';
@@ -173,12 +174,16 @@ export interface BuildSummary {
   readonly wallMs: number;
   /** Token use per stage, stages in the order they first asked. */
   readonly usageByStage: ReadonlyMap<string, StageUsage>;
-  /** Set when no provider reported the counts (the offline demo provider counts them with the o200k tokenizer). */
   /** Offline: the figures are token counts of the recorded answers, not what a provider billed. */
   readonly tokensEstimated: boolean;
   /** Instances whose lock entry would change (only in --frozen builds), sorted by instance. */
   readonly frozenViolations: readonly FrozenViolation[];
   readonly lockWritten: boolean;
+  /** The instances this run covered, and what their stages' checks said (from awm.lock, after the run). */
+  readonly checks: {
+    readonly instances: readonly InstanceRef[];
+    readonly summaries: ReadonlyMap<string, string>;
+  };
 }
 
 export type BuildEvent =

@@ -290,6 +290,15 @@ export class Executor {
       tokensEstimated: this.#deps.tokensEstimated ?? false,
       frozenViolations,
       lockWritten,
+      checks: {
+        instances: [...this.#instances.values()].map((instance) => instance.ref),
+        summaries: new Map(
+          [...this.#instances.keys()].flatMap((key) => {
+            const summary = state.entries.get(key)?.summary;
+            return summary === undefined ? [] : [[key as string, summary] as const];
+          }),
+        ),
+      },
     };
     this.#deps.emit({ kind: 'summary', summary });
     return summary;

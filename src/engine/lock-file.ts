@@ -91,6 +91,8 @@ function isEntry(value: unknown): value is LockEntry {
   );
 }
 
+const SUMMARY_LINE = /^\{"instance":("(?:[^"\\\n]|\\.)*"),.*"summary":("(?:[^"\\\n]|\\.)*")/gm;
+
 /**
  * The summaries in the lock at `path`, by instance; empty when there is no lock. Only lines that
  * carry one are parsed, so `status` pays for them only in projects whose stages write them.
@@ -104,11 +106,11 @@ export function lockSummaries(path: string): ReadonlyMap<string, string> {
     return summaries;
   }
   if (!text.includes('"summary":')) return summaries;
-  for (const line of text.split('\n')) {
-    if (!line.includes('"summary":')) continue;
+  // Lines are written by serializeEntry: the instance first, then canonical JSON, so the summary
+  // is one JSON string literal; only those two literals are parsed, not the whole line.
+  for (const match of text.matchAll(SUMMARY_LINE)) {
     try {
-      const value: unknown = JSON.parse(line);
-      if (isEntry(value) && value.summary !== undefined) summaries.set(value.instance, value.summary);
+      summaries.set(JSON.parse(match[1]!) as string, JSON.parse(match[2]!) as string);
     } catch {
       // A damaged line is the full judgement's to report; a summary is only shown.
     }

@@ -15,6 +15,8 @@ import { HOW_TO_CONFIGURE } from '../llm/environment.js';
 import type { LlmErrorKind, LlmNotice, StageUsage } from '../llm/types.js';
 import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
 import { unreachable } from '../util/result.js';
+import { instanceKey } from '../engine/instance.js';
+import { describeChecks } from './checks-format.js';
 
 export function describeReason(reason: Reason): string {
   switch (reason.code) {
@@ -233,6 +235,20 @@ export function describeSummary(summary: BuildSummary): string[] {
     lines.push(
       `awm: LLM tokens ${tokens}${summary.tokensEstimated ? ' — counted (o200k) in the recorded answers; no LLM was called' : ''}`,
     );
+  lines.push(
+    ...describeChecks(
+      summary.checks.instances.map((ref) => ({
+        instance: instanceKey(ref),
+        stage: ref.stage,
+        scenario: ref.scenario,
+        task: ref.task,
+        state: 'fresh' as const,
+        reasons: [],
+      })),
+      summary.checks.summaries,
+      false,
+    ).map((line) => `awm: ${line}`),
+  );
   const violations = summary.frozenViolations;
   if (violations.length > 0) {
     lines.push(

@@ -2,6 +2,7 @@
 // fields next to its sentence).
 import { FRESHNESS_STATES, type FreshnessState } from '../engine/events.js';
 import type { StatusReport } from '../engine/status.js';
+import { describeChecks } from './checks-format.js';
 import { describeReason, describeStatusNote } from './describe.js';
 
 export function describeStatus(
@@ -20,13 +21,7 @@ export function describeStatus(
     for (const reason of reasons.slice(1)) lines.push(`${' '.repeat(width + 12)}${reason}`);
   }
   for (const note of report.notes) lines.push(`note: ${describeStatusNote(note)}`);
-  const summarized = report.instances.filter((instance) => summaries.has(instance.instance));
-  if (summarized.length > 0) {
-    const labelWidth = Math.max(...summarized.map((instance) => instance.instance.length));
-    lines.push('checks (as last built):');
-    for (const instance of summarized)
-      lines.push(`  ${instance.instance.padEnd(labelWidth)}  ${summaries.get(instance.instance) ?? ''}`);
-  }
+  lines.push(...describeChecks(report.instances, summaries, explain));
   const summary = Object.entries(counts)
     .map(([state, count]) => `${count} ${state}`)
     .join(', ');
