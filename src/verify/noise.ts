@@ -75,19 +75,14 @@ function addNoiseRow(db: Database.Database, table: string): string | null {
   const key = columns.filter((column) => column.pk > 0);
   if (key.length !== 1 || !/int/i.test(key[0]!.type)) return 'its key is not one INTEGER PRIMARY KEY';
   const id = key[0]!.name;
-  const owner = columns.some((column) => column.name === 'user_id') ? 'WHERE user_id IS NOT 1' : '';
-  const row =
-    (db.prepare(`SELECT * FROM ${quoted} ${owner} ORDER BY rowid DESC LIMIT 1`).get() as Record<string, unknown>) ??
-    (db.prepare(`SELECT * FROM ${quoted} ORDER BY rowid DESC LIMIT 1`).get() as Record<string, unknown> | undefined);
-  if (row === undefined) return 'it has no row to copy';
+  const owned = columns.some((column) => column.name === 'user_id');
+  // Other users' rows first (the copy stays theirs), newest first; a row outside a partial UNIQUE
+  // index's WHERE (an archived profile, a cancelled booking) fits where an active one does not.
+  const rows = db
+    .prepare(`SELECT * FROM ${quoted} ORDER BY ${owned ? '(user_id IS 1), ' : ''}rowid DESC LIMIT 20`)
+    .all() as Record<string, unknown>[];
+  if (rows.length === 0) return 'it has no row to copy';
   const largest = Number(db.prepare(`SELECT max(rowid) FROM ${quoted}`).pluck().get());
-  const unique = columnsToAlter(db, table, row);
-  const copy: Record<string, unknown> = { ...row, [id]: largest + NOISE_ID_SHIFT };
-  for (const column of unique) {
-    const value = copy[column];
-    if (typeof value === 'string') copy[column] = `${value} (noise)`;
-    else if (typeof value === 'number') copy[column] = value + 1_000_000;
-  }
   const insert = (values: Record<string, unknown>): string | null => {
     const names = Object.keys(values);
     try {
@@ -99,20 +94,31 @@ function addNoiseRow(db: Database.Database, table: string): string | null {
       return error instanceof Error ? error.message : String(error);
     }
   };
-  let problem = insert(copy);
-  // A UNIQUE index made only of references (a join table's (user_id, book_id)): point one of them
-  // at another row of its table until the pair is new.
-  for (const reference of problem?.includes('UNIQUE') ? references(db, table) : []) {
-    const candidates = db
-      .prepare(
-        `SELECT ${quoteIdentifier(reference.to)} FROM ${quoteIdentifier(reference.table)} ORDER BY rowid LIMIT 50`,
-      )
-      .pluck()
-      .all();
-    for (const candidate of candidates) {
-      if (candidate === row[reference.from]) continue;
-      problem = insert({ ...copy, [reference.from]: candidate });
-      if (problem === null) return null;
+  let problem: string | null = 'no row fitted';
+  for (const row of rows) {
+    const copy: Record<string, unknown> = { ...row, [id]: largest + NOISE_ID_SHIFT };
+    for (const column of columnsToAlter(db, table, row)) {
+      const value = copy[column];
+      if (typeof value === 'string') copy[column] = `${value} (noise)`;
+      else if (typeof value === 'number') copy[column] = value + 1_000_000;
+    }
+    problem = insert(copy);
+    if (problem === null) return null;
+    // A UNIQUE index made only of references (a join table's (wishlist_id, book_id)): point one of
+    // them at another row of its table until the pair is new.
+    if (!problem.includes('UNIQUE')) continue;
+    for (const reference of references(db, table)) {
+      const candidates = db
+        .prepare(
+          `SELECT ${quoteIdentifier(reference.to)} FROM ${quoteIdentifier(reference.table)} ORDER BY rowid LIMIT 50`,
+        )
+        .pluck()
+        .all();
+      for (const candidate of candidates) {
+        if (candidate === row[reference.from]) continue;
+        problem = insert({ ...copy, [reference.from]: candidate });
+        if (problem === null) return null;
+      }
     }
   }
   return problem;
