@@ -41,7 +41,7 @@ Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, off
     `${result.stdout}\n${result.stderr}\n(if stage code, prompts or recorded responses changed on purpose, run \`npx awm build\` and commit awm.lock)`,
   );
   assert.match(result.stdout.split('\n')[0] ?? '', /offline demo provider/);
-  assert.match(result.stdout, /built 19, fresh 0, failed 0, skipped 0/);
+  assert.match(result.stdout, /built 49, fresh 0, failed 0, skipped 0/);
   assert.is(clone.read('awm.lock'), lock);
   for (const scenario of SCENARIOS) {
     for (const file of [
@@ -71,14 +71,41 @@ Demo(
       assert.equal(env.check.solutions, { replayed: 10, failed: 0 }, scenario);
     }
     const status = await clone.run(['status']);
-    assert.match(status.stdout, /checks \(as last built\):\n {2}clinic_appointment_booking:env {2}39\/39 tools pass/);
+    assert.match(status.stdout, /checks \(as last built\):\n {2}clinic_appointment_booking:env +39\/39 tools pass/);
+    for (const scenario of SCENARIOS)
+      assert.match(status.stdout, new RegExp(`\\n {2}${scenario}:verifier +10/10 tasks: discriminates\\n`));
+  },
+);
+
+Demo(
+  'every demo verifier discriminates: its self-test passed, and noise rows shifted the ids each change creates',
+  async () => {
+    for (const scenario of SCENARIOS) {
+      for (let index = 0; index < 10; index += 1) {
+        const file = `artifacts/${scenario}/verifiers/task_0${index}.json`;
+        const verifier = JSON.parse(clone.read(file)) as {
+          self_test: {
+            discriminates: boolean;
+            noise: { skipped: unknown[] } | null;
+            checks: { got: string; expected: string }[];
+          };
+        };
+        assert.ok(verifier.self_test.discriminates, file);
+        assert.ok(verifier.self_test.checks.length >= 3, file);
+        assert.ok(
+          verifier.self_test.checks.every((check) => check.got === check.expected),
+          file,
+        );
+        if (verifier.self_test.noise !== null) assert.equal(verifier.self_test.noise.skipped, [], file);
+      }
+    }
   },
 );
 
 Demo('a second build does nothing and check passes', async () => {
   const second = await clone.run(['build']);
   assert.is(second.code, 0, second.stderr);
-  assert.match(second.stdout, /built 0, fresh 19/);
+  assert.match(second.stdout, /built 0, fresh 49/);
   const check = await clone.run(['check']);
   assert.is(check.code, 0, check.stdout);
 });
