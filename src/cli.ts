@@ -67,6 +67,13 @@ const processIo = (): CliIo => ({
   },
 });
 
+// A reader that stops early (`awm env check --url U | head -3`, a script that reads only the URL
+// line of `awm env start`) is no error: what is written after it is dropped and the command goes on.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+
 /** What must happen on the way out however the process ends (the build lock released, say). */
 const exitHandlers = new Set<() => void>();
 process.once('exit', () => {
