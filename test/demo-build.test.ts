@@ -41,7 +41,7 @@ Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, off
     `${result.stdout}\n${result.stderr}\n(if stage code, prompts or recorded responses changed on purpose, run \`npx awm build\` and commit awm.lock)`,
   );
   assert.match(result.stdout.split('\n')[0] ?? '', /offline demo provider/);
-  assert.match(result.stdout, /built 16, fresh 0, failed 0, skipped 0/);
+  assert.match(result.stdout, /built 19, fresh 0, failed 0, skipped 0/);
   assert.is(clone.read('awm.lock'), lock);
   for (const scenario of SCENARIOS) {
     for (const file of ['scenario.json', 'tasks.json', 'schema.json', 'sample.json', 'seed.db', 'spec.json']) {
@@ -53,7 +53,7 @@ Demo('awm build --frozen on a fresh clone reproduces the committed awm.lock, off
 Demo('a second build does nothing and check passes', async () => {
   const second = await clone.run(['build']);
   assert.is(second.code, 0, second.stderr);
-  assert.match(second.stdout, /built 0, fresh 16/);
+  assert.match(second.stdout, /built 0, fresh 19/);
   const check = await clone.run(['check']);
   assert.is(check.code, 0, check.stdout);
 });
