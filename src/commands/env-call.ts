@@ -8,11 +8,12 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closestMatch } from '../config/did-you-mean.js';
+import type { CallOutcome } from '../env/call-outcome.js';
 import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
 import type { ToolSpec } from '../synthesis/tool-spec.js';
 import { isRecord } from '../util/is-record.js';
 import { err, ok, type Result } from '../util/result.js';
-import { builtEnv, knownScenario, openEnvProject, relativeTo } from './built-env.js';
+import { builtEnv, knownScenario, openEnvProject, relativeTo, type BuiltEnv } from './built-env.js';
 import { openEnv } from './env-host.js';
 import { exitWith, requiredScenario } from './env-options.js';
 import type { CliIo, CommandRequest } from './io.js';
@@ -49,38 +50,50 @@ export async function run(request: CommandRequest, io: CliIo): Promise<number> {
   const runDir = keep
     ? newRunFolder(request.root, 'calls', scenario.value, new Date())
     : mkdtempSync(join(tmpdir(), 'awm-env-call-'));
+  let outcome: Result<CallOutcome, string> | undefined;
   try {
-    const initialDb = join(runDir, 'initial.db');
-    copyFileSync(env.value.files.seedDb, initialDb);
-    const opened = await openEnv(env.value, runDir, {
-      snapshotPath: initialDb,
-      callLogPath: join(runDir, 'calls.jsonl'),
-      onNotice: (notice) => io.stderr.write(`awm: ${describeSandboxNotice(notice)}\n`),
-    });
-    if (!opened.ok) {
-      rmSync(runDir, { recursive: true, force: true });
-      return exitWith(io, opened.error, 1);
-    }
-    const { sessions, sessionId } = opened.value;
-    let outcome;
-    try {
-      outcome = await sessions.callTool(sessionId, tool.name, args.value);
-      await sessions.closeSession(sessionId, keep ? { keepAs: join(runDir, 'final.db') } : {});
-    } finally {
-      await sessions.close();
-    }
-    if (outcome.ok) io.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
-    else {
-      io.stdout.write(`${JSON.stringify({ error: outcome.error }, null, 2)}\n`);
-      if (outcome.stack !== undefined) io.stderr.write(`awm: the handler of ${tool.name} threw:\n${outcome.stack}\n`);
-    }
-    if (keep)
-      io.stderr.write(
-        `awm: kept the run folder ${relativeTo(project.value, runDir)} (initial.db, final.db, calls.jsonl)\n`,
-      );
-    return outcome.ok ? 0 : 1;
+    outcome = await callOnce(env.value, runDir, tool.name, args.value, { keep, io });
   } finally {
-    if (!keep) rmSync(runDir, { recursive: true, force: true });
+    // Kept when asked for and the call ran; a folder from a call that never ran would tell nothing.
+    if (!keep || outcome?.ok !== true) rmSync(runDir, { recursive: true, force: true });
+  }
+  if (!outcome.ok) return exitWith(io, outcome.error, 1);
+  const called = outcome.value;
+  if (called.ok) io.stdout.write(`${JSON.stringify(called.result, null, 2)}\n`);
+  else {
+    io.stdout.write(`${JSON.stringify({ error: called.error }, null, 2)}\n`);
+    if (called.stack !== undefined) io.stderr.write(`awm: the handler of ${tool.name} threw:\n${called.stack}\n`);
+  }
+  if (keep)
+    io.stderr.write(
+      `awm: kept the run folder ${relativeTo(project.value, runDir)} (initial.db, final.db, calls.jsonl)\n`,
+    );
+  return called.ok ? 0 : 1;
+}
+
+/** The call on a fresh copy of the seed in `runDir`; final.db saved there with `keep`. */
+async function callOnce(
+  env: BuiltEnv,
+  runDir: string,
+  tool: string,
+  args: Record<string, unknown>,
+  { keep, io }: { readonly keep: boolean; readonly io: CliIo },
+): Promise<Result<CallOutcome, string>> {
+  const initialDb = join(runDir, 'initial.db');
+  copyFileSync(env.files.seedDb, initialDb);
+  const opened = await openEnv(env, runDir, {
+    snapshotPath: initialDb,
+    callLogPath: join(runDir, 'calls.jsonl'),
+    onNotice: (notice) => io.stderr.write(`awm: ${describeSandboxNotice(notice)}\n`),
+  });
+  if (!opened.ok) return opened;
+  const { sessions, sessionId } = opened.value;
+  try {
+    const outcome = await sessions.callTool(sessionId, tool, args);
+    await sessions.closeSession(sessionId, keep ? { keepAs: join(runDir, 'final.db') } : {});
+    return ok(outcome);
+  } finally {
+    await sessions.close();
   }
 }
 

@@ -2,7 +2,8 @@
 // S over MCP until Ctrl-C (or SIGTERM). Its run folder, outputs/servers/<time>_S/, holds initial.db
 // (the snapshot it started from), working.db (the session's database, written by the handlers'
 // sandboxed process, whose one writable folder the run folder is), server.log (every call and the
-// server's events, JSON lines) and, once stopped, final.db.
+// server's events, JSON lines) and, once stopped, final.db (working.db is then removed: final.db is
+// its consistent copy; a second Ctrl-C leaves working.db as it was).
 //
 //   starting ──listening (the URL printed)──▶ serving ──Ctrl-C──▶ stopping: calls in flight finish,
 //   final.db written (committed calls only) ──▶ exit 0;  a second Ctrl-C exits 130 at once
@@ -10,65 +11,38 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { McpHttpServer } from '../env/mcp-http.js';
 import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
-import { builtEnv, knownScenario, openEnvProject, relativeTo } from './built-env.js';
+import { err, ok, type Result } from '../util/result.js';
+import { builtEnv, knownScenario, openEnvProject, relativeTo, type BuiltEnv } from './built-env.js';
 import { openEnv } from './env-host.js';
 import { exitWith, hostOption, isLoopback, portOption, requiredScenario, tokenOption } from './env-options.js';
 import type { CliIo, CommandRequest } from './io.js';
 import { newRunFolder } from './run-folder.js';
 import { ServerLog } from './server-log.js';
-import { err, ok, type Result } from '../util/result.js';
 
 export async function run(request: CommandRequest, io: CliIo, signal: AbortSignal): Promise<number> {
   const options = startOptions(request);
   if (!options.ok) return exitWith(io, options.error, 2);
-  const { port, host, token } = options.value;
   const project = await openEnvProject(request.root);
   if (!project.ok) return exitWith(io, project.error, 2);
   const scenario = knownScenario(project.value, options.value.scenario);
   if (!scenario.ok) return exitWith(io, scenario.error, 2);
   const env = builtEnv(project.value, scenario.value);
   if (!env.ok) return exitWith(io, env.error, 1);
+  const { host, token } = options.value;
   if (!isLoopback(host) && token === undefined)
     io.stderr.write(
       `awm: warning: listening on ${host} without --token: anyone who can reach it can call the tools and change the database\n`,
     );
-
   const runDir = newRunFolder(request.root, 'servers', scenario.value, new Date());
-  const shown = relativeTo(project.value, runDir);
-  const initialDb = join(runDir, 'initial.db');
-  copyFileSync(env.value.files.seedDb, initialDb);
   const log = new ServerLog(join(runDir, 'server.log'));
-  const opened = await openEnv(env.value, runDir, {
-    snapshotPath: initialDb,
-    callLogPath: log.path,
-    onNotice: (notice) => {
-      const message = describeSandboxNotice(notice);
-      io.stderr.write(`awm: ${message}\n`);
-      log.write({ event: 'sandbox-notice', message });
-    },
-  });
-  if (!opened.ok) {
+  const started = await serve(env.value, runDir, log, options.value, io);
+  if (!started.ok) {
     log.close();
     rmSync(runDir, { recursive: true, force: true });
-    return exitWith(io, opened.error, 1);
+    return exitWith(io, started.error, 1);
   }
-  const { sessions, sessionId } = opened.value;
-  let server: McpHttpServer;
-  try {
-    server = await McpHttpServer.start({
-      sessions,
-      sessionId,
-      name: scenario.value,
-      host: host,
-      port: port,
-      ...(token === undefined ? {} : { token: token }),
-    });
-  } catch (error) {
-    await sessions.close();
-    log.close();
-    rmSync(runDir, { recursive: true, force: true });
-    return exitWith(io, listenProblem(error, host, port), 1);
-  }
+  const server = started.value;
+  const shown = relativeTo(project.value, runDir);
   const url = clientUrl(server, host);
   log.write({ event: 'listening', scenario: scenario.value, url, tools: env.value.tools.length });
   io.stdout.write(`awm: env ${scenario.value} at ${url}\n`);
@@ -85,6 +59,45 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
   log.close();
   io.stdout.write(`awm: env ${scenario.value} stopped; final.db in ${shown}\n`);
   return 0;
+}
+
+/** initial.db copied from the seed, the env opened on it, and its MCP endpoint listening; or why not. */
+async function serve(
+  env: BuiltEnv,
+  runDir: string,
+  log: ServerLog,
+  options: StartOptions,
+  io: CliIo,
+): Promise<Result<McpHttpServer, string>> {
+  const initialDb = join(runDir, 'initial.db');
+  copyFileSync(env.files.seedDb, initialDb);
+  const opened = await openEnv(env, runDir, {
+    snapshotPath: initialDb,
+    callLogPath: log.path,
+    onNotice: (notice) => {
+      const message = describeSandboxNotice(notice);
+      io.stderr.write(`awm: ${message}\n`);
+      log.write({ event: 'sandbox-notice', message });
+    },
+  });
+  if (!opened.ok) return opened;
+  const { sessions, sessionId } = opened.value;
+  const { host, port, token } = options;
+  try {
+    return ok(
+      await McpHttpServer.start({
+        sessions,
+        sessionId,
+        name: env.scenario,
+        host,
+        port,
+        ...(token === undefined ? {} : { token }),
+      }),
+    );
+  } catch (error) {
+    await sessions.close();
+    return err(listenProblem(error, host, port));
+  }
 }
 
 interface StartOptions {

@@ -37,8 +37,7 @@ export async function checkServedEnv(
 ): Promise<ServedEnvCheck> {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'awm-env-check-all-'));
-  const tally = { listed: null as number | null, ok: 0, business: 0, failed: 0, withoutExample: 0 };
-  const problems: string[] = [];
+  const found: Found = { listed: null, ok: 0, business: 0, failed: 0, withoutExample: 0, problems: [] };
   let opened: OpenedEnv | null = null;
   let server: McpHttpServer | null = null;
   let connection: McpConnection | null = null;
@@ -48,52 +47,72 @@ export async function checkServedEnv(
       callLogPath: join(dir, 'calls.jsonl'),
       ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     });
-    if (!openedEnv.ok) {
-      problems.push(openedEnv.error);
-      return done();
-    }
-    opened = openedEnv.value;
-    server = await McpHttpServer.start({ sessions: opened.sessions, sessionId: opened.sessionId, name: env.scenario });
-    const url = new URL(server.url);
-    const connected = await connectMcp(url);
-    if (!connected.ok) {
-      problems.push(connected.error);
-      return done();
-    }
-    connection = connected.value;
-    const listing = await connection.client.listTools(undefined, { timeout: PROBE_TIMEOUT_MS });
-    tally.listed = listing.tools.length;
-    const listed = new Set(listing.tools.map((tool) => tool.name));
-    const unlisted = env.tools.filter((tool) => !listed.has(tool.name)).map((tool) => tool.name);
-    if (unlisted.length > 0) problems.push(`the server does not list ${unlisted.join(', ')} of spec.json`);
-    for (const tool of env.tools) {
-      if (options.signal.aborted) {
-        problems.push('interrupted before every tool was called');
-        break;
+    if (!openedEnv.ok) found.problems.push(openedEnv.error);
+    else {
+      opened = openedEnv.value;
+      server = await McpHttpServer.start({
+        sessions: opened.sessions,
+        sessionId: opened.sessionId,
+        name: env.scenario,
+      });
+      const url = new URL(server.url);
+      const connected = await connectMcp(url);
+      if (!connected.ok) found.problems.push(connected.error);
+      else {
+        connection = connected.value;
+        await exercise({ env, opened, connection, url, signal: options.signal }, found);
       }
-      const example = tool.examples[0];
-      if (example === undefined) {
-        tally.withoutExample += 1;
-        continue;
-      }
-      await opened.sessions.resetSession(opened.sessionId);
-      const verdict = await callExample(connection, tool, example, env.callTimeoutMs + PROBE_TIMEOUT_MS, url);
-      tally[verdict.kind] += 1;
-      if (verdict.kind === 'failed') problems.push(`${tool.name} ${JSON.stringify(example)}: ${verdict.problem}`);
     }
-    return done();
   } catch (error) {
-    problems.push(`checking it failed: ${error instanceof Error ? error.message : String(error)}`);
-    return done();
+    found.problems.push(`checking it failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await connection?.close();
     if (server !== null) await server.close();
     else await opened?.sessions.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  return { scenario: env.scenario, ...found, ms: Math.round(performance.now() - started) };
+}
 
-  function done(): ServedEnvCheck {
-    return { scenario: env.scenario, ...tally, ms: Math.round(performance.now() - started), problems };
+/** What the check finds as it goes (ServedEnvCheck without the name and time). */
+interface Found {
+  listed: number | null;
+  ok: number;
+  business: number;
+  failed: number;
+  withoutExample: number;
+  readonly problems: string[];
+}
+
+interface Served {
+  readonly env: BuiltEnv;
+  readonly opened: OpenedEnv;
+  readonly connection: McpConnection;
+  readonly url: URL;
+  readonly signal: AbortSignal;
+}
+
+/** The listing against spec.json, then each tool's first example on a fresh copy of the seed. */
+async function exercise({ env, opened, connection, url, signal }: Served, found: Found): Promise<void> {
+  const listing = await connection.client.listTools(undefined, { timeout: PROBE_TIMEOUT_MS });
+  found.listed = listing.tools.length;
+  const listed = new Set(listing.tools.map((tool) => tool.name));
+  const unlisted = env.tools.filter((tool) => !listed.has(tool.name)).map((tool) => tool.name);
+  if (unlisted.length > 0) found.problems.push(`the server does not list ${unlisted.join(', ')} of spec.json`);
+  for (const tool of env.tools) {
+    if (signal.aborted) {
+      found.problems.push('interrupted before every tool was called');
+      return;
+    }
+    const example = tool.examples[0];
+    if (example === undefined) {
+      found.withoutExample += 1;
+      continue;
+    }
+    await opened.sessions.resetSession(opened.sessionId);
+    const verdict = await callExample(connection, tool, example, env.callTimeoutMs + PROBE_TIMEOUT_MS, url);
+    found[verdict.kind] += 1;
+    if (verdict.kind === 'failed') found.problems.push(`${tool.name} ${JSON.stringify(example)}: ${verdict.problem}`);
   }
 }
 
