@@ -42,6 +42,13 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
     return exitWith(io, started.error, 1);
   }
   const server = started.value;
+  if (signal.aborted) {
+    // Ctrl-C while starting: nothing was served, so nothing is kept.
+    await server.close();
+    log.close();
+    rmSync(runDir, { recursive: true, force: true });
+    return 130;
+  }
   const shown = relativeTo(project.value, runDir);
   const url = clientUrl(server, host);
   log.write({ event: 'listening', scenario: scenario.value, url, tools: env.value.tools.length });
