@@ -1,5 +1,5 @@
-// A copy of the repository as a fresh clone has it: its tracked files, plus the compiled code and a
-// link to node_modules, in a temp folder. The demo project, ready for `awm build`.
+// A copy of the repository's tracked files, as a fresh clone has them, plus the compiled code and
+// a link to node_modules: a project the real CLI can build the demo in without touching this one.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
