@@ -3,6 +3,7 @@
 // command loads when it runs, so `awm --help` starts fast.
 import { parseArgs } from 'node:util';
 import { COMMANDS, GLOBAL_OPTIONS } from './commands/command.js';
+import { ENV_COMMANDS } from './commands/env-commands.js';
 import type { CliIo } from './commands/io.js';
 import { processIdentity } from './util/process-identity.js';
 
@@ -26,6 +27,9 @@ Build graph:
       --json             one JSON object: { instances: [{ stage, scenario, state, reasons: [{ code, …, message }] }] }
   check                  exit 1, listing reasons, unless every instance is fresh (never calls an LLM)
   dag [--format mermaid|dot]   the stage graph
+
+Environments (\`awm env --help\` says more):
+${ENV_COMMANDS.map((command) => `  env ${command.synopsis}`).join('\n')}
 
 Options for every command:
   -C, --dir DIR          the project folder (default: the current folder)
@@ -63,6 +67,13 @@ const processIo = (): CliIo => ({
   },
 });
 
+// A reader that stops early (`awm env check --url U | head -3`, a script that reads only the URL
+// line of `awm env start`) is no error: what is written after it is dropped and the command goes on.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+
 /** What must happen on the way out however the process ends (the build lock released, say). */
 const exitHandlers = new Set<() => void>();
 process.once('exit', () => {
@@ -85,11 +96,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stdout.write(`${await version()}\n`);
     return 0;
   }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
   if (values['help'] || name === undefined || name === 'help') {
-    io.stdout.write(USAGE);
+    io.stdout.write(command?.usage?.() ?? USAGE);
     return name === undefined && !values['help'] ? 2 : 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command)
     return usageError(
       io,

@@ -1,31 +1,16 @@
 // The offline main job: a fresh clone builds the three demo scenarios from the recorded example
 // responses and reproduces the committed awm.lock exactly; a second build does nothing.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TaskRow } from '../src/synthesis/artifacts.js';
 import { depthFigures, parseSolutions, solutionProblems } from '../src/synthesis/solutions.js';
 import type { ToolSpecFile } from '../src/synthesis/tool-spec.js';
-import { REPO_ROOT, TempProject } from './support/cli-rig.js';
+import type { TempProject } from './support/cli-rig.js';
+import { freshClone } from './support/fresh-clone.js';
 
 const Demo = suite('demo: offline build of the bundled scenarios');
 let clone: TempProject;
-
-/** A copy of the repository's tracked files, as a fresh clone has them, plus the compiled code. */
-function freshClone(): TempProject {
-  const project = new TempProject({});
-  const files = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const file of files) {
-    if (!existsSync(join(REPO_ROOT, file))) continue;
-    mkdirSync(dirname(join(project.dir, file)), { recursive: true });
-    cpSync(join(REPO_ROOT, file), join(project.dir, file), { preserveTimestamps: true });
-  }
-  cpSync(join(REPO_ROOT, 'dist'), join(project.dir, 'dist'), { recursive: true, preserveTimestamps: true });
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(project.dir, 'node_modules'));
-  return project;
-}
 
 Demo.before(() => {
   clone = freshClone();

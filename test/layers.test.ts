@@ -15,7 +15,16 @@ import { REPO_ROOT } from './support/cli-rig.js';
  */
 const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>>> = {
   cli: { commands: 'any' },
-  commands: { engine: 'any', config: 'any', logging: 'any', llm: 'any', 'stage-api': 'any', sandbox: 'any' },
+  commands: {
+    engine: 'any',
+    config: 'any',
+    logging: 'any',
+    llm: 'any',
+    'stage-api': 'any',
+    sandbox: 'any',
+    env: 'any',
+    synthesis: 'any',
+  },
   config: {},
   engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
   env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
@@ -37,6 +46,8 @@ const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly strin
   engine: { sqlite: ['src/sqlite/canonical-dump.ts', 'src/sqlite/identifiers.ts'] },
   // The env host reads the spec's types and compiles its schemas the one way the spec stage does.
   env: { synthesis: ['src/synthesis/tool-spec.ts', 'src/synthesis/solutions.ts'] },
+  // The env commands name scenarios as the pipeline does and read the spec's tools.
+  commands: { synthesis: ['src/synthesis/scenario-id.ts', 'src/synthesis/tool-spec.ts'] },
 };
 
 /**

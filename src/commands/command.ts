@@ -1,6 +1,7 @@
 // The command table: each `awm` command's name, its options and how to load it. Commands load
 // lazily (`awm --help` imports none of them), and each lives in its own file beside this one.
 import type { ParseArgsConfig } from 'node:util';
+import { ENV_OPTIONS, envUsage } from './env-commands.js';
 import type { CommandRequest, CommandRun } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -12,6 +13,8 @@ export interface CommandSpec {
   /** Said on the first Ctrl-C before the command winds down; null to stop quietly. */
   interruptMessage(values: CommandRequest['values']): string | null;
   load(): Promise<{ readonly run: CommandRun }>;
+  /** Its own help (`awm env --help`), for a command with subcommands; else `awm --help` serves. */
+  usage?(): string;
 }
 
 /** Options every command takes. */
@@ -49,4 +52,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'check', options: {}, interruptMessage: quiet, load: () => import('./check.js') },
   { name: 'dag', options: { format: { type: 'string' } }, interruptMessage: quiet, load: () => import('./dag.js') },
+  // Each env subcommand says itself what the first Ctrl-C does (stopping a server, say).
+  { name: 'env', options: ENV_OPTIONS, interruptMessage: quiet, load: () => import('./env.js'), usage: envUsage },
 ];

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startSandboxedWorker, type SandboxedWorker } from '../sandbox/sandboxed-worker.js';
+import { describeWorkerOutcome } from '../sandbox/describe-worker-outcome.js';
 import type { SandboxNotice } from '../sandbox/sandbox-notice.js';
 import type { CallOutcome } from './call-outcome.js';
 import type { HandlerRunner, RunnerCall } from './handler-runner.js';
@@ -63,6 +64,18 @@ export class SandboxedRunner implements HandlerRunner {
   async release(dbPath: string): Promise<void> {
     // A child that is not running holds no connection; whatever the outcome, the file is free.
     await this.#workerFor(dbPath).call({ op: 'release', dbPath }, { timeoutMs: 5_000 });
+  }
+
+  /**
+   * Starts every worker now, loading the tool module, rather than on the first call: a served env
+   * says at start that its module does not load. Null when all are ready, else why one is not.
+   */
+  async warmUp(): Promise<string | null> {
+    const outcomes = await Promise.all(
+      this.#workers.map((worker) => worker.call({ op: 'release', dbPath: '' }, { timeoutMs: 5_000 })),
+    );
+    const failed = outcomes.find((outcome) => outcome.kind !== 'ok');
+    return failed === undefined ? null : describeWorkerOutcome(failed, 'the tool module');
   }
 
   async close(): Promise<void> {
