@@ -15,10 +15,19 @@ import { REPO_ROOT } from './support/cli-rig.js';
  */
 const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>>> = {
   cli: { commands: 'any' },
-  commands: { engine: 'any', config: 'any', logging: 'any', llm: 'any', 'stage-api': 'any', sandbox: 'any' },
+  commands: {
+    engine: 'any',
+    config: 'any',
+    logging: 'any',
+    llm: 'any',
+    'stage-api': 'any',
+    sandbox: 'any',
+    agent: 'any',
+  },
   config: {},
   engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
   env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
+  agent: { env: 'any', llm: 'any', synthesis: 'any', sandbox: 'any' },
   'stage-api': { llm: 'types', sandbox: 'types' },
   logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },
