@@ -4,7 +4,7 @@
 // said it (`isError`, whose text is `{ error: { code, message } }` on awm's host) or the transport
 // failed (`mcp_error`). Nothing here throws at the loop once connected.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { isRecord } from '../util/is-record.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -97,5 +97,7 @@ function parsedOrText(text: string): unknown {
 }
 
 function messageOf(error: unknown): string {
+  // The transport's message does not name the HTTP status (401 for a wrong token, say).
+  if (error instanceof StreamableHTTPError && error.code !== undefined) return `HTTP ${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
