@@ -75,70 +75,75 @@ export async function runAgent(
   const task = resolveTask(request);
   if (!task.ok) return err({ kind: 'usage', message: task.error });
   const startedAt = request.now();
-  const scenarioId = request.scenario?.id ?? null;
-  const folder = makeRunFolder(request.root, request.outputDir, runFolderName(startedAt, scenarioId, task.value.id));
+  const name = runFolderName(startedAt, request.scenario?.id ?? null, task.value.id);
+  const folder = makeRunFolder(request.root, request.outputDir, name);
   if (!folder.ok) return err({ kind: 'usage', message: folder.error });
   const runDir = folder.value;
-  const ownEnv = request.mcp === null ? request.scenario : null;
   let env: LocalEnv | null = null;
-  let client: McpToolClient | null = null;
   let episode: Episode | null = null;
-  let finalSaved = false;
   try {
-    let endpoint = request.mcp;
-    if (ownEnv !== null) {
-      copyFileSync(ownEnv.files.seedPath, join(runDir, INITIAL_DB));
-      env = await LocalEnv.start({
-        name: ownEnv.id,
-        files: ownEnv.files,
-        callLogPath: join(runDir, CALL_LOG),
-        ...(hooks.onNotice === undefined ? {} : { onNotice: (notice: SandboxNotice) => hooks.onNotice?.(notice) }),
-      });
-      endpoint = { url: env.url, token: env.token };
-    }
+    if (request.mcp === null && request.scenario !== null) env = await startOwnEnv(request.scenario, runDir, hooks);
+    const endpoint = env === null ? request.mcp : { url: env.url, token: env.token };
     if (endpoint === null) return err({ kind: 'usage', message: 'give --mcp-url, or --scenario to start its env' });
-    const connected = await McpToolClient.connect(endpoint);
-    if (!connected.ok) return err({ kind: 'failed', message: connected.error });
-    client = connected.value;
-    let tools: readonly AgentTool[];
-    try {
-      tools = await client.listTools();
-    } catch (error) {
-      return err({ kind: 'failed', message: `the MCP server did not list its tools: ${(error as Error).message}` });
-    }
+    const opened = await openTools(endpoint);
+    if (!opened.ok) return opened;
+    const { client, tools } = opened.value;
     hooks.onStart?.({ runDir, mcpUrl: endpoint.url, tools });
     const protocol = PROTOCOLS[request.protocol](tools);
     const model =
       request.policy.kind === 'llm' ? request.policy.model : referencePolicy(task.value.solution!, protocol);
-    episode = await runEpisode({
-      task: task.value.text,
-      model,
-      protocol,
-      tools: client,
-      maxIterations: request.maxIterations,
-      signal: request.signal,
-      ...(hooks.onStep === undefined ? {} : { onStep: (step: TrajectoryStep) => hooks.onStep?.(step) }),
-    });
-    await client.close();
-    client = null;
-    if (env !== null) {
-      await env.close(join(runDir, FINAL_DB));
-      finalSaved = true;
+    try {
+      episode = await runEpisode({
+        task: task.value.text,
+        model,
+        protocol,
+        tools: client,
+        maxIterations: request.maxIterations,
+        signal: request.signal,
+        ...(hooks.onStep === undefined ? {} : { onStep: (step: TrajectoryStep) => hooks.onStep?.(step) }),
+      });
+    } finally {
+      await client.close().catch(() => undefined);
     }
+    if (env !== null) await env.close(join(runDir, FINAL_DB));
     const trajectory = trajectoryOf(request, task.value, episode, {
       mcpUrl: endpoint.url,
       startedAt,
       endedAt: request.now(),
       model: model.description,
-      ownEnv: finalSaved,
+      ownEnv: env !== null,
     });
     writeTrajectory(runDir, trajectory);
     return ok({ runDir, trajectory });
   } finally {
-    await client?.close().catch(() => undefined);
-    await env?.close();
+    await env?.close(); // after a failure; a no-op once closed above
     // A run that failed before its episode leaves nothing behind.
     if (episode === null) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** The scenario's env on a fresh copy of its seed, which is kept as initial.db. */
+async function startOwnEnv(scenario: ScenarioFolder, runDir: string, hooks: AgentRunHooks): Promise<LocalEnv> {
+  copyFileSync(scenario.files.seedPath, join(runDir, INITIAL_DB));
+  return LocalEnv.start({
+    name: scenario.id,
+    files: scenario.files,
+    callLogPath: join(runDir, CALL_LOG),
+    ...(hooks.onNotice === undefined ? {} : { onNotice: (notice: SandboxNotice) => hooks.onNotice?.(notice) }),
+  });
+}
+
+/** Connected and listed, or why not (the MCP server is unreachable or refuses us: exit 1). */
+async function openTools(
+  endpoint: McpEndpoint,
+): Promise<Result<{ client: McpToolClient; tools: readonly AgentTool[] }, AgentRunProblem>> {
+  const connected = await McpToolClient.connect(endpoint);
+  if (!connected.ok) return err({ kind: 'failed', message: connected.error });
+  try {
+    return ok({ client: connected.value, tools: await connected.value.listTools() });
+  } catch (error) {
+    await connected.value.close().catch(() => undefined);
+    return err({ kind: 'failed', message: `the MCP server did not list its tools: ${(error as Error).message}` });
   }
 }
 
