@@ -415,7 +415,10 @@ test('--task with --mcp-url and --token: any MCP server; the trajectory says why
       async ({ project, agent }) => {
         const wrong = await agent(['--task', 'Order two lamps.', '--mcp-url', server.url, '--token', 'wrong-token']);
         assert.is(wrong.code, 1);
-        assert.match(wrong.stderr, /could not connect to the MCP server at http:\/\/127\.0\.0\.1:\d+\/mcp: HTTP 401: .*the bearer token is wrong/);
+        assert.match(
+          wrong.stderr,
+          /could not connect to the MCP server at http:\/\/127\.0\.0\.1:\d+\/mcp: HTTP 401: .*the bearer token is wrong/,
+        );
         assert.is(wrong.stdout, '');
         assert.equal(readdirSync(join(project.dir, 'outputs', 'agents')), [], 'a failed start leaves no run folder');
 
