@@ -31,6 +31,15 @@ Build graph:
 Environments (\`awm env --help\` says more):
 ${ENV_COMMANDS.map((command) => `  env ${command.synopsis}`).join('\n')}
 
+Agents:
+  agent --scenario S --task-id K   run an agent on a task, in a fresh copy of S's env started for the run
+  agent --task "…" --mcp-url U     …or on any task against any MCP server (--token T: its bearer token)
+      --protocol tools|awm-xml     native tool calling (default), or the <tool_call> text protocol of the AWM models
+      --policy llm|reference       a model (default), or replay the task's reference solution (no model, offline)
+      --model M --api-url U        any OpenAI-compatible endpoint (default: OPENAI_BASE_URL; model: AWM_AGENT_MODEL, llm.model)
+      --temperature T --max-tokens N --max-iterations N   sampling (1.0), tokens per turn (4096), turns (30)
+      --output-dir D               the run folder (default outputs/agents/<time>_<scenario>_<task>/)
+
 Options for every command:
   -C, --dir DIR          the project folder (default: the current folder)
   -h, --help             this help

@@ -54,4 +54,25 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'dag', options: { format: { type: 'string' } }, interruptMessage: quiet, load: () => import('./dag.js') },
   // Each env subcommand says itself what the first Ctrl-C does (stopping a server, say).
   { name: 'env', options: ENV_OPTIONS, interruptMessage: quiet, load: () => import('./env.js'), usage: envUsage },
+  {
+    name: 'agent',
+    options: {
+      scenario: { type: 'string' },
+      'task-id': { type: 'string' },
+      task: { type: 'string' },
+      'mcp-url': { type: 'string' },
+      token: { type: 'string' },
+      protocol: { type: 'string' },
+      policy: { type: 'string' },
+      'api-url': { type: 'string' },
+      model: { type: 'string' },
+      temperature: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'max-iterations': { type: 'string' },
+      'output-dir': { type: 'string' },
+    },
+    interruptMessage: () =>
+      'interrupted; ending the episode after the step in progress and writing the run folder (press Ctrl-C again to stop at once)',
+    load: () => import('./agent.js'),
+  },
 ];

@@ -23,6 +23,8 @@ export interface RetryOptions {
   readonly timeoutMs: number;
   /** Which setting to raise after timeouts, e.g. `stages.spec.llm.timeout_s` (default `llm.timeout_s`). */
   readonly timeoutSetting?: string;
+  /** What to do after timeouts, when it is not a setting of awm.pipeline.yaml (a command-line flag, say). */
+  readonly timeoutHint?: string;
   readonly backoff: BackoffOptions;
   readonly limiter: Semaphore;
   readonly random?: () => number;
@@ -80,7 +82,7 @@ async function tryOnce<T>(
     // The client reports any abort alike; only we know whether it was the clock or the user.
     if (outcome.ok || !controller.signal.aborted) return outcome;
     if (signal?.aborted) return err({ ...cancelledError(), retryable: false, retryAfterMs: null });
-    return err(timedOut ? timeoutFailure(options.timeoutMs, options.timeoutSetting ?? 'llm.timeout_s') : outcome.error);
+    return err(timedOut ? timeoutFailure(options) : outcome.error);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', forwardAbort);
@@ -88,13 +90,14 @@ async function tryOnce<T>(
   }
 }
 
-function timeoutFailure(timeoutMs: number, setting: string): TransportFailure {
+function timeoutFailure(options: RetryOptions): TransportFailure {
+  const setting = options.timeoutSetting ?? 'llm.timeout_s';
   return {
     kind: 'timeout',
-    message: `no answer within ${timeoutMs / 1000} s`,
+    message: `no answer within ${options.timeoutMs / 1000} s`,
     retryable: true,
     retryAfterMs: null,
-    hint: `raise ${setting} in awm.pipeline.yaml if the model needs longer for these answers`,
+    hint: options.timeoutHint ?? `raise ${setting} in awm.pipeline.yaml if the model needs longer for these answers`,
   };
 }
 

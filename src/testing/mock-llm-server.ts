@@ -1,8 +1,9 @@
 // A local OpenAI-compatible server for tests and for trying the CLI by hand (scripts/mock-llm.mjs).
-// It speaks chat completions and embeddings (OpenAI paths and Azure deployment paths), answers
-// from a script, records every request, counts requests in flight, and injects the faults real
-// providers produce: 429 with Retry-After, 5xx, hangs, cut-off answers, refusals, 401, and answers
-// of many megabytes (generated as they are sent, so a 50 MB answer costs the test no memory).
+// It speaks chat completions (native tool calls included) and embeddings (OpenAI paths and Azure
+// deployment paths), answers from a script, records every request, counts requests in flight, and
+// injects the faults real providers produce: 429 with Retry-After, 5xx, hangs, cut-off answers,
+// refusals, 401, and answers of many megabytes (generated as they are sent, so a 50 MB answer costs
+// the test no memory).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { unreachable } from '../util/result.js';
@@ -20,10 +21,21 @@ export interface RecordedRequest {
   readonly text: string;
 }
 
+/** A function call as a model writes it under OpenAI's native tool calling. */
+export interface MockToolCall {
+  /** Default `call_<request number>_<index>`. */
+  readonly id?: string;
+  readonly name: string;
+  /** The arguments as the model wrote them: a JSON text, or anything else to test malformed calls. */
+  readonly arguments: string;
+}
+
 export type MockStep =
   | {
       readonly kind: 'answer';
       readonly text: string;
+      /** Native tool calls (`choices[0].message.tool_calls`); the default finish reason becomes `tool_calls`. */
+      readonly toolCalls?: readonly MockToolCall[];
       readonly finishReason?: string;
       readonly usage?: { readonly promptTokens: number; readonly completionTokens: number };
       /** Wait this long before answering (to make requests overlap). */
@@ -62,6 +74,8 @@ export const mockStep = {
     ...options,
   }),
   json: (value: unknown): MockStep => ({ kind: 'answer', text: JSON.stringify(value) }),
+  /** A turn that calls tools natively, with `text` as its content (often empty). */
+  toolCalls: (toolCalls: readonly MockToolCall[], text = ''): MockStep => ({ kind: 'answer', text, toolCalls }),
   proseAround: (value: unknown): MockStep => ({
     kind: 'answer',
     text: `Sure! Here is the JSON you asked for:\n\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\`\n\nLet me know if you need changes.`,
@@ -170,7 +184,7 @@ export async function startMockLlmServer(
         `mock LLM server: the script has no answer for chat request #${number} (${request.path})`,
       );
     }
-    await play(step, request, response, (answer) => streamed.push(answer));
+    await play(step, request, number, response, (answer) => streamed.push(answer));
   }
 
   function answerEmbeddings(request: RecordedRequest, response: ServerResponse): void {
@@ -217,6 +231,7 @@ export async function startMockLlmServer(
 async function play(
   step: MockStep,
   request: RecordedRequest,
+  number: number,
   response: ServerResponse,
   onStreamed: (answer: StreamedAnswer) => void,
 ): Promise<void> {
@@ -245,7 +260,12 @@ async function play(
       return sendJson(
         response,
         200,
-        completion(request, { content: step.text, refusal: null }, step.finishReason ?? 'stop', usage),
+        completion(
+          request,
+          { content: step.text, refusal: null, ...toolCallsOf(step.toolCalls, number) },
+          step.finishReason ?? (step.toolCalls?.length ? 'tool_calls' : 'stop'),
+          usage,
+        ),
       );
     }
     default:
@@ -296,9 +316,21 @@ async function streamHugeAnswer(
   return { size, sent, complete: open };
 }
 
+/** `tool_calls` in OpenAI's shape, or nothing when the step has none. */
+function toolCallsOf(calls: readonly MockToolCall[] | undefined, number: number): { tool_calls?: object[] } {
+  if (!calls?.length) return {};
+  return {
+    tool_calls: calls.map((call, index) => ({
+      id: call.id ?? `call_${number}_${index}`,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    })),
+  };
+}
+
 function completion(
   request: RecordedRequest,
-  message: { content: string | null; refusal: string | null },
+  message: { content: string | null; refusal: string | null; tool_calls?: object[] },
   finishReason: string,
   usage: { promptTokens: number; completionTokens: number },
 ): object {
