@@ -15,11 +15,19 @@ import { REPO_ROOT } from './support/cli-rig.js';
  */
 const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>>> = {
   cli: { commands: 'any' },
-  commands: { engine: 'any', config: 'any', logging: 'any', llm: 'any', 'stage-api': 'any', sandbox: 'any' },
+  commands: {
+    engine: 'any',
+    config: 'any',
+    logging: 'any',
+    llm: 'any',
+    'stage-api': 'any',
+    sandbox: 'any',
+    verify: 'any',
+  },
   config: {},
   engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
   env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
-  verify: { env: 'any', sqlite: 'any', synthesis: 'any', sandbox: 'any', llm: 'any' },
+  verify: { env: 'any', sqlite: 'any', synthesis: 'any', sandbox: 'any', llm: 'any', 'stage-api': 'any' },
   'stage-api': { llm: 'types', sandbox: 'types' },
   logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },
@@ -37,6 +45,8 @@ const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly strin
   engine: { sqlite: ['src/sqlite/canonical-dump.ts', 'src/sqlite/identifiers.ts'] },
   // The env host reads the spec's types and compiles its schemas the one way the spec stage does.
   env: { synthesis: ['src/synthesis/tool-spec.ts', 'src/synthesis/solutions.ts'] },
+  // The judge's prompt is a template like the stages' (prompts/judge.md); the rest of the stage API is the stages'.
+  verify: { 'stage-api': ['src/stage-api/prompt-template.ts'] },
 };
 
 /**
