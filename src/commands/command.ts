@@ -49,4 +49,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'check', options: {}, interruptMessage: quiet, load: () => import('./check.js') },
   { name: 'dag', options: { format: { type: 'string' } }, interruptMessage: quiet, load: () => import('./dag.js') },
+  {
+    name: 'verify',
+    options: {
+      mode: { type: 'string' },
+      verifier: { type: 'string' },
+      model: { type: 'string' },
+      rewards: { type: 'string' },
+    },
+    interruptMessage: () =>
+      'interrupted; stopping the verifier (nothing is written; press Ctrl-C again to stop at once)',
+    load: () => import('./verify.js'),
+  },
 ];
