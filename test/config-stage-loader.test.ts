@@ -279,6 +279,7 @@ test('the real pipeline loads its stages from .mjs stand-ins, params intact', as
       ['sample', {}],
       ['spec', {}],
       ['env', {}],
+      ['verifier', {}],
     ],
   );
 });
