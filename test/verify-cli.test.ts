@@ -202,4 +202,17 @@ Sql('with no LLM configured, sql mode cannot run: exit 2, saying how to configur
   assert.not.ok(project.exists('runs/done/verify.sql.json'));
 });
 
+Sql('in a project, a missing verifier is found where its pipeline puts it, and the build target named', async () => {
+  writeRun(join(project.dir, 'runs', 'other'), { taskId: 'task_07' });
+  const result = await project.run(['verify', 'runs/other', '--mode', 'code']);
+  const expected = join(project.dir, 'out', 'shop', 'checks', 'task_07.json');
+  assert.equal(
+    [result.code, result.stderr],
+    [
+      2,
+      `awm: no verifier for task task_07 of scenario shop: ${expected} does not exist. Build it with \`npx awm build shop:verifier\`, or pass --verifier FILE\n`,
+    ],
+  );
+});
+
 Sql.run();

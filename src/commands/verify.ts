@@ -124,35 +124,45 @@ function parseOptions(request: CommandRequest): Result<VerifyOptions, string[]> 
   });
 }
 
+interface ProjectFacts {
+  readonly llm: LlmSettings;
+  /** Where the verifier stage writes a task's verifier (`{scenario}`, `{task}`). */
+  readonly verifierPattern: string;
+  /** `none`: no awm.pipeline.yaml in the folder; `no-stage`: its pipeline has no verifier stage. */
+  readonly pipeline: 'none' | 'no-stage' | 'verifier-stage';
+}
+
 /** The project's LLM settings and where its verifier stage writes; read once, and only when needed. */
 class ProjectSettings {
-  #loaded: Promise<Result<{ llm: LlmSettings; verifierPattern: string }, string>> | null = null;
+  #loaded: Promise<Result<ProjectFacts, string>> | null = null;
 
   constructor(private readonly root: string) {}
 
-  get(): Promise<Result<{ llm: LlmSettings; verifierPattern: string }, string>> {
+  get(): Promise<Result<ProjectFacts, string>> {
     this.#loaded ??= this.#load();
     return this.#loaded;
   }
 
-  async #load(): Promise<Result<{ llm: LlmSettings; verifierPattern: string }, string>> {
+  async #load(): Promise<Result<ProjectFacts, string>> {
     // Outside a project (only --verifier given), the defaults of an empty pipeline.
     if (!existsSync(join(this.root, PIPELINE_FILE)))
-      return ok({ llm: readPipelineDraft({}).llm, verifierPattern: DEFAULT_VERIFIER_PATTERN });
+      return ok({ llm: readPipelineDraft({}).llm, verifierPattern: DEFAULT_VERIFIER_PATTERN, pipeline: 'none' });
     const config = await loadPipelineConfig(this.root);
-    if (!config.ok)
-      return err(
-        formatDiagnostics(config.error, (file) => {
-          try {
-            return readFileSync(join(this.root, file), 'utf8');
-          } catch {
-            return null;
-          }
-        }),
-      );
-    const verifierPattern =
-      config.value.stages.get(asStageId('verifier'))?.outputs['verifier'] ?? DEFAULT_VERIFIER_PATTERN;
-    return ok({ llm: config.value.llm, verifierPattern });
+    if (!config.ok) return err(formatDiagnostics(config.error, (file) => readOrNull(join(this.root, file))));
+    const written = config.value.stages.get(asStageId('verifier'))?.outputs['verifier'];
+    return ok({
+      llm: config.value.llm,
+      verifierPattern: written ?? DEFAULT_VERIFIER_PATTERN,
+      pipeline: written === undefined ? 'no-stage' : 'verifier-stage',
+    });
+  }
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
   }
 }
 
@@ -172,15 +182,16 @@ async function findVerifier(
     );
   const settings = await project.get();
   if (!settings.ok) return settings;
-  const path = join(
-    root,
-    settings.value.verifierPattern.replaceAll('{scenario}', scenario).replaceAll('{task}', taskId),
-  );
+  const { verifierPattern, pipeline } = settings.value;
+  const path = join(root, verifierPattern.replaceAll('{scenario}', scenario).replaceAll('{task}', taskId));
   if (existsSync(path)) return ok(path);
+  const build = {
+    none: `Build it with \`npx awm build ${scenario}:verifier\` in the project folder (or pass -C DIR), or`,
+    'no-stage': `This project's ${PIPELINE_FILE} has no verifier stage to build it with;`,
+    'verifier-stage': `Build it with \`npx awm build ${scenario}:verifier\`, or`,
+  }[pipeline];
   return err(
-    `no verifier for task ${taskId} of scenario ${scenario}: ${path} does not exist. ` +
-      `Build it with \`npx awm build ${scenario}:verifier\`${existsSync(join(root, PIPELINE_FILE)) ? '' : ` in the project folder (or pass -C DIR)`}, ` +
-      'or pass --verifier FILE',
+    `no verifier for task ${taskId} of scenario ${scenario}: ${path} does not exist. ${build} pass --verifier FILE`,
   );
 }
 
