@@ -121,7 +121,8 @@ export async function askJudge(
   input: JudgeInput,
   options: { readonly budget?: JudgeBudget; readonly signal?: AbortSignal; readonly maxAttempts?: number } = {},
 ): Promise<JudgeOutcome> {
-  const content = await judgePrompt(input, session.model || 'gpt-4o', options.budget);
+  // A session without a model fails its first request anyway; any name counts tokens (o200k) meanwhile.
+  const content = await judgePrompt(input, session.model || 'unknown', options.budget);
   const result = await session.structured<JudgeAnswer>({
     item: input.verifier.taskId,
     messages: [{ role: 'user', content }],
