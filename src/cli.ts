@@ -40,6 +40,13 @@ Agents:
       --temperature T --max-tokens N --max-iterations N   sampling (1.0), tokens per turn (4096), turns (30)
       --output-dir D               the run folder (default outputs/agents/<time>_<scenario>_<task>/)
 
+Agent runs:
+  verify RUN_DIR --mode code|sql   judge a run folder of \`awm agent\`; writes RUN_DIR/verify.<mode>.json
+      --verifier FILE    the task's verifier (default: artifacts/<scenario>/verifiers/<task_id>.json)
+      --model M          sql mode: the judge's model (default: AWM_JUDGE_MODEL, else llm.model)
+      --rewards R        e.g. complete=1,incomplete=0.1,agent_error=0,others=0 (the defaults);
+                         exit 0 with a reward, 1 when the run is unscorable (reward null)
+
 Options for every command:
   -C, --dir DIR          the project folder (default: the current folder)
   -h, --help             this help

@@ -75,4 +75,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       'interrupted; ending the episode after the step in progress and writing the run folder (press Ctrl-C again to stop at once)',
     load: () => import('./agent.js'),
   },
+  {
+    name: 'verify',
+    options: {
+      mode: { type: 'string' },
+      verifier: { type: 'string' },
+      model: { type: 'string' },
+      rewards: { type: 'string' },
+    },
+    interruptMessage: () =>
+      'interrupted; stopping the verifier (nothing is written; press Ctrl-C again to stop at once)',
+    load: () => import('./verify.js'),
+  },
 ];
