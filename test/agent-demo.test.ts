@@ -80,7 +80,13 @@ Demo('a question: the replay gives the expected answer as the final answer', asy
   const result = await clone.run(['agent', '--scenario', SCENARIO, '--task-id', '0', '--policy', 'reference']);
   assert.is(result.code, 0, result.stderr);
   const trajectory = readTrajectory(runFolderOf(clone, result));
-  assert.equal([trajectory.task_id, trajectory.final_answer], ['task_00', solutionOf('task_00').answer]);
+  // The build wrote the verifier stage's solution, whose answer the policy prefers to the demo file's.
+  const verifier = JSON.parse(clone.read(`artifacts/${SCENARIO}/verifiers/task_00.json`)) as {
+    solution: { answer: string };
+  };
+  assert.equal([trajectory.task_id, trajectory.final_answer], ['task_00', verifier.solution.answer]);
+  assert.match(trajectory.final_answer ?? '', /\$118\.47/);
+  assert.match(solutionOf('task_00').answer ?? '', /\$118\.47/);
 });
 
 Demo("the verifier stage's solution file, when it exists, is replayed instead of the demo's", async () => {
