@@ -36,7 +36,12 @@ Env(
     const cli = startCli(project, ['env', 'start', '--scenario', 'online_bookstore', '--port', '0']);
     const url = await waitFor('the URL line', () => URL_LINE.exec(cli.stdout())?.[2], { cli, timeoutMs: 30_000 });
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    const runDir = join(project.dir, /run folder (\S+) /.exec(cli.stdout())![1]!);
+    // The run folder's line may arrive in a later chunk than the URL's.
+    const folder = await waitFor('the run folder line', () => /run folder (\S+) /.exec(cli.stdout())?.[1], {
+      cli,
+      timeoutMs: 10_000,
+    });
+    const runDir = join(project.dir, folder);
 
     const client = new Client({ name: 'env-cli-test', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
