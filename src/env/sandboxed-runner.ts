@@ -80,9 +80,13 @@ export class SandboxedRunner implements HandlerRunner {
     );
   }
 
+  /** Which worker (from 0) runs the calls on this session file: always the same one. */
+  workerOf(dbPath: string): number {
+    if (this.#workers.length === 1) return 0;
+    return createHash('sha1').update(dbPath).digest().readUInt32BE(0) % this.#workers.length;
+  }
+
   #workerFor(dbPath: string): SandboxedWorker<HandlerWorkerRequest, HandlerWorkerResponse> {
-    if (this.#workers.length === 1) return this.#workers[0]!;
-    const index = createHash('sha1').update(dbPath).digest().readUInt32BE(0) % this.#workers.length;
-    return this.#workers[index]!;
+    return this.#workers[this.workerOf(dbPath)]!;
   }
 }
