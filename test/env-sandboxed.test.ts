@@ -107,6 +107,8 @@ function errorOf(outcome: CallOutcome): { code: string; message: string } | null
   return outcome.ok ? null : outcome.error;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function needsNamespaces(what: string): boolean {
   if (namespaces.available) return true;
   console.log(`  note: skipped "${what}": no namespaces here (${namespaces.reason})`);
@@ -225,6 +227,31 @@ test('over HTTP, the SDK Client gets the stopped call as a timeout tool error an
         }),
     },
   );
+});
+
+test('warmUp starts every worker now; without it a worker starts on its first call', async () => {
+  for (const warmUp of [true, false]) {
+    const fixture = makeShopFixture('awm-env-sandboxed-');
+    const runner = await SandboxedRunner.start({
+      init: { modulePath: ESCAPING_TOOLS_PATH, specPath: SHOP_SPEC_PATH, worldClock: SHOP_WORLD_CLOCK },
+      scratchDir: fixture.dir,
+      workers: 2,
+      warmUp,
+    });
+    try {
+      const running = () => runner.stats().pids.filter((pid) => pid !== null).length;
+      if (warmUp) for (let waited = 0; waited < 5_000 && running() < 2; waited += 20) await sleep(20);
+      else await sleep(300);
+      assert.equal(
+        { starts: runner.stats().starts, running: running() },
+        warmUp ? { starts: 2, running: 2 } : { starts: 0, running: 0 },
+        `warmUp ${warmUp}`,
+      );
+    } finally {
+      await runner.close();
+      fixture.remove();
+    }
+  }
 });
 
 test('ATTACH and VACUUM INTO a file outside the run folder are refused by the statement policy', async () => {
