@@ -278,6 +278,7 @@ test('the real pipeline loads its stages from .mjs stand-ins, params intact', as
       ['schema', {}],
       ['sample', {}],
       ['spec', {}],
+      ['env', {}],
     ],
   );
 });
