@@ -235,6 +235,11 @@ test("malformed requests are answered as the SDK's transport answers them", asyn
       assert.equal((answers[1]?.result as CallToolResult).structuredContent, {
         products: [{ id: 2, name: 'Kettle', price_cents: 3900, stock: 0 }],
       });
+      assert.equal(await refusal(post(raw, session, [message(22, 'tools/list'), message(22, 'tools/list')])), [
+        400,
+        -32600,
+        'Invalid Request: the requests of a batch need different ids',
+      ]);
       const inFlight = post(raw, session, message(30, 'tools/call', { name: 'list_orders', arguments: {} }));
       while (runner.waiting === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       assert.equal(await refusal(post(raw, session, message(30, 'tools/list'))), [

@@ -26,6 +26,9 @@ const MAX_BATCH = 100;
 /** Of a message already parsed as JSON-RPC: a request has a method and an id (a notification has no id). */
 const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest => 'method' in message && 'id' in message;
 
+const isInitialize = (message: JSONRPCMessage): boolean =>
+  isRequest(message) && message.method === 'initialize' && isInitializeRequest(message);
+
 /** The answers one POST waits for: one per request it carried, written together. */
 interface PendingPost {
   readonly response: ServerResponse;
@@ -67,11 +70,12 @@ export class McpJsonTransport implements Transport {
       if (!parsed.success) return sendRefusal(response, 400, 'Parse error: Invalid JSON-RPC message', {}, -32700);
       messages.push(parsed.data);
     }
-    const refusal = this.#refusal(request, messages);
+    const ids = messages.filter(isRequest).map((message) => message.id);
+    const refusal = this.#refusal(request, messages, ids);
     if (refusal !== null) return sendRefusal(response, refusal.status, refusal.message, {}, refusal.code);
     if (this.#closed) return sendRefusal(response, 404, 'Session not found', {}, -32001);
+    if (messages.some(isInitialize)) this.#initialized = true;
     const extra = { requestInfo: { headers: request.headers } };
-    const ids = messages.filter(isRequest).map((message) => message.id);
     if (ids.length === 0) {
       for (const message of messages) this.onmessage?.(message, extra);
       return void response.writeHead(202).end();
@@ -108,16 +112,13 @@ export class McpJsonTransport implements Transport {
   #refusal(
     request: IncomingMessage,
     messages: readonly JSONRPCMessage[],
+    ids: readonly RequestId[],
   ): { status: number; code: number; message: string } | null {
-    const initializing = messages.filter(
-      (message) => isRequest(message) && message.method === 'initialize' && isInitializeRequest(message),
-    ).length;
-    if (initializing > 0) {
+    if (messages.some(isInitialize)) {
       if (this.#initialized && this.sessionId !== undefined)
         return { status: 400, code: -32600, message: 'Invalid Request: Server already initialized' };
       if (messages.length > 1)
         return { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' };
-      this.#initialized = true;
       return null;
     }
     const version = request.headers['mcp-protocol-version'];
@@ -127,9 +128,12 @@ export class McpJsonTransport implements Transport {
         code: -32000,
         message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
       };
-    for (const message of messages)
-      if (isRequest(message) && this.#pending.has(message.id))
-        return { status: 409, code: -32600, message: `Invalid Request: request id ${message.id} is already in flight` };
+    // Answers are matched to their POST by id, so ids must differ within a POST and from those in flight.
+    if (new Set(ids).size < ids.length)
+      return { status: 400, code: -32600, message: 'Invalid Request: the requests of a batch need different ids' };
+    const busy = ids.find((id) => this.#pending.has(id));
+    if (busy !== undefined)
+      return { status: 409, code: -32600, message: `Invalid Request: request id ${busy} is already in flight` };
     return null;
   }
 
