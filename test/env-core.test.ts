@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,13 +15,19 @@ import { loadToolModule } from '../src/env/tool-module.js';
 import { worldClockOf } from '../src/env/tool-context.js';
 import { InProcessRunner } from '../src/env/in-process-runner.js';
 import { ToolModuleError } from '../src/env/handler-worker-entry.js';
-import { openSessionDatabase } from '../src/env/database-handles.js';
+import { DatabaseHandles, openSessionDatabase } from '../src/env/database-handles.js';
 import { saveConsistentCopy } from '../src/env/database-files.js';
 import { SerialQueue } from '../src/env/serial-queue.js';
 import { callOutcomeOfWorker } from '../src/env/worker-outcome.js';
 import { compileToolSchema } from '../src/synthesis/tool-spec.js';
 import { REPO_ROOT } from './support/cli-rig.js';
-import { SHOP_SPEC_PATH, SHOP_WORLD_CLOCK, tableContents } from './support/env-fixture.js';
+import {
+  makeShopFixture,
+  SHOP_SPEC_PATH,
+  SHOP_TOOLS_PATH,
+  SHOP_WORLD_CLOCK,
+  tableContents,
+} from './support/env-fixture.js';
 
 function withFolder<T>(body: (folder: string) => Promise<T> | T): Promise<T> {
   const folder = mkdtempSync(join(tmpdir(), 'awm-env-core-'));
@@ -185,6 +191,50 @@ test('a process killed in the middle of a call leaves a journal that restores th
     const reopened = openSessionDatabase(path);
     assert.equal(reopened.pragma('integrity_check', { simple: true }), 'ok');
     reopened.close();
+  });
+});
+
+test('at most maxOpen session files stay open: the least recently used is closed, and reopened when called again', async () => {
+  await withFolder(async (folder) => {
+    const fixture = makeShopFixture();
+    try {
+      const paths = ['a', 'b', 'c'].map((name) => {
+        const path = join(folder, `${name}.db`);
+        copyFileSync(fixture.seedPath, path);
+        return path;
+      });
+      const [a, b, c] = paths as [string, string, string];
+      const handles = new DatabaseHandles(2);
+      const first = handles.get(a);
+      handles.get(b);
+      assert.is(handles.get(a), first, 'kept open, and now the most recent');
+      handles.get(c);
+      assert.is(handles.size, 2);
+      assert.ok(first.open, 'a was used after b, so b went');
+      const reopenedB = handles.get(b);
+      assert.ok(reopenedB.open);
+      assert.not.ok(first.open, 'then a, the least recently used');
+      assert.throws(() => new DatabaseHandles(0), /maxOpen is a whole number from 1, not 0/);
+      handles.closeAll();
+      // Through the runner: two sessions on one open connection take turns, each keeping its writes.
+      const runner = await InProcessRunner.start({
+        modulePath: SHOP_TOOLS_PATH,
+        specPath: SHOP_SPEC_PATH,
+        worldClock: SHOP_WORLD_CLOCK,
+        maxOpenDatabases: 1,
+      });
+      for (let round = 1; round <= 3; round++)
+        for (const dbPath of [a, b]) {
+          const outcome = await runner.call(
+            { dbPath, tool: 'restock_product', args: { product_id: 2, amount: 1 } },
+            { timeoutMs: 1_000 },
+          );
+          assert.equal(outcome.ok ? outcome.result : outcome, { product: { id: 2, stock: round } });
+        }
+      await runner.close();
+    } finally {
+      fixture.remove();
+    }
   });
 });
 

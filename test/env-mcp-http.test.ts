@@ -1,16 +1,15 @@
 // The env served over real loopback HTTP and read with the SDK's own Client and
 // StreamableHTTPClientTransport: the listing (spec order, plain JSON Schemas the Client accepts),
 // results and tool errors as the Client hands them to an agent, the guards (Host, Origin, bearer
-// token), concurrent clients, and shutdown with the final database. Three tests pin the SDK
+// token), concurrent clients, and shutdown with the final database (MCP sessions themselves:
+// env-mcp-sessions.test.ts). Three tests pin the SDK
 // behaviours the listing and the results are shaped around, so an SDK upgrade that changes them
 // shows up here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -19,110 +18,8 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { InProcessRunner } from '../src/env/in-process-runner.js';
-import { EnvSessions } from '../src/env/sessions.js';
-import { McpHttpServer } from '../src/env/mcp-http.js';
-import {
-  makeShopFixture,
-  SHOP_SPEC_PATH,
-  SHOP_TOOLS_PATH,
-  SHOP_WORLD_CLOCK,
-  tableContents,
-  type ShopFixture,
-} from './support/env-fixture.js';
-
-interface ServedShop {
-  readonly fixture: ShopFixture;
-  readonly server: McpHttpServer;
-  readonly sessions: EnvSessions;
-  readonly callLogPath: string;
-  /** The served session's tables now. */
-  contents(): Record<string, unknown[]>;
-  connect(headers?: Record<string, string>): Promise<Client>;
-  /** A raw HTTP request to the server's port, with the headers given (Host included). */
-  raw(options: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    body: string;
-  }>;
-  dispose(): Promise<void>;
-}
-
-async function serveShop(token?: string): Promise<ServedShop> {
-  const fixture = makeShopFixture();
-  const runner = await InProcessRunner.start({
-    modulePath: SHOP_TOOLS_PATH,
-    specPath: SHOP_SPEC_PATH,
-    worldClock: SHOP_WORLD_CLOCK,
-  });
-  const callLogPath = join(fixture.dir, 'run', 'calls.jsonl');
-  const sessions = new EnvSessions({
-    tools: fixture.spec.tools,
-    snapshotPath: fixture.seedPath,
-    sessionsDir: join(fixture.dir, 'run'),
-    runner,
-    callLogPath,
-  });
-  const sessionId = await sessions.createSession('working');
-  const server = await McpHttpServer.start({
-    sessions,
-    sessionId,
-    name: 'shop',
-    ...(token === undefined ? {} : { token }),
-  });
-  const clients: Client[] = [];
-  return {
-    fixture,
-    server,
-    sessions,
-    callLogPath,
-    contents: () => tableContents(sessions.databasePath(sessionId)),
-    async connect(headers = {}) {
-      const client = new Client({ name: 'env-test', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } }));
-      clients.push(client);
-      return client;
-    },
-    raw: ({ method = 'POST', path = '/mcp', headers = {}, body }) =>
-      new Promise((resolve, reject) => {
-        const request = httpRequest(
-          { host: '127.0.0.1', port: server.port, method, path, headers, setHost: !('host' in headers) },
-          (response) => {
-            let text = '';
-            response.setEncoding('utf8');
-            response.on('data', (chunk: string) => (text += chunk));
-            response.on('end', () =>
-              resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
-            );
-          },
-        );
-        request.on('error', reject);
-        request.end(body);
-      }),
-    async dispose() {
-      await Promise.allSettled(clients.map((client) => client.close()));
-      await server.close();
-      fixture.remove();
-    },
-  };
-}
-
-async function withServedShop(body: (shop: ServedShop) => Promise<void>, token?: string): Promise<void> {
-  const shop = await serveShop(token);
-  try {
-    await body(shop);
-  } finally {
-    await shop.dispose();
-  }
-}
-
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+import { tableContents } from './support/env-fixture.js';
+import { INITIALIZE, MCP_HEADERS, serveShop, withServedShop } from './support/served-shop.js';
 
 /** The `{ error }` an agent reads from a failed call (text content), checking the result's shape. */
 function toolError(result: CallToolResult): unknown {
@@ -237,7 +134,7 @@ test('a Host header that is not loopback with the bound port is refused with 403
   });
 });
 
-test('any request with an Origin header is refused with 403; GET and DELETE get 405, other paths 404', async () => {
+test('any request with an Origin header is refused with 403; GET gets 405, DELETE without a session 400, other paths 404', async () => {
   await withServedShop(async ({ raw }) => {
     const withOrigin = await raw({ headers: { ...MCP_HEADERS, origin: 'http://127.0.0.1' }, body: INITIALIZE });
     assert.is(withOrigin.status, 403);
@@ -252,28 +149,34 @@ test('any request with an Origin header is refused with 403; GET and DELETE get 
     });
     const get = await raw({ method: 'GET', headers: { accept: 'text/event-stream' } });
     assert.is(get.status, 405);
-    assert.is(get.headers['allow'], 'POST');
-    assert.is((await raw({ method: 'DELETE' })).status, 405);
+    assert.is(get.headers['allow'], 'POST, DELETE');
+    assert.is((await raw({ method: 'PUT', headers: MCP_HEADERS, body: INITIALIZE })).status, 405);
+    const deleteWithoutSession = await raw({ method: 'DELETE' });
+    assert.is(deleteWithoutSession.status, 400);
+    assert.match(deleteWithoutSession.body, 'DELETE ends an MCP session; send its mcp-session-id');
     assert.is((await raw({ path: '/other', headers: MCP_HEADERS, body: INITIALIZE })).status, 404);
   });
 });
 
 test('with a bearer token, a missing or wrong token gets 401; the right one is served', async () => {
-  await withServedShop(async ({ raw, connect }) => {
-    const missing = await raw({ headers: MCP_HEADERS, body: INITIALIZE });
-    assert.is(missing.status, 401);
-    assert.is(missing.headers['www-authenticate'], 'Bearer');
-    const wrong = await raw({ headers: { ...MCP_HEADERS, authorization: 'Bearer guess' }, body: INITIALIZE });
-    assert.is(wrong.status, 401);
-    assert.match(wrong.body, 'the bearer token is wrong');
-    const rejected = await connect({ authorization: 'Bearer s3cret-but-longer' }).then(
-      () => 'connected',
-      (error: Error) => error.message,
-    );
-    assert.match(rejected, 'Unauthorized: the bearer token is wrong');
-    const client = await connect({ authorization: 'Bearer s3cret' });
-    assert.is((await client.listTools()).tools.length, 5);
-  }, 's3cret');
+  await withServedShop(
+    async ({ raw, connect }) => {
+      const missing = await raw({ headers: MCP_HEADERS, body: INITIALIZE });
+      assert.is(missing.status, 401);
+      assert.is(missing.headers['www-authenticate'], 'Bearer');
+      const wrong = await raw({ headers: { ...MCP_HEADERS, authorization: 'Bearer guess' }, body: INITIALIZE });
+      assert.is(wrong.status, 401);
+      assert.match(wrong.body, 'the bearer token is wrong');
+      const rejected = await connect({ authorization: 'Bearer s3cret-but-longer' }).then(
+        () => 'connected',
+        (error: Error) => error.message,
+      );
+      assert.match(rejected, 'Unauthorized: the bearer token is wrong');
+      const client = await connect({ authorization: 'Bearer s3cret' });
+      assert.is((await client.listTools()).tools.length, 5);
+    },
+    { token: 's3cret' },
+  );
 });
 
 test('16 clients at once: every call answered, the calls of the one session serialized', async () => {

@@ -4,7 +4,7 @@
 // reset and the saved final database.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InProcessRunner } from '../src/env/in-process-runner.js';
@@ -277,6 +277,19 @@ test('two sessions are isolated from each other, and reset restores the snapshot
     assert.equal(contents(session), seed);
     assert.ok(resultOf(await call('place_order', { product_id: 1, quantity: 1 })), 'calls go on after a reset');
     assert.equal(tableContents(fixture.seedPath), seed, 'the snapshot itself is never written');
+  });
+});
+
+test('reset writes the snapshot over a session file that grew, and removes a stale journal first', async () => {
+  await withShop(async ({ sessions, session, call, fixture }) => {
+    const path = sessions.databasePath(session);
+    assert.ok(resultOf(await call('place_order', { product_id: 3, quantity: 2 })));
+    appendFileSync(path, Buffer.alloc(64 * 1024, 7)); // a file longer than the snapshot
+    writeFileSync(`${path}-journal`, Buffer.alloc(4096, 9)); // a journal no reset may apply
+    await sessions.resetSession(session);
+    assert.ok(readFileSync(path).equals(readFileSync(fixture.seedPath)), 'byte for byte the snapshot');
+    assert.not.ok(existsSync(`${path}-journal`));
+    assert.ok(resultOf(await call('place_order', { product_id: 1, quantity: 1 })), 'calls go on after a reset');
   });
 });
 

@@ -18,14 +18,18 @@ export interface HandlerWorkerInit {
   readonly specPath: string;
   /** The pipeline's world clock, an ISO 8601 instant. */
   readonly worldClock: string;
+  /** Session files kept open at once, the least recently used closed beyond it; default 128. */
+  readonly maxOpenDatabases?: number;
 }
 
 export type HandlerWorkerRequest =
   | { readonly op: 'call'; readonly dbPath: string; readonly tool: string; readonly args: JsonObject }
+  /** Nothing to do: sent to have the process started (and its init run) before the first call. */
+  | { readonly op: 'warm' }
   /** Close the connection to a session file before the host replaces or removes it. */
   | { readonly op: 'release'; readonly dbPath: string };
 
-export type HandlerWorkerResponse = CallOutcome | { readonly released: string };
+export type HandlerWorkerResponse = CallOutcome | { readonly released: string } | { readonly warm: true };
 
 export interface HandlerWorkerState {
   readonly tools: ToolHandlers;
@@ -58,10 +62,11 @@ async function init(
     spec.tools.map((tool) => tool.name),
   );
   if (!loaded.ok) throw new ToolModuleError(options.modulePath, loaded.error);
-  return { tools: loaded.value, outputValidators, clock, handles: new DatabaseHandles() };
+  return { tools: loaded.value, outputValidators, clock, handles: new DatabaseHandles(options.maxOpenDatabases) };
 }
 
 function handle(request: HandlerWorkerRequest, state: HandlerWorkerState): HandlerWorkerResponse {
+  if (request.op === 'warm') return { warm: true };
   if (request.op === 'release') {
     state.handles.release(request.dbPath);
     return { released: request.dbPath };

@@ -15,9 +15,15 @@ export type GuardVerdict =
 
 export const allowed: GuardVerdict = { ok: true };
 
-/** A JSON-RPC error body, as the SDK's transport answers its own refusals. */
-export function sendRefusal(response: ServerResponse, status: number, message: string, headers = {}): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+/** A JSON-RPC error body, as the SDK's transport answers its own refusals (-32000 unless said). */
+export function sendRefusal(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  code = -32000,
+): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
   response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
 }
 

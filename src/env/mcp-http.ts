@@ -2,25 +2,30 @@
 // default, serving one env session. Each request passes the guards (loopback Host, no Origin, the
 // bearer token when one is set) before it reaches the SDK's transport.
 //
-// Stateless MCP: every POST gets a fresh low-level Server and transport, and GET and DELETE are
-// answered 405 (no server-to-client stream, no MCP session to end). The env's state is its
-// database, held by the env session, not by an MCP session; so there is nothing to keep per MCP
-// session, nothing leaks when a client never sends DELETE (the reference harness opens a session per
-// call), and a client that lost its session id, or talks to a restarted env, simply goes on.
+// Stateful MCP: an initialize request opens an MCP session (`mcp-session-id`) whose SDK Server and
+// transport serve all its later requests; DELETE ends it, and the session table closes those idle
+// too long or beyond its cap (mcp-session-table.ts). A POST without a session id that is not an
+// initialize is still answered, by a Server and transport of its own (stateless), so a client
+// that never initializes, or lost its id, goes on. GET is 405: the env never pushes messages.
+// Whatever the MCP session, every call goes to the one env session: the env's state is its database.
 //
-//   listening ──close()──▶ closing ──requests in flight answered, connections closed,
+//   listening ──close()──▶ closing ──requests in flight answered, connections closed, MCP sessions closed,
 //                                    the session saved (keepSessionAs) and closed, the runner closed──▶ closed
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { randomUUID } from 'node:crypto';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { unreachable } from '../util/result.js';
 import { bearerTokenVerdict } from './bearer-token-guard.js';
 import { allowedHosts, hostHeaderVerdict } from './host-header-guard.js';
 import { sendGuardRefusal, sendRefusal, type GuardVerdict } from './http-guard.js';
 import { createMcpServer, type McpSessionBinding } from './mcp-server.js';
+import { McpJsonTransport } from './mcp-json-transport.js';
+import { McpSessionTable } from './mcp-session-table.js';
 import { mcpToolListing } from './mcp-tool-listing.js';
 import { originVerdict } from './origin-guard.js';
+import { readRequestJson } from './request-json.js';
 import type { EnvSessions, SessionId } from './sessions.js';
 
 export interface McpHttpOptions {
@@ -36,9 +41,14 @@ export interface McpHttpOptions {
   readonly port?: number;
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   readonly token?: string;
+  /** An MCP session without a request for this long is closed; default 30 minutes. */
+  readonly mcpSessionIdleMs?: number;
+  /** Beyond this many MCP sessions the least recently used idle ones are closed; default 256. */
+  readonly maxMcpSessions?: number;
 }
 
 export const MCP_PATH = '/mcp';
+const SESSION_HEADER = 'mcp-session-id';
 
 export class McpHttpServer {
   #state: 'listening' | 'closing' | 'closed' = 'listening';
@@ -46,6 +56,7 @@ export class McpHttpServer {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #binding: McpSessionBinding;
   readonly #allowedHosts: ReadonlySet<string>;
+  readonly #mcpSessions: McpSessionTable;
 
   private constructor(
     readonly options: McpHttpOptions,
@@ -60,6 +71,15 @@ export class McpHttpServer {
       jsonSchemaValidator: new AjvJsonSchemaValidator(),
     };
     this.#allowedHosts = allowedHosts(options.host ?? '127.0.0.1', port);
+    this.#mcpSessions = new McpSessionTable({
+      idleMs: options.mcpSessionIdleMs ?? 30 * 60_000,
+      maxSessions: options.maxMcpSessions ?? 256,
+    });
+  }
+
+  /** Open MCP sessions (for tests and logs). */
+  get mcpSessionCount(): number {
+    return this.#mcpSessions.size;
   }
 
   static async start(options: McpHttpOptions): Promise<McpHttpServer> {
@@ -108,6 +128,7 @@ export class McpHttpServer {
     await Promise.allSettled([...this.#inFlight]);
     this.http.closeAllConnections();
     await stopped;
+    await this.#mcpSessions.closeAll();
     const { sessions, sessionId } = this.options;
     try {
       await sessions.closeSession(sessionId, keepSessionAs === undefined ? {} : { keepAs: keepSessionAs });
@@ -133,21 +154,89 @@ export class McpHttpServer {
     if (refusal !== null) return sendGuardRefusal(response, refusal);
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== MCP_PATH)
       return sendRefusal(response, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
-    if (request.method !== 'POST')
-      return sendRefusal(
-        response,
-        405,
-        'Method Not Allowed: this env speaks stateless MCP; send JSON-RPC messages with POST',
-        { allow: 'POST' },
-      );
+    const sessionId = request.headers[SESSION_HEADER];
+    switch (request.method) {
+      case 'POST':
+        return this.#post(request, response, typeof sessionId === 'string' ? sessionId : undefined);
+      case 'DELETE':
+        if (typeof sessionId !== 'string')
+          return sendRefusal(response, 400, `Bad Request: DELETE ends an MCP session; send its ${SESSION_HEADER}`);
+        if (!this.#mcpSessions.end(sessionId)) return sendRefusal(response, 404, 'Session not found', {}, -32001);
+        return void response.writeHead(200).end();
+      default:
+        return sendRefusal(
+          response,
+          405,
+          'Method Not Allowed: this env sends no messages of its own; POST JSON-RPC messages, DELETE to end a session',
+          { allow: 'POST, DELETE' },
+        );
+    }
+  }
+
+  async #post(request: IncomingMessage, response: ServerResponse, sessionId: string | undefined): Promise<void> {
+    const body = await readRequestJson(request);
+    switch (body.kind) {
+      case 'too-large':
+        return sendRefusal(response, 413, `Payload Too Large: Request body must not exceed ${body.maxBytes} bytes`, {
+          connection: 'close',
+        });
+      case 'invalid-json':
+        return sendRefusal(response, 400, 'Parse error: Invalid JSON', {}, -32700);
+      case 'parsed':
+        if (sessionId !== undefined) return this.#inSession(sessionId, request, response, body.value);
+        if (Array.isArray(body.value) ? body.value.some(isInitializeRequest) : isInitializeRequest(body.value))
+          return this.#openSession(request, response, body.value);
+        return this.#stateless(request, response, body.value);
+      default:
+        return unreachable(body, 'request body');
+    }
+  }
+
+  /** An initialize outside a session opens one: its Server and transport serve its later requests. */
+  async #openSession(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const id = randomUUID();
     const server = createMcpServer(this.#binding);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    response.once('close', () => {
-      void transport.close();
-      void server.close();
-    });
+    const transport = new McpJsonTransport(id);
     await server.connect(transport);
-    await transport.handleRequest(request, response);
+    this.#mcpSessions.opened(id, server, transport);
+    await this.#answer(id, transport, request, response, body);
+    // Refused (406, 415, 400…): no session was opened, as far as the client knows.
+    if (response.statusCode !== 200) this.#mcpSessions.end(id);
+  }
+
+  async #inSession(id: string, request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const transport = this.#mcpSessions.begin(id);
+    if (transport === undefined)
+      return sendRefusal(response, 404, 'Session not found: initialize a new MCP session', {}, -32001);
+    await this.#answer(id, transport, request, response, body);
+  }
+
+  /** Hands the POST to the session's transport and waits for its answer (counted busy meanwhile). */
+  async #answer(
+    id: string,
+    transport: McpJsonTransport,
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: unknown,
+  ): Promise<void> {
+    try {
+      const answered = closeOf(response);
+      transport.handlePost(request, response, body);
+      await answered;
+    } finally {
+      this.#mcpSessions.done(id);
+    }
+  }
+
+  /** A POST outside any MCP session, not an initialize: a Server and transport for this request alone. */
+  async #stateless(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const server = createMcpServer(this.#binding);
+    const transport = new McpJsonTransport();
+    await server.connect(transport);
+    const answered = closeOf(response);
+    transport.handlePost(request, response, body);
+    await answered;
+    await server.close();
   }
 
   #guardRefusal(request: IncomingMessage): Extract<GuardVerdict, { ok: false }> | null {
@@ -159,4 +248,9 @@ export class McpHttpServer {
     for (const verdict of verdicts) if (verdict !== null && !verdict.ok) return verdict;
     return null;
   }
+}
+
+/** When the response is done: answered, refused, or its connection gone. */
+function closeOf(response: ServerResponse): Promise<void> {
+  return response.closed ? Promise.resolve() : new Promise((resolve) => response.once('close', () => resolve()));
 }

@@ -22,6 +22,12 @@ export interface SandboxedRunnerOptions {
   readonly scratchDir: string;
   /** Processes running handlers; default 1. */
   readonly workers?: number;
+  /**
+   * Start every worker's process now, in the background, rather than on its first call: a host that
+   * will serve calls (`awm env start`) overlaps the start with its own set-up. A start that fails
+   * here counts as one of the worker's failed starts. Default false.
+   */
+  readonly warmUp?: boolean;
   readonly memoryMb?: number;
   /** Stops every call (the build's Ctrl-C): calls then end as `unavailable`. */
   readonly signal?: AbortSignal;
@@ -48,9 +54,13 @@ export class SandboxedRunner implements HandlerRunner {
     );
   }
 
-  /** The workers start their processes on the first call. */
+  /** The workers start their processes on the first call, or now with `warmUp`. */
   static async start(options: SandboxedRunnerOptions): Promise<SandboxedRunner> {
-    return new SandboxedRunner(options);
+    const runner = new SandboxedRunner(options);
+    // The answer does not matter: a start that failed is retried by the next call.
+    if (options.warmUp === true)
+      for (const worker of runner.#workers) void worker.call({ op: 'warm' }, { timeoutMs: 5_000 });
+    return runner;
   }
 
   async call({ dbPath, tool, args }: RunnerCall, options: { readonly timeoutMs: number }): Promise<CallOutcome> {
@@ -82,20 +92,24 @@ export class SandboxedRunner implements HandlerRunner {
     await Promise.all(this.#workers.map((worker) => worker.close()));
   }
 
-  /** Starts, calls and kills of the workers, summed (for logs and benchmarks). */
-  stats(): { starts: number; calls: number; kills: number } {
-    return this.#workers.reduce(
-      (sum, worker) => {
-        const stats = worker.stats();
-        return { starts: sum.starts + stats.starts, calls: sum.calls + stats.calls, kills: sum.kills + stats.kills };
-      },
-      { starts: 0, calls: 0, kills: 0 },
-    );
+  /** Starts, calls and kills of the workers, summed, and each worker's child's process group (logs, benchmarks). */
+  stats(): { starts: number; calls: number; kills: number; pids: (number | null)[] } {
+    const each = this.#workers.map((worker) => worker.stats());
+    return {
+      starts: each.reduce((sum, stats) => sum + stats.starts, 0),
+      calls: each.reduce((sum, stats) => sum + stats.calls, 0),
+      kills: each.reduce((sum, stats) => sum + stats.kills, 0),
+      pids: each.map((stats) => stats.pid),
+    };
+  }
+
+  /** Which worker (from 0) runs the calls on this session file: always the same one. */
+  workerOf(dbPath: string): number {
+    if (this.#workers.length === 1) return 0;
+    return createHash('sha1').update(dbPath).digest().readUInt32BE(0) % this.#workers.length;
   }
 
   #workerFor(dbPath: string): SandboxedWorker<HandlerWorkerRequest, HandlerWorkerResponse> {
-    if (this.#workers.length === 1) return this.#workers[0]!;
-    const index = createHash('sha1').update(dbPath).digest().readUInt32BE(0) % this.#workers.length;
-    return this.#workers[index]!;
+    return this.#workers[this.workerOf(dbPath)]!;
   }
 }

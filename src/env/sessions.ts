@@ -16,7 +16,7 @@ import { isRecord } from '../util/is-record.js';
 import { unreachable } from '../util/result.js';
 import { callFailed, type CallOutcome, type JsonObject } from './call-outcome.js';
 import { CallLog } from './call-log.js';
-import { copySnapshot, removeDatabase, saveConsistentCopy } from './database-files.js';
+import { readSnapshot, removeDatabase, saveConsistentCopy, writeSnapshot } from './database-files.js';
 import type { HandlerRunner } from './handler-runner.js';
 import { SerialQueue } from './serial-queue.js';
 import { SpecValidators } from './spec-validators.js';
@@ -26,7 +26,7 @@ export type SessionId = Brand<string, 'EnvSessionId'>;
 export interface EnvSessionsOptions {
   /** The spec's tools, in the spec's order (the order tools are listed in). */
   readonly tools: readonly ToolSpec[];
-  /** The pristine database (the scenario's seed.db); only ever copied, never opened. */
+  /** The pristine database (the scenario's seed.db); read once, here, and never opened. */
   readonly snapshotPath: string;
   /** Where session databases live: `<sessionsDir>/<sessionId>.db`. */
   readonly sessionsDir: string;
@@ -57,8 +57,10 @@ export class EnvSessions {
   readonly #log: CallLog;
   readonly #timeoutMs: number;
   readonly #wallClock: () => Date;
+  readonly #snapshot: Buffer;
 
   constructor(readonly options: EnvSessionsOptions) {
+    this.#snapshot = readSnapshot(options.snapshotPath);
     this.#tools = new Map(options.tools.map((tool) => [tool.name, tool]));
     this.#inputValidators = new SpecValidators(options.tools, 'input_schema');
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
@@ -72,14 +74,14 @@ export class EnvSessions {
     return this.options.tools;
   }
 
-  /** A new session on a fresh copy of the snapshot; `id` names its file (default a random UUID). */
+  /** A new session on a fresh copy of the snapshot's bytes; `id` names its file (default a random UUID). */
   async createSession(id: string = randomUUID()): Promise<SessionId> {
     this.#mustBeOpen('createSession');
     if (!SESSION_ID.test(id)) throw new Error(`a session id is letters, digits, _ and - (at most 64), not "${id}"`);
     const sessionId = id as SessionId;
     if (this.#sessions.has(sessionId)) throw new Error(`session "${id}" exists already`);
     const path = join(this.options.sessionsDir, `${id}.db`);
-    copySnapshot(this.options.snapshotPath, path);
+    writeSnapshot(this.#snapshot, path);
     this.#sessions.set(sessionId, { path, queue: new SerialQueue() });
     return sessionId;
   }
@@ -89,12 +91,12 @@ export class EnvSessions {
     return this.#session(id).path;
   }
 
-  /** Back to the snapshot: the runner lets go of the file, which is copied again. */
+  /** Back to the snapshot: the runner lets go of the file, which gets the snapshot's bytes again. */
   resetSession(id: SessionId): Promise<void> {
     const session = this.#session(id);
     return session.queue.run(async () => {
       await this.options.runner.release(session.path);
-      copySnapshot(this.options.snapshotPath, session.path);
+      writeSnapshot(this.#snapshot, session.path);
     });
   }
 
