@@ -76,7 +76,9 @@ test('a hanging request beats while it waits: which request, how long, which try
       },
     );
   }
-  assert.equal([...new Set(beats.map((beat) => beat.transportTry))], [1, 2], 'the first two tries hung');
+  // The third try answers; on a loaded machine that may itself take a beat or two.
+  assert.equal([...new Set(beats.map((beat) => beat.transportTry))].slice(0, 2), [1, 2], 'the first two tries hung');
+  assert.ok(beats.every((beat) => beat.transportTry <= 2 || beat.waitingFor.kind === 'answer'));
   const waited = beats.map((beat) => beat.waitedMs);
   assert.equal(
     waited,
@@ -98,12 +100,19 @@ test('a request waiting to retry after a 429 beats with the pause left and what 
     { retries: 2 },
   );
   assert.ok(results[0]!.ok);
-  assert.ok(beats.length >= 3, `${beats.length} beats in a 600 ms pause at 50 ms`);
-  for (const beat of beats) {
+  // On a loaded machine the second try itself may take longer than a beat: those beats wait for
+  // its answer (try 2) and are not about the pause.
+  const pausing = beats.filter((beat) => beat.waitingFor.kind === 'retry');
+  assert.ok(
+    beats.every((beat) => beat.waitingFor.kind === 'retry' || beat.transportTry === 2),
+    JSON.stringify(beats),
+  );
+  assert.ok(pausing.length >= 3, `${pausing.length} beats in a 600 ms pause at 50 ms`);
+  for (const beat of pausing) {
     assert.is(beat.transportTry, 1);
     assert.equal({ ...beat.waitingFor, leftMs: 0 }, { kind: 'retry', after: 'rate-limit', pauseMs: 600, leftMs: 0 });
   }
-  const left = beats.map((beat) => (beat.waitingFor.kind === 'retry' ? beat.waitingFor.leftMs : -1));
+  const left = pausing.map((beat) => (beat.waitingFor.kind === 'retry' ? beat.waitingFor.leftMs : -1));
   assert.ok(left[0]! > left[left.length - 1]!, 'the pause left shrinks');
   assert.match(words[0]!, /still waiting after \d+ms: try 1 of 3 failed \(rate limit, 429\); the next try in \d+ms$/);
 });
