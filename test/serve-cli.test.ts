@@ -1,0 +1,233 @@
+// `awm serve` through the real CLI on a copy of the demo project built offline once for the file:
+// episodes over REST, each with its own MCP endpoint the SDK's Client drives, isolated databases,
+// code verification after the reference solution (complete, 1) and on an untouched episode (others,
+// 0), capacity refused with CAPACITY_REACHED and freed by DELETE, Prometheus counters, the idle
+// reaper, the Host and Origin guards, and a kept episode that `awm verify` accepts.
+import { request as httpRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { CallOutcome } from '../src/env/call-outcome.js';
+import { resolveReferences, type ReplayStep } from '../src/verify/replay.js';
+import type { TempProject } from './support/cli-rig.js';
+import { exitCode, killLeftoverClis, runCli, startCli, waitFor, type Cli } from './support/cli-process.js';
+import { freshClone } from './support/fresh-clone.js';
+
+const Serve = suite('awm serve: episodes, per-episode MCP, verify, capacity, metrics, reaper, guards, keep');
+let project: TempProject;
+
+Serve.before(async () => {
+  project = freshClone();
+  const built = await runCli(project, ['build'], {}, 240_000);
+  if (built.code !== 0) throw new Error(`the demo build failed:\n${built.stdout}${built.stderr}`);
+});
+Serve.after(() => {
+  killLeftoverClis();
+  project.remove();
+});
+
+const URL_LINE = /^awm: serving (\d+) scenarios at (http:\/\/\S+)$/m;
+
+async function startServe(args: readonly string[]): Promise<{ cli: Cli; base: string; scenarios: number }> {
+  const cli = startCli(project, ['serve', '--port', '0', ...args]);
+  const match = await waitFor('the URL line', () => URL_LINE.exec(cli.stdout()) ?? undefined, {
+    cli,
+    timeoutMs: 60_000,
+  });
+  return { cli, base: match[2]!, scenarios: Number(match[1]) };
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly text: string;
+}
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Prometheus text, say.
+  }
+  return { status: response.status, body: parsed, text };
+}
+
+async function mcpClient(url: string): Promise<Client> {
+  const client = new Client({ name: 'serve-cli-test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** Sums the samples of `name` whose labels include every one given. */
+function metric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const have = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((pair) => [pair[1]!, pair[2]!]),
+    );
+    if (Object.entries(labels).every(([key, value]) => have[key] === value)) {
+      sum += Number(match[3]);
+      found = true;
+    }
+  }
+  if (!found) throw new Error(`no sample of ${name} ${JSON.stringify(labels)} in:\n${text}`);
+  return sum;
+}
+
+function rawGet(base: string, path: string, headers: Record<string, string>): Promise<number> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.on('error', reject);
+    request.end('{}');
+  });
+}
+
+Serve('two episodes, isolation, verify, capacity, metrics, guards, keep → awm verify, SIGTERM', async () => {
+  const { cli, base, scenarios } = await startServe(['--max-episodes', '2']);
+  assert.is(scenarios, 3);
+  assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const health = await call(base, 'GET', '/health');
+  assert.is(health.status, 200);
+  assert.is(health.body['status'], 'healthy');
+
+  const a = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_01' });
+  const b = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_01' });
+  assert.is(a.status, 201, a.text);
+  assert.is(b.status, 201, b.text);
+  assert.match(String(a.body['task']), "Create a new private wishlist called 'Summer reading 2026'");
+  assert.is.not(a.body['episode_id'], b.body['episode_id']);
+  const idA = String(a.body['episode_id']);
+  const idB = String(b.body['episode_id']);
+  assert.is(a.body['mcp_url'], `${base}/episodes/${idA}/mcp`);
+
+  const clientA = await mcpClient(String(a.body['mcp_url']));
+  const clientB = await mcpClient(String(b.body['mcp_url']));
+  for (const client of [clientA, clientB]) {
+    const { tools } = await client.listTools();
+    assert.is(tools.length, 38);
+    assert.not.ok(tools.some((tool) => ['verify', 'done', '__list_scenarios__'].includes(tool.name)));
+  }
+  // The reward is not reachable from the agent's side.
+  const refused = await clientA.callTool({ name: 'verify', arguments: {} });
+  assert.is(refused.isError, true);
+  assert.match(JSON.stringify(refused.content), 'unknown_tool');
+
+  // A's reference solution, with its `$result` references resolved against A's own results.
+  const verifier = JSON.parse(
+    readFileSync(join(project.dir, 'artifacts/online_bookstore/verifiers/task_01.json'), 'utf8'),
+  ) as { solution: { calls: { tool: string; arguments: Record<string, unknown> }[] } };
+  const steps: ReplayStep[] = [];
+  for (const step of verifier.solution.calls) {
+    const resolved = resolveReferences(step.arguments, steps);
+    if (!resolved.ok) throw new Error(resolved.problem);
+    const result = await clientA.callTool({ name: step.tool, arguments: resolved.value as Record<string, unknown> });
+    assert.is(result.isError, undefined, JSON.stringify(result));
+    const outcome: CallOutcome = { ok: true, result: result.structuredContent as Record<string, unknown> };
+    steps.push({ tool: step.tool, arguments: resolved.value, outcome });
+  }
+  const verifiedA = await call(base, 'POST', `/episodes/${idA}/verify`, {});
+  assert.is(verifiedA.status, 200, verifiedA.text);
+  assert.is(verifiedA.body['result'], 'complete', verifiedA.text);
+  assert.is(verifiedA.body['reward'], 1);
+  // B never saw A's writes: untouched, its verdict is others and 0.
+  const verifiedB = await call(base, 'POST', `/episodes/${idB}/verify`, { mode: 'code' });
+  assert.is(verifiedB.status, 200, verifiedB.text);
+  assert.is(verifiedB.body['result'], 'others', verifiedB.text);
+  assert.is(verifiedB.body['reward'], 0);
+  // The same create in B gets the same new id A's did: two copies of one seed.
+  const first = steps[0]!.outcome as { ok: true; result: { wishlist: { wishlist_id: number } } };
+  const inB = await clientB.callTool({ name: 'create_wishlist', arguments: { name: 'Summer reading 2026' } });
+  assert.is(
+    (inB.structuredContent as { wishlist: { wishlist_id: number } }).wishlist.wishlist_id,
+    first.result.wishlist.wishlist_id,
+  );
+  const described = await call(base, 'GET', `/episodes/${idA}`);
+  assert.is(described.status, 200);
+  assert.is(described.body['state'], 'active');
+  assert.is(described.body['calls'], 6);
+
+  // Capacity: a third is refused, readiness says so, DELETE frees a slot.
+  const third = await call(base, 'POST', '/episodes', { scenario: 'personal_banking' });
+  assert.is(third.status, 503, third.text);
+  assert.is((third.body['error'] as Record<string, unknown>)['code'], 'CAPACITY_REACHED');
+  assert.is((await call(base, 'GET', '/health?ready')).status, 503);
+  await clientB.close();
+  assert.is((await call(base, 'DELETE', `/episodes/${idB}`)).status, 200);
+  assert.is((await call(base, 'GET', `/episodes/${idB}`)).status, 404);
+  assert.is((await call(base, 'GET', '/health?ready')).status, 200);
+  const c = await call(base, 'POST', '/episodes', { scenario: 'personal_banking', task_id: 0 });
+  assert.is(c.status, 201, c.text);
+
+  // Guards: a foreign Host (DNS rebinding) and any Origin are refused.
+  const port = new URL(base).port;
+  assert.is(await rawGet(base, `/episodes`, { host: `evil.example:${port}`, 'content-type': 'application/json' }), 403);
+  assert.is(await rawGet(base, `/episodes`, { host: `127.0.0.1:${port}`, origin: 'http://evil.example' }), 403);
+
+  const metrics = await call(base, 'GET', '/metrics');
+  assert.is(metrics.status, 200);
+  assert.is(metric(metrics.text, 'awm_episodes_created_total'), 3);
+  assert.is(metric(metrics.text, 'awm_episodes_created_total', { scenario: 'online_bookstore' }), 2);
+  assert.is(metric(metrics.text, 'awm_active_episodes'), 2);
+  assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'deleted' }), 1);
+  assert.is(metric(metrics.text, 'awm_episodes_refused_total'), 1);
+  assert.is(metric(metrics.text, 'awm_tool_calls_total', { outcome: 'ok' }), 6);
+  assert.is(metric(metrics.text, 'awm_tool_calls_total', { outcome: 'unknown_tool' }), 1);
+  assert.is(metric(metrics.text, 'awm_tool_call_seconds_count'), 7);
+  assert.is(metric(metrics.text, 'awm_verify_results_total', { reason: 'complete' }), 1);
+  assert.is(metric(metrics.text, 'awm_verify_results_total', { reason: 'others' }), 1);
+
+  // Kept: a run folder in the shape of `awm agent`'s, which `awm verify` takes.
+  await clientA.close();
+  const kept = await call(base, 'DELETE', `/episodes/${idA}?keep=1`);
+  assert.is(kept.status, 200, kept.text);
+  const runDir = String(kept.body['run_dir']);
+  assert.match(runDir, `${project.dir}/outputs/episodes/`);
+  const verified = await runCli(project, ['verify', runDir, '--mode', 'code']);
+  assert.is(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, 'complete (reward 1)');
+
+  cli.killGroup('SIGTERM');
+  assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
+  assert.match(cli.stdout(), 'awm: episode server stopped');
+});
+
+Serve('the idle reaper closes an episode no request touched for --idle-ttl', async () => {
+  const { cli, base, scenarios } = await startServe(['--scenarios', 'online_*', '--idle-ttl', '0.3']);
+  assert.is(scenarios, 1);
+  const created = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore' });
+  assert.is(created.status, 201, created.text);
+  const id = String(created.body['episode_id']);
+  assert.is((await call(base, 'GET', `/episodes/${id}`)).status, 200);
+  const start = Date.now();
+  for (;;) {
+    if ((await call(base, 'GET', `/episodes/${id}`)).status === 404) break;
+    if (Date.now() - start > 10_000) throw new Error('the idle episode was not reaped within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const metrics = await call(base, 'GET', '/metrics');
+  assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'reaped' }), 1);
+  assert.is(metric(metrics.text, 'awm_active_episodes'), 0);
+  cli.killGroup('SIGTERM');
+  assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
+});
+
+Serve.run();
