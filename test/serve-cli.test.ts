@@ -2,13 +2,15 @@
 // episodes over REST, each with its own MCP endpoint the SDK's Client drives, isolated databases,
 // code verification after the reference solution (complete, 1) and on an untouched episode (others,
 // 0), capacity refused with CAPACITY_REACHED and freed by DELETE, Prometheus counters, the idle
-// reaper, the Host and Origin guards, and a kept episode that `awm verify` accepts.
+// reaper, the Host and Origin guards, a kept episode that `awm verify` accepts, OpenEnv's stateless
+// routes and its WS /ws session protocol frame by frame.
 import { request as httpRequest } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { suite } from 'uvu';
+import { WebSocket } from 'ws';
 import * as assert from 'uvu/assert';
 import type { CallOutcome } from '../src/env/call-outcome.js';
 import { resolveReferences, type ReplayStep } from '../src/verify/replay.js';
@@ -205,14 +207,67 @@ Serve('two episodes, isolation, verify, capacity, metrics, guards, keep → awm 
   assert.is(verified.code, 0, verified.stderr);
   assert.match(verified.stdout, 'complete (reward 1)');
 
+  // Unscorable is not zero: a verifier that throws, then no verifier file at all.
+  const broken = join(project.dir, 'artifacts/online_bookstore/verifiers/task_09.json');
+  const file = JSON.parse(readFileSync(broken, 'utf8')) as Record<string, unknown>;
+  writeFileSync(broken, JSON.stringify({ ...file, code_verifier: 'function () { throw new Error("boom"); }' }));
+  const d = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_09' });
+  assert.is(d.status, 201, d.text);
+  const crashed = await call(base, 'POST', `/episodes/${String(d.body['episode_id'])}/verify`, {});
+  assert.is(crashed.status, 200, crashed.text);
+  assert.is(crashed.body['reward'], null, crashed.text);
+  assert.is(crashed.body['reward_reason'], 'verifier_error');
+  renameSync(broken, `${broken}.gone`);
+  const missing = await call(base, 'POST', `/episodes/${String(d.body['episode_id'])}/verify`, {});
+  assert.is(missing.status, 409, missing.text);
+  assert.is(missing.body['reward'], null);
+  assert.is(missing.body['reward_reason'], 'no-verifier');
+  const after = await call(base, 'GET', '/metrics');
+  assert.is(metric(after.text, 'awm_verify_results_total', { reason: 'verifier_error' }), 1);
+
   cli.killGroup('SIGTERM');
   assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
   assert.match(cli.stdout(), 'awm: episode server stopped');
 });
 
-Serve('the idle reaper closes an episode no request touched for --idle-ttl', async () => {
+Serve("OpenEnv's stateless routes; the idle reaper closes an episode no request touched for --idle-ttl", async () => {
   const { cli, base, scenarios } = await startServe(['--scenarios', 'online_*', '--idle-ttl', '0.3']);
   assert.is(scenarios, 1);
+  // OpenEnv's stateless routes, as its AWM port answers them.
+  const metadata = await call(base, 'GET', '/metadata');
+  assert.is(metadata.status, 200);
+  assert.is(metadata.body['name'], 'awm');
+  assert.match(String(metadata.body['description']), 'online_bookstore');
+  const schema = await call(base, 'GET', '/schema');
+  assert.is(schema.status, 200);
+  for (const key of ['action', 'observation', 'state']) assert.type(schema.body[key], 'object');
+  assert.is((schema.body['action'] as Record<string, unknown>)['title'], 'CallToolAction');
+  assert.equal(Object.keys((schema.body['observation'] as { properties: object }).properties).sort(), [
+    'done',
+    'error',
+    'has_verifier',
+    'metadata',
+    'num_tools',
+    'reward',
+    'reward_type',
+    'scenario',
+    'scenarios',
+    'session_dir',
+    'steps_taken',
+    'task',
+    'task_idx',
+    'tool_name',
+    'tool_result',
+    'total',
+    'trajectory_path',
+    'verify_result',
+    'warning',
+  ]);
+  assert.equal((await call(base, 'GET', '/state')).body, { episode_id: null, step_count: 0 });
+  assert.is((await call(base, 'POST', '/reset', {})).status, 400);
+  assert.is((await call(base, 'POST', '/step', { action: { type: 'list_tools' } })).status, 400);
+  assert.is((await call(base, 'GET', '/reset')).status, 405);
+
   const created = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore' });
   assert.is(created.status, 201, created.text);
   const id = String(created.body['episode_id']);
@@ -229,5 +284,170 @@ Serve('the idle reaper closes an episode no request touched for --idle-ttl', asy
   cli.killGroup('SIGTERM');
   assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
 });
+
+/** A WebSocket client that reads replies in order, one per frame sent. */
+async function openSocket(url: string): Promise<{
+  ws: WebSocket;
+  send(frame: unknown): Promise<Record<string, any>>;
+  sendText(text: string): Promise<Record<string, any>>;
+}> {
+  const ws = new WebSocket(url);
+  const replies: Record<string, any>[] = [];
+  const waiting: ((reply: Record<string, any>) => void)[] = [];
+  ws.on('message', (data) => {
+    const reply = JSON.parse(data.toString()) as Record<string, any>;
+    const next = waiting.shift();
+    if (next) next(reply);
+    else replies.push(reply);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const sendText = (text: string): Promise<Record<string, any>> => {
+    ws.send(text);
+    const ready = replies.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to ${text}`)), 20_000);
+      waiting.push((reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+    });
+  };
+  return { ws, sendText, send: (frame) => sendText(JSON.stringify(frame)) };
+}
+
+const AWM_FIELDS = new Set([
+  'reward_type',
+  'scenario',
+  'task',
+  'task_idx',
+  'has_verifier',
+  'num_tools',
+  'tool_name',
+  'tool_result',
+  'error',
+  'warning',
+  'verify_result',
+  'steps_taken',
+  'scenarios',
+  'total',
+  'trajectory_path',
+  'session_dir',
+  'metadata',
+  'tools',
+]);
+
+function assertAwmFields(observation: Record<string, unknown>): void {
+  for (const key of Object.keys(observation)) assert.ok(AWM_FIELDS.has(key), `observation key ${key} is not AWM's`);
+}
+
+Serve(
+  'OpenEnv WS /ws frame by frame: reset, list_tools, call_tool, a bad tool, verify, done, state, close, errors',
+  async () => {
+    const { cli, base } = await startServe(['--scenarios', 'online_bookstore']);
+    const wsUrl = `${base.replace('http://', 'ws://')}/ws`;
+    const socket = await openSocket(wsUrl);
+    assert.equal(await socket.send({ type: 'state' }), { type: 'state', data: { episode_id: null, step_count: 0 } });
+    const notJson = await socket.sendText('not json');
+    assert.is(notJson.type, 'error');
+    assert.is(notJson.data.code, 'INVALID_JSON');
+    assert.is((await socket.send({ type: 'bogus' })).data.code, 'UNKNOWN_TYPE');
+    const early = await socket.send({
+      type: 'step',
+      data: { type: 'call_tool', tool_name: 'get_book', arguments: {} },
+    });
+    assert.match(String(early.data.observation.error), 'send reset first');
+
+    const reset = await socket.send({ type: 'reset', data: { scenario: 'online_bookstore', task_idx: 1 } });
+    assert.is(reset.type, 'observation');
+    assert.is(reset.data.done, false);
+    assert.is(reset.data.reward, null);
+    const resetObservation = reset.data.observation as Record<string, any>;
+    assertAwmFields(resetObservation);
+    assert.is(resetObservation.reward_type, 'reset_ok');
+    assert.is(resetObservation.task_idx, 1);
+    assert.is(resetObservation.num_tools, 38);
+    assert.equal(resetObservation.has_verifier, { sql: true, code: true });
+    assert.match(resetObservation.task, 'Summer reading 2026');
+    const episodeId = String(resetObservation.metadata.episode_id);
+    assert.is(resetObservation.metadata.mcp_url, `${base}/episodes/${episodeId}/mcp`);
+
+    const listed = await socket.send({ type: 'step', data: { type: 'list_tools' } });
+    const tools = listed.data.observation.tools as Record<string, unknown>[];
+    assert.is(tools.length, 38);
+    for (const tool of tools) assert.equal(Object.keys(tool).sort(), ['description', 'input_schema', 'name']);
+
+    const bad = await socket.send({
+      type: 'step',
+      data: { type: 'call_tool', tool_name: 'no_such_tool', arguments: {} },
+    });
+    assert.is(bad.data.observation.reward_type, 'tool_not_found');
+    assert.is(bad.data.reward, -1);
+    assertAwmFields(bad.data.observation);
+
+    const verifier = JSON.parse(
+      readFileSync(join(project.dir, 'artifacts/online_bookstore/verifiers/task_01.json'), 'utf8'),
+    ) as { solution: { calls: { tool: string; arguments: Record<string, unknown> }[] } };
+    const steps: ReplayStep[] = [];
+    for (const step of verifier.solution.calls) {
+      const resolved = resolveReferences(step.arguments, steps);
+      if (!resolved.ok) throw new Error(resolved.problem);
+      const reply = await socket.send({
+        type: 'step',
+        data: { type: 'call_tool', tool_name: step.tool, arguments: resolved.value },
+      });
+      assert.is(reply.data.observation.reward_type, 'tool_call_ok', JSON.stringify(reply));
+      assert.is(reply.data.reward, 0);
+      steps.push({
+        tool: step.tool,
+        arguments: resolved.value,
+        outcome: { ok: true, result: reply.data.observation.tool_result },
+      });
+    }
+    const verified = await socket.send({
+      type: 'step',
+      data: { type: 'call_tool', tool_name: 'verify', arguments: { verifier_mode: 'code' } },
+    });
+    assert.is(verified.data.observation.reward_type, 'complete', JSON.stringify(verified));
+    assert.is(verified.data.reward, 1);
+    assert.is(verified.data.done, false);
+    const state = await socket.send({ type: 'state' });
+    assert.equal(state.data, { episode_id: episodeId, step_count: 8 });
+    const done = await socket.send({ type: 'step', data: { type: 'call_tool', tool_name: 'done', arguments: {} } });
+    assert.is(done.data.done, true);
+    assert.is(done.data.reward, 1);
+    assert.is((await call(base, 'GET', `/episodes/${episodeId}`)).status, 404);
+    const closed = new Promise<number>((resolve) => socket.ws.once('close', (code) => resolve(code)));
+    socket.ws.send(JSON.stringify({ type: 'close' }));
+    assert.is(await closed, 1000);
+
+    // The port's done (reward 0, no verification) on request; an untouched episode.
+    const second = await openSocket(wsUrl);
+    await second.send({ type: 'reset', data: { scenario: 'online_bookstore', task_idx: 1, done_reward: 'zero' } });
+    const zero = await second.send({ type: 'step', data: { type: 'call_tool', tool_name: 'done', arguments: {} } });
+    assert.equal([zero.data.reward, zero.data.done, zero.data.observation.reward_type], [0, true, 'done']);
+
+    // A dropped socket closes its episode.
+    const reset2 = await second.send({ type: 'reset', data: { scenario: 'online_bookstore', task_idx: 2 } });
+    const droppedId = String(reset2.data.observation.metadata.episode_id);
+    assert.is((await call(base, 'GET', `/episodes/${droppedId}`)).status, 200);
+    second.ws.terminate();
+    await waitFor("the dropped socket's episode closed", () => true, { timeoutMs: 1 });
+    const start = Date.now();
+    while ((await call(base, 'GET', `/episodes/${droppedId}`)).status !== 404) {
+      if (Date.now() - start > 10_000) throw new Error("the dropped socket's episode stayed open");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const metrics = await call(base, 'GET', '/metrics');
+    assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'disconnected' }), 1);
+    assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'done' }), 2);
+
+    cli.killGroup('SIGTERM');
+    assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
+  },
+);
 
 Serve.run();

@@ -2,7 +2,7 @@
 // follow Prometheus conventions; `awm_active_episodes` is the one an autoscaler reads.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type CloseReason = 'deleted' | 'reaped' | 'shutdown';
+export type CloseReason = 'deleted' | 'reaped' | 'shutdown' | 'done' | 'disconnected';
 
 export class ServeMetrics {
   readonly registry = new Registry();
