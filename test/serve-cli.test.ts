@@ -345,7 +345,7 @@ function assertAwmFields(observation: Record<string, unknown>): void {
 }
 
 Serve(
-  'OpenEnv WS /ws frame by frame: reset, list_tools, call_tool, a bad tool, verify, done, state, close, errors',
+  'OpenEnv WS /ws frame by frame (reset, list_tools, call_tool, a bad tool, verify, done, state, close, errors); the POST /mcp dialect; /openapi.json',
   async () => {
     const { cli, base } = await startServe(['--scenarios', 'online_bookstore']);
     const wsUrl = `${base.replace('http://', 'ws://')}/ws`;
@@ -443,6 +443,47 @@ Serve(
     const metrics = await call(base, 'GET', '/metrics');
     assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'disconnected' }), 1);
     assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'done' }), 2);
+
+    // OpenEnv's POST /mcp dialect: always 200 JSON-RPC; sessions are episodes.
+    const rpc = async (body: unknown): Promise<Record<string, any>> => {
+      const answer = await call(base, 'POST', '/mcp', body);
+      assert.is(answer.status, 200, answer.text);
+      assert.is(answer.body['jsonrpc'], '2.0');
+      return answer.body;
+    };
+    assert.is((await rpc({})).error.code, -32600);
+    assert.is((await rpc({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} })).error.code, -32601);
+    const listedRpc = await rpc({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    assert.is(listedRpc.result.tools.length, 38);
+    const session = await rpc({ jsonrpc: '2.0', id: 3, method: 'openenv/session/create', params: {} });
+    const sessionId = String(session.result.session_id);
+    const created = await rpc({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: { session_id: sessionId, name: 'create_wishlist', arguments: { name: 'Dialect list' } },
+    });
+    assert.is(created.result.isError, undefined, JSON.stringify(created));
+    assert.ok(created.result.structuredContent.wishlist.wishlist_id > 0);
+    const oracle = await rpc({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { session_id: sessionId, name: 'verify', arguments: {} },
+    });
+    assert.is(oracle.result.isError, true);
+    assert.is((await call(base, 'GET', `/episodes/${sessionId}`)).body['calls'], 2);
+    const closedRpc = await rpc({
+      jsonrpc: '2.0',
+      id: 6,
+      method: 'openenv/session/close',
+      params: { session_id: sessionId },
+    });
+    assert.equal(closedRpc.result, { session_id: sessionId, closed: true });
+    assert.is((await call(base, 'GET', `/episodes/${sessionId}`)).status, 404);
+    const openapi = await call(base, 'GET', '/openapi.json');
+    assert.is((openapi.body['info'] as Record<string, unknown>)['version'], '1.0.0');
+    for (const path of ['/reset', '/step', '/state']) assert.ok(path in (openapi.body['paths'] as object), path);
 
     cli.killGroup('SIGTERM');
     assert.is(await exitCode(cli, 30_000), 0, cli.stderr());

@@ -11,6 +11,7 @@
 //   DELETE /episodes/{id}[?keep=1]    closes it; keep writes a run folder `awm verify` takes
 //   GET /metadata, /schema, /state; POST /reset, /step (400)   OpenEnv's stateless routes (openenv-http.ts)
 //   WS     /ws                        OpenEnv's session protocol (openenv-ws.ts)
+//   POST   /mcp                       OpenEnv's JSON-RPC dialect, always 200 (openenv-mcp.ts)
 //
 //   listening ──close()──▶ closing: no new requests, episodes closed, pools closed ──▶ closed
 // An idle reaper closes episodes no request touched for the idle TTL (OpenEnv PR #1000: without one,
@@ -31,7 +32,8 @@ import { ok, unreachable, type Result } from '../util/result.js';
 import type { Episode } from './episode.js';
 import { serveEpisodeMcp } from './episode-mcp.js';
 import { EpisodeRegistry, type ScenarioEntry } from './episode-registry.js';
-import { readJsonObject, sendError, sendJson } from './http-json.js';
+import { readJsonObject, readText, sendError, sendJson } from './http-json.js';
+import { answerOpenEnvMcp } from './openenv-mcp.js';
 import { answerOpenEnv, OPENENV_ROUTES } from './openenv-http.js';
 import { OpenEnvSockets } from './openenv-ws.js';
 import { ScenarioPool } from './scenario-pool.js';
@@ -204,6 +206,13 @@ export class EpisodeServer {
     }
     if (OPENENV_ROUTES.has(path))
       return answerOpenEnv(path, method, { scenarios: [...this.scenarios.keys()], version: '1.0.0' }, response);
+    if (path === '/mcp') {
+      if (method !== 'POST') return notAllowed(response, 'POST');
+      const text = await readText(request);
+      if (!text.ok) return sendError(response, 413, 'PAYLOAD_TOO_LARGE', text.error);
+      // Always 200 with a JSON-RPC answer, as OpenEnv's (and `openenv validate` checks it).
+      return sendJson(response, 200, await answerOpenEnvMcp(text.value, this.episodes));
+    }
     if (path === '/episodes') {
       if (method !== 'POST') return notAllowed(response, 'POST');
       return this.#createEpisode(request, response);

@@ -23,8 +23,8 @@ export function sendError(
   sendJson(response, status, { error: { code, message, ...details } }, headers);
 }
 
-/** The body as a JSON object; an empty body is `{}`. */
-export async function readJsonObject(request: IncomingMessage): Promise<Result<Record<string, unknown>, string>> {
+/** The body as text, trimmed; an error past the size limit. */
+export async function readText(request: IncomingMessage): Promise<Result<string, string>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -32,7 +32,14 @@ export async function readJsonObject(request: IncomingMessage): Promise<Result<R
     if (size > MAX_BODY_BYTES) return err(`the body is larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return ok(Buffer.concat(chunks).toString('utf8').trim());
+}
+
+/** The body as a JSON object; an empty body is `{}`. */
+export async function readJsonObject(request: IncomingMessage): Promise<Result<Record<string, unknown>, string>> {
+  const read = await readText(request);
+  if (!read.ok) return read;
+  const text = read.value;
   if (text === '') return ok({});
   try {
     const value = JSON.parse(text) as unknown;

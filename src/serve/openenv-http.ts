@@ -10,7 +10,14 @@ export interface OpenEnvFacts {
   readonly version: string;
 }
 
-export const OPENENV_ROUTES: ReadonlySet<string> = new Set(['/metadata', '/schema', '/state', '/reset', '/step']);
+export const OPENENV_ROUTES: ReadonlySet<string> = new Set([
+  '/metadata',
+  '/schema',
+  '/state',
+  '/reset',
+  '/step',
+  '/openapi.json',
+]);
 
 /** The methods each route takes. */
 const METHODS: Readonly<Record<string, string>> = {
@@ -19,6 +26,7 @@ const METHODS: Readonly<Record<string, string>> = {
   '/state': 'GET',
   '/reset': 'POST',
   '/step': 'POST',
+  '/openapi.json': 'GET',
 };
 
 export function answerOpenEnv(path: string, method: string, facts: OpenEnvFacts, response: ServerResponse): void {
@@ -33,6 +41,8 @@ export function answerOpenEnv(path: string, method: string, facts: OpenEnvFacts,
       });
     case '/schema':
       return sendJson(response, 200, OPENENV_SCHEMA);
+    case '/openapi.json':
+      return sendJson(response, 200, openApi(facts.version));
     case '/state':
       // Stateless, as OpenEnv's own: a fresh env's state.
       return sendJson(response, 200, { episode_id: null, step_count: 0 });
@@ -102,3 +112,28 @@ export const OPENENV_SCHEMA = {
     required: ['step_count'],
   },
 };
+
+/** Enough of an OpenAPI document for `openenv validate`: `info.version`, and every route's path. */
+function openApi(version: string): Record<string, unknown> {
+  const route = (method: string, summary: string): Record<string, unknown> => ({
+    [method]: { summary, responses: { '200': { description: 'OK' } } },
+  });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'awm episode server', version },
+    paths: {
+      '/health': route('get', 'health; ?ready answers 503 at capacity'),
+      '/metadata': route('get', 'the server and its scenarios'),
+      '/schema': route('get', 'action, observation and state JSON Schemas'),
+      '/state': route('get', 'a fresh env state (stateless)'),
+      '/reset': route('post', 'not supported over HTTP (400): use WS /ws or POST /episodes'),
+      '/step': route('post', 'not supported over HTTP (400): use WS /ws or POST /episodes'),
+      '/mcp': route('post', "OpenEnv's JSON-RPC dialect"),
+      '/metrics': route('get', 'Prometheus metrics'),
+      '/episodes': route('post', 'open an episode'),
+      '/episodes/{id}': { ...route('get', 'an episode'), ...route('delete', 'close an episode (?keep=1)') },
+      '/episodes/{id}/mcp': route('post', "the episode's MCP endpoint (Streamable HTTP)"),
+      '/episodes/{id}/verify': route('post', 'verify the episode'),
+    },
+  };
+}
