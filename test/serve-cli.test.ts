@@ -132,6 +132,8 @@ Serve('two episodes, isolation, verify, capacity, metrics, guards, keep → awm 
   const refused = await clientA.callTool({ name: 'verify', arguments: {} });
   assert.is(refused.isError, true);
   assert.match(JSON.stringify(refused.content), 'unknown_tool');
+  // Refused by the episode, before the env host (which would refuse it only because no spec tool has the name).
+  assert.match(JSON.stringify(refused.content), 'not its agent');
 
   // A's reference solution, with its `$result` references resolved against A's own results.
   const verifier = JSON.parse(
@@ -472,6 +474,7 @@ Serve(
       params: { session_id: sessionId, name: 'verify', arguments: {} },
     });
     assert.is(oracle.result.isError, true);
+    assert.match(JSON.stringify(oracle.result.content), 'not its agent');
     assert.is((await call(base, 'GET', `/episodes/${sessionId}`)).body['calls'], 2);
     const closedRpc = await rpc({
       jsonrpc: '2.0',
