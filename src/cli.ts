@@ -47,6 +47,14 @@ Agent runs:
       --rewards R        e.g. complete=1,incomplete=0.1,agent_error=0,others=0 (the defaults);
                          exit 0 with a reward, 1 when the run is unscorable (reward null)
 
+Serving episodes to trainers and agents:
+  serve [--port 8000] [--host H]   every built env in one process: POST /episodes, an MCP URL per episode,
+                                   POST /episodes/{id}/verify, GET|DELETE /episodes/{id}, /health, /metrics
+      --scenarios GLOB   only these scenarios (e.g. 'online_*'); default every built one that passed its check
+      --max-episodes N   episodes open at once (default 1024); more get 503 CAPACITY_REACHED
+      --idle-ttl S       close an episode no request touched for S seconds (default 600)
+      --token T          require Authorization: Bearer T on the episode routes
+
 Options for every command:
   -C, --dir DIR          the project folder (default: the current folder)
   -h, --help             this help

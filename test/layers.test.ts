@@ -26,12 +26,14 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
     synthesis: 'any',
     agent: 'any',
     verify: 'any',
+    serve: 'any',
   },
   config: {},
   engine: { config: 'any', 'stage-api': 'any', llm: 'types', sqlite: 'any', sandbox: 'types' },
   env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
   verify: { env: 'any', sqlite: 'any', synthesis: 'any', sandbox: 'any', llm: 'any', 'stage-api': 'any' },
   agent: { env: 'any', llm: 'any', synthesis: 'any', sandbox: 'any', verify: 'any' },
+  serve: { env: 'any', verify: 'any', synthesis: 'any', sandbox: 'any' },
   'stage-api': { llm: 'types', sandbox: 'types' },
   logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },
@@ -51,6 +53,8 @@ const ONLY_FILES: Readonly<Record<string, Readonly<Record<string, readonly strin
   env: { synthesis: ['src/synthesis/tool-spec.ts', 'src/synthesis/solutions.ts'] },
   // The env commands name scenarios as the pipeline does and read the spec's tools.
   commands: { synthesis: ['src/synthesis/scenario-id.ts', 'src/synthesis/tool-spec.ts'] },
+  // The episode server reads the spec's tool types only.
+  serve: { synthesis: ['src/synthesis/tool-spec.ts'] },
   // The judge's prompt is a template like the stages' (prompts/judge.md); the rest of the stage API is the stages'.
   verify: { 'stage-api': ['src/stage-api/prompt-template.ts'] },
 };

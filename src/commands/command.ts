@@ -87,4 +87,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       'interrupted; stopping the verifier (nothing is written; press Ctrl-C again to stop at once)',
     load: () => import('./verify.js'),
   },
+  {
+    name: 'serve',
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      scenarios: { type: 'string' },
+      'max-episodes': { type: 'string' },
+      'idle-ttl': { type: 'string' },
+      token: { type: 'string' },
+    },
+    // serve says itself what the first Ctrl-C does.
+    interruptMessage: quiet,
+    load: () => import('./serve.js'),
+  },
 ];

@@ -7,7 +7,9 @@ export type ServerEvent =
   | { readonly event: 'listening'; readonly scenario: string; readonly url: string; readonly tools: number }
   | { readonly event: 'sandbox-notice'; readonly message: string }
   | { readonly event: 'stopping' }
-  | { readonly event: 'stopped'; readonly final_db: string };
+  | { readonly event: 'stopped'; readonly final_db?: string }
+  | { readonly event: 'serving'; readonly url: string; readonly scenarios: readonly string[] }
+  | { readonly event: 'episode-created' | 'episode-closed'; readonly [field: string]: unknown };
 
 export class ServerLog {
   #fd: number | null;

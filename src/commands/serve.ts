@@ -1,0 +1,212 @@
+// `awm serve [--port 8000] [--host 127.0.0.1] [--scenarios GLOB] [--max-episodes N] [--idle-ttl S] [--token T]`:
+// every built env of the project (those whose check passed, or those matching GLOB) in one episode
+// server (src/serve) until Ctrl-C or SIGTERM. Its folder, outputs/servers/<time>_serve/, holds a
+// pool folder per scenario (initial.db, the live sessions' files, calls.jsonl) and server.log;
+// episodes closed with ?keep=1 become run folders under outputs/episodes/.
+//
+//   starting (each scenario's handlers' process warmed up) ──listening (the URL printed)──▶ serving
+//   ──Ctrl-C──▶ stopping: requests in flight finish, every episode closed ──▶ exit 0
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
+import { sandboxRunner } from '../sandbox/run-sandboxed.js';
+import { EpisodeServer } from '../serve/episode-server.js';
+import type { ServableScenario, ServableTask } from '../serve/servable-scenario.js';
+import { asStageId } from '../util/brand.js';
+import { isRecord } from '../util/is-record.js';
+import { err, ok, type Result } from '../util/result.js';
+import { builtEnv, openEnvProject, relativeTo, type EnvProject } from './built-env.js';
+import { exitWith, hostOption, isLoopback, portOption, stringOption, tokenOption } from './env-options.js';
+import type { CliIo, CommandRequest } from './io.js';
+import { newRunFolder, OUTPUTS_DIR } from './run-folder.js';
+import { ServerLog } from './server-log.js';
+
+const DEFAULT_VERIFIER_PATTERN = 'artifacts/{scenario}/verifiers/{task}.json';
+export const DEFAULT_MAX_EPISODES = 1024;
+export const DEFAULT_IDLE_TTL_SECONDS = 600;
+
+interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly token: string | undefined;
+  readonly scenarios: RegExp | null;
+  readonly maxEpisodes: number;
+  readonly idleTtlMs: number;
+}
+
+export async function run(request: CommandRequest, io: CliIo, signal: AbortSignal): Promise<number> {
+  const options = serveOptions(request);
+  if (!options.ok) return exitWith(io, options.error, 2);
+  const project = await openEnvProject(request.root);
+  if (!project.ok) return exitWith(io, project.error, 2);
+  const servable = servableScenarios(project.value, options.value.scenarios, io);
+  if (!servable.ok) return exitWith(io, servable.error, 1);
+  const { host, token } = options.value;
+  if (!isLoopback(host) && token === undefined)
+    io.stderr.write(
+      `awm: warning: listening on ${host} without --token: anyone who can reach it can open episodes and call their tools\n`,
+    );
+  const workDir = newRunFolder(request.root, 'servers', 'serve', new Date());
+  const log = new ServerLog(join(workDir, 'server.log'));
+  const onNotice = (notice: Parameters<typeof describeSandboxNotice>[0]): void => {
+    const message = describeSandboxNotice(notice);
+    io.stderr.write(`awm: ${message}\n`);
+    log.write({ event: 'sandbox-notice', message });
+  };
+  let started: Result<EpisodeServer, string>;
+  try {
+    started = await EpisodeServer.start({
+      scenarios: servable.value,
+      workDir,
+      keepDir: join(request.root, OUTPUTS_DIR, 'episodes'),
+      sandbox: sandboxRunner({ onNotice }),
+      host,
+      port: options.value.port,
+      ...(token === undefined ? {} : { token }),
+      maxEpisodes: options.value.maxEpisodes,
+      idleTtlMs: options.value.idleTtlMs,
+      onNotice,
+      onEvent: (event) => log.write(event as { event: 'episode-created' }),
+    });
+  } catch (error) {
+    log.close();
+    return exitWith(io, `cannot listen on ${host}:${options.value.port}: ${(error as Error).message}`, 1);
+  }
+  if (!started.ok) {
+    log.close();
+    return exitWith(io, started.error, 1);
+  }
+  const server = started.value;
+  if (signal.aborted) {
+    await server.close();
+    log.close();
+    return 130;
+  }
+  const names = servable.value.map((scenario) => scenario.scenario);
+  log.write({ event: 'serving', url: server.url, scenarios: names });
+  io.stdout.write(`awm: serving ${names.length} scenarios at ${server.url}\n`);
+  io.stdout.write(
+    `awm: ${names.join(', ')}; at most ${options.value.maxEpisodes} episodes; folder ${relativeTo(project.value, workDir)}; Ctrl-C stops it\n`,
+  );
+  await aborted(signal);
+  io.stderr.write(`\nawm: stopping the episode server; closing ${server.activeEpisodes} episodes\n`);
+  log.write({ event: 'stopping' });
+  await server.close();
+  log.write({ event: 'stopped' });
+  log.close();
+  io.stdout.write('awm: episode server stopped\n');
+  return 0;
+}
+
+/** The scenarios whose env is built and passed its check (matching the glob); a note for each left out. */
+function servableScenarios(project: EnvProject, glob: RegExp | null, io: CliIo): Result<ServableScenario[], string> {
+  if (project.scenarios === null) return err('the scenario list is not built yet; run `awm build` first');
+  const wanted = project.scenarios.filter((scenario) => glob === null || glob.test(scenario));
+  if (wanted.length === 0)
+    return err(`no scenario matches --scenarios; the scenarios: ${project.scenarios.join(', ') || '(none yet)'}`);
+  const verifierPattern =
+    project.config.stages.get(asStageId('verifier'))?.outputs['verifier'] ?? DEFAULT_VERIFIER_PATTERN;
+  const servable: ServableScenario[] = [];
+  for (const scenario of wanted) {
+    const env = builtEnv(project, scenario);
+    if (!env.ok) {
+      io.stderr.write(`awm: not serving ${scenario}: ${env.error}\n`);
+      continue;
+    }
+    const { files } = env.value;
+    servable.push({
+      scenario,
+      tools: env.value.tools,
+      seedDb: files.seedDb,
+      specPath: files.spec,
+      toolsModule: files.toolsModule,
+      worldClock: env.value.worldClock,
+      callTimeoutMs: env.value.callTimeoutMs,
+      memoryMb: env.value.memoryMb,
+      tasks: readTasks(join(dirname(files.seedDb), 'tasks.json')),
+      verifierPath: (taskId) =>
+        join(project.config.root, verifierPattern.replaceAll('{scenario}', scenario).replaceAll('{task}', taskId)),
+    });
+  }
+  if (servable.length === 0) return err('no built env passed its check; build them with `awm build`');
+  return ok(servable);
+}
+
+function readTasks(path: string): ServableTask[] {
+  if (!existsSync(path)) return [];
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((row) =>
+      isRecord(row) && typeof row['id'] === 'string' && typeof row['text'] === 'string'
+        ? [{ id: row['id'], text: row['text'] }]
+        : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+function serveOptions(request: CommandRequest): Result<ServeOptions, string> {
+  if (request.positionals.length > 0)
+    return err(`\`awm serve\` takes only options (got "${request.positionals.join(' ')}")`);
+  const port = portOption(request.values);
+  if (!port.ok) return port;
+  const host = hostOption(request.values);
+  if (!host.ok) return host;
+  const token = tokenOption(request.values);
+  if (!token.ok) return token;
+  const maxEpisodes = wholeNumber(request.values, 'max-episodes', DEFAULT_MAX_EPISODES, 1);
+  if (!maxEpisodes.ok) return maxEpisodes;
+  const idleTtl = positiveSeconds(stringOption(request.values, 'idle-ttl'));
+  if (!idleTtl.ok) return idleTtl;
+  const glob = stringOption(request.values, 'scenarios');
+  return ok({
+    port: port.value,
+    host: host.value,
+    token: token.value,
+    scenarios: glob === undefined ? null : globPattern(glob),
+    maxEpisodes: maxEpisodes.value,
+    idleTtlMs: idleTtl.value * 1000,
+  });
+}
+
+function wholeNumber(
+  values: CommandRequest['values'],
+  name: string,
+  fallback: number,
+  least: number,
+): Result<number, string> {
+  const text = stringOption(values, name);
+  if (text === undefined) return ok(fallback);
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(value) || value < least)
+    return err(`--${name} must be a whole number of at least ${least} (got "${text}")`);
+  return ok(value);
+}
+
+function positiveSeconds(text: string | undefined): Result<number, string> {
+  if (text === undefined) return ok(DEFAULT_IDLE_TTL_SECONDS);
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(value > 0)) return err(`--idle-ttl must be a number of seconds above 0 (got "${text}")`);
+  return ok(value);
+}
+
+/** `*` any run of characters, `?` one; a comma separates alternatives (`online_*,personal_banking`). */
+function globPattern(glob: string): RegExp {
+  const alternatives = glob.split(',').map((part) =>
+    part
+      .trim()
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.'),
+  );
+  return new RegExp(`^(?:${alternatives.join('|')})$`);
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,250 @@
+// The open episodes of the server and what can be done to one, whatever the route it came by (REST
+// or the OpenEnv WebSocket): open one within capacity, verify it, close it (kept as a run folder
+// when asked), reap the idle. Answers are values (codes and fields); the routes turn them into
+// HTTP answers or WebSocket frames.
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { SessionId } from '../env/sessions.js';
+import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
+import { atomicWriteFile } from '../util/atomic-write.js';
+import { err, ok, type Result } from '../util/result.js';
+import { readTrajectory } from '../verify/run-folder.js';
+import { verifyRun } from '../verify/verify-run.js';
+import { Episode, type EpisodeCall } from './episode.js';
+import { episodeTrajectory } from './episode-trajectory.js';
+import type { ScenarioPool } from './scenario-pool.js';
+import type { ServableTask } from './servable-scenario.js';
+import type { CloseReason, ServeMetrics } from './serve-metrics.js';
+
+export interface ScenarioEntry {
+  readonly pool: ScenarioPool;
+  readonly listing: readonly Tool[];
+}
+
+export interface RegistryOptions {
+  readonly maxEpisodes: number;
+  readonly idleTtlMs: number;
+  readonly keepDir: string;
+  readonly sandbox: SandboxRunner;
+  readonly clock: () => Date;
+  readonly mcpUrl: (id: string) => string;
+  readonly onEvent?: (event: Record<string, unknown>) => void;
+}
+
+/** Why an episode was not opened: an HTTP status, a code for machines (OpenEnv's where it has one), the words. */
+export interface OpenProblem {
+  readonly status: 400 | 404 | 503;
+  readonly code: 'VALIDATION_ERROR' | 'SCENARIO_NOT_FOUND' | 'TASK_NOT_FOUND' | 'CAPACITY_REACHED';
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** A verification's answer: 200 with a verdict or an unscorable reason, 409 when nothing could run. */
+export interface VerifyAnswer {
+  readonly status: 200 | 409;
+  readonly body: Record<string, unknown> & { readonly reward: number | null; readonly reward_reason: string };
+}
+
+export class EpisodeRegistry {
+  readonly #episodes = new Map<string, Episode>();
+  #creating = 0;
+
+  constructor(
+    readonly scenarios: ReadonlyMap<string, ScenarioEntry>,
+    readonly options: RegistryOptions,
+    readonly metrics: ServeMetrics,
+  ) {
+    metrics.maxEpisodes.set(options.maxEpisodes);
+  }
+
+  get size(): number {
+    return this.#episodes.size;
+  }
+
+  /** Open episodes plus those being created: each holds a slot. */
+  get occupied(): number {
+    return this.#episodes.size + this.#creating;
+  }
+
+  get(id: string): Episode | undefined {
+    const episode = this.#episodes.get(id);
+    return episode?.state === 'active' ? episode : undefined;
+  }
+
+  capacityProblem(): OpenProblem | null {
+    const active = this.occupied;
+    const max = this.options.maxEpisodes;
+    if (active < max) return null;
+    return {
+      status: 503,
+      code: 'CAPACITY_REACHED',
+      message: `the server holds ${active} of ${max} episodes`,
+      details: { active_sessions: active, max_sessions: max },
+    };
+  }
+
+  async open(scenario: unknown, taskKey: unknown): Promise<Result<Episode, OpenProblem>> {
+    const found = this.#find(scenario, taskKey);
+    if (!found.ok) return found;
+    const full = this.capacityProblem();
+    if (full !== null) {
+      this.metrics.episodesRefused.inc();
+      return err(full);
+    }
+    const { pool, task } = found.value;
+    this.#creating += 1;
+    let id: SessionId;
+    try {
+      id = await pool.sessions.createSession(randomUUID());
+    } finally {
+      this.#creating -= 1;
+    }
+    const episode = new Episode(id, pool, task, this.options.clock(), this.options.clock);
+    this.#episodes.set(id, episode);
+    this.metrics.episodesCreated.inc({ scenario: pool.scenario.scenario });
+    this.metrics.activeEpisodes.set(this.#episodes.size);
+    this.options.onEvent?.({
+      event: 'episode-created',
+      episode_id: id,
+      scenario: episode.scenario,
+      task_id: task?.id ?? null,
+    });
+    return ok(episode);
+  }
+
+  readonly recordCall = (episode: Episode, call: EpisodeCall): void => {
+    const outcome = call.outcome.ok ? 'ok' : call.outcome.error.code;
+    this.metrics.toolCalls.inc({ scenario: episode.scenario, outcome });
+    this.metrics.toolCallSeconds.observe({ scenario: episode.scenario }, call.ms / 1000);
+  };
+
+  /** The task's code verifier on (initial.db, a consistent copy of the episode's database now). */
+  async verify(episode: Episode, answer: string | null): Promise<VerifyAnswer> {
+    episode.touch();
+    const task = episode.task;
+    if (task === null)
+      return {
+        status: 409,
+        body: unscorable('no_task', 'the episode was opened without a task, so it has no verifier'),
+      };
+    const scratch = join(episode.pool.dir, 'verify');
+    mkdirSync(scratch, { recursive: true });
+    const finalPath = join(scratch, `${episode.id}_${randomUUID()}.db`);
+    try {
+      try {
+        await episode.pool.sessions.saveFinal(episode.id, finalPath);
+      } catch (error) {
+        this.metrics.verifications.inc({ scenario: episode.scenario, reason: 'env_error' });
+        return {
+          status: 200,
+          body: unscorable('env_error', `the episode's database could not be copied: ${(error as Error).message}`),
+        };
+      }
+      const trajectory = readTrajectory(
+        episodeTrajectory(episode, {
+          endedAt: this.options.clock(),
+          finalAnswer: answer,
+          mcpUrl: this.options.mcpUrl(episode.id),
+          stopReason: 'final_answer',
+        }),
+      );
+      if (!trajectory.ok) throw new Error(`internal error: the episode's trajectory: ${trajectory.error.join('; ')}`);
+      const outcome = await verifyRun({
+        mode: 'code',
+        run: { trajectory: trajectory.value, initialPath: episode.pool.initialDb, finalPath },
+        verifierPath: episode.pool.scenario.verifierPath(task.id),
+        sandbox: this.options.sandbox,
+        clock: this.options.clock,
+      });
+      episode.touch();
+      if (!outcome.ok) {
+        this.metrics.verifications.inc({ scenario: episode.scenario, reason: outcome.error.code });
+        return { status: 409, body: unscorable(outcome.error.code, outcome.error.message) };
+      }
+      this.metrics.verifications.inc({ scenario: episode.scenario, reason: outcome.value.reward_reason });
+      return { status: 200, body: { ...outcome.value } };
+    } finally {
+      rmSync(finalPath, { force: true });
+    }
+  }
+
+  /** Closes the episode's session (kept as a run folder when asked); returns that folder, or null. */
+  async close(episode: Episode, reason: CloseReason, keep = false): Promise<string | null> {
+    if (!episode.beginClose()) return null;
+    let runDir: string | null = null;
+    try {
+      if (keep) {
+        runDir = this.#newRunFolder(episode);
+        copyFileSync(episode.pool.initialDb, join(runDir, 'initial.db'));
+        await episode.pool.sessions.closeSession(episode.id, { keepAs: join(runDir, 'final.db') });
+        const trajectory = episodeTrajectory(episode, {
+          endedAt: this.options.clock(),
+          finalAnswer: null,
+          mcpUrl: this.options.mcpUrl(episode.id),
+          stopReason: 'closed',
+        });
+        // Written last: a folder with trajectory.json holds a finished run.
+        atomicWriteFile(join(runDir, 'trajectory.json'), `${JSON.stringify(trajectory, null, 2)}\n`);
+      } else await episode.pool.sessions.closeSession(episode.id);
+    } finally {
+      episode.markClosed();
+      this.#episodes.delete(episode.id);
+      this.metrics.episodesClosed.inc({ reason });
+      this.metrics.activeEpisodes.set(this.#episodes.size);
+      this.options.onEvent?.({ event: 'episode-closed', episode_id: episode.id, reason, run_dir: runDir });
+    }
+    return runDir;
+  }
+
+  async reapIdle(): Promise<void> {
+    const now = this.options.clock();
+    const idle = [...this.#episodes.values()].filter((episode) => episode.idleMs(now) > this.options.idleTtlMs);
+    await Promise.allSettled(idle.map((episode) => this.close(episode, 'reaped')));
+  }
+
+  async closeAll(reason: CloseReason): Promise<void> {
+    await Promise.allSettled([...this.#episodes.values()].map((episode) => this.close(episode, reason)));
+  }
+
+  #newRunFolder(episode: Episode): string {
+    const stamp = this.options.clock().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+    const name = [stamp, episode.scenario, episode.task?.id ?? null, episode.id.slice(0, 8)]
+      .filter((part) => part !== null)
+      .join('_');
+    const dir = join(this.options.keepDir, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  #find(name: unknown, key: unknown): Result<{ pool: ScenarioPool; task: ServableTask | null }, OpenProblem> {
+    const served = [...this.scenarios.keys()].join(', ');
+    if (typeof name !== 'string')
+      return err({ status: 400, code: 'VALIDATION_ERROR', message: `"scenario" is required; served: ${served}` });
+    const entry = this.scenarios.get(name);
+    if (entry === undefined)
+      return err({
+        status: 404,
+        code: 'SCENARIO_NOT_FOUND',
+        message: `scenario ${name} is not served here; served: ${served}`,
+      });
+    if (key === undefined || key === null) return ok({ pool: entry.pool, task: null });
+    const tasks = entry.pool.scenario.tasks;
+    const task =
+      tasks.find((candidate) => candidate.id === key) ??
+      (typeof key === 'number' || (typeof key === 'string' && /^\d+$/.test(key)) ? tasks[Number(key)] : undefined);
+    if (task === undefined)
+      return err({
+        status: 404,
+        code: 'TASK_NOT_FOUND',
+        message: `${name} has no task ${JSON.stringify(key)}; its tasks: ${tasks.map((candidate) => candidate.id).join(', ')} (or 0 to ${tasks.length - 1})`,
+      });
+    return ok({ pool: entry.pool, task });
+  }
+}
+
+/** An answer without a reward: never 0 for what the agent did not do. */
+function unscorable(reason: string, message: string): VerifyAnswer['body'] {
+  return { result: null, reward: null, reward_reason: reason, error: { code: reason, message } };
+}
