@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import { WebSocket } from 'ws';
 import * as assert from 'uvu/assert';
 import type { CallOutcome } from '../src/env/call-outcome.js';
-import { resolveReferences, type ReplayStep } from '../src/verify/replay.js';
+import { resolveReferences, type ReplayStep } from '../src/env/replay.js';
 import type { TempProject } from './support/cli-rig.js';
 import { exitCode, killLeftoverClis, runCli, startCli, waitFor, type Cli } from './support/cli-process.js';
 import { freshClone } from './support/fresh-clone.js';

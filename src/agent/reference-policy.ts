@@ -5,7 +5,7 @@
 // goes on. An argument `{ "$result": N, "path": … }` (a verifier's solution names a row an earlier
 // call created this way) is read from call N's result, as the conversation so far carries it.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { resolveReferences, type ReplayStep } from '../verify/replay.js';
+import { resolveReferences, type ReplayStep } from '../env/replay.js';
 import { err, ok } from '../util/result.js';
 import type { AgentModel } from './agent-model.js';
 import type { AgentProtocol } from './agent-protocol.js';

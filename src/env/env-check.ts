@@ -11,6 +11,7 @@ import type { SolutionsFile } from '../synthesis/solutions.js';
 import { ERROR_CODES, type ToolSpec } from '../synthesis/tool-spec.js';
 import type { CallOutcome } from './call-outcome.js';
 import type { HandlerRunner } from './handler-runner.js';
+import { replayCalls } from './replay.js';
 import { EnvSessions } from './sessions.js';
 
 export interface EnvCheckInput {
@@ -116,12 +117,11 @@ async function replaySolutions(
   for (const task of tasks) {
     const id = await sessions.createSession(`solution-${task.id}`);
     let problem: string | null = null;
-    for (const [index, call] of task.calls.entries()) {
-      const outcome = await sessions.callTool(id, call.tool, call.arguments);
-      if (outcome.ok) continue;
-      problem = `${task.id}: call ${index + 1} ${call.tool} ${JSON.stringify(call.arguments)} failed with ${outcome.error.code}: ${outcome.error.message}`;
-      problemsByTool.get(call.tool)?.push(`in the reference solution of ${problem}`);
-      break;
+    const replay = await replayCalls(sessions, id, task.calls);
+    if (replay.failed !== null) {
+      problem = `${task.id}: ${replay.failed.message}`;
+      const tool = task.calls[replay.failed.index]?.tool;
+      if (tool !== undefined) problemsByTool.get(tool)?.push(`in the reference solution of ${problem}`);
     }
     if (problem === null && task.end_state_sql !== undefined) {
       const reached = endStateHolds(sessions.databasePath(id), task.end_state_sql);

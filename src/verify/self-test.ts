@@ -19,7 +19,7 @@ import { hashDatabaseFile } from '../sqlite/canonical-dump.js';
 import type { TaskKind } from '../synthesis/artifacts.js';
 import type { ToolSpec } from '../synthesis/tool-spec.js';
 import { addNoiseRows, tablesThatGrew, type Noise } from './noise.js';
-import { replayCalls, type ReplayCall } from './replay.js';
+import { replayCalls, type ReplayCall } from '../env/replay.js';
 import { runCodeVerifierCases, runFactGatherer, type VerifierCase } from './run-verifier.js';
 
 export interface VerifierAnswer {

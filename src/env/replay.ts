@@ -2,8 +2,8 @@
 // refer to what an earlier call returned, `{ "$result": N, "path": "payee.id" }`, so a solution need
 // not guess the id of a row it creates (new ids differ once other rows exist; the self-test shifts
 // them on purpose).
-import type { CallOutcome, JsonObject } from '../env/call-outcome.js';
-import type { EnvSessions, SessionId } from '../env/sessions.js';
+import type { CallOutcome, JsonObject } from './call-outcome.js';
+import type { EnvSessions, SessionId } from './sessions.js';
 import { isRecord } from '../util/is-record.js';
 
 export interface ReplayCall {
