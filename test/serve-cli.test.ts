@@ -34,7 +34,7 @@ Serve.after(() => {
 const URL_LINE = /^awm: serving (\d+) scenarios at (http:\/\/\S+)$/m;
 
 async function startServe(args: readonly string[]): Promise<{ cli: Cli; base: string; scenarios: number }> {
-  const cli = startCli(project, ['serve', '--port', '0', ...args]);
+  const cli = startCli(project, ['serve', '--port', '0', '--drain-timeout', '0', ...args]);
   const match = await waitFor('the URL line', () => URL_LINE.exec(cli.stdout()) ?? undefined, {
     cli,
     timeoutMs: 60_000,

@@ -95,6 +95,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       scenarios: { type: 'string' },
       'max-episodes': { type: 'string' },
       'idle-ttl': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      'public-url': { type: 'string' },
       token: { type: 'string' },
     },
     // serve says itself what the first Ctrl-C does.

@@ -24,14 +24,19 @@ import { ServerLog } from './server-log.js';
 const DEFAULT_VERIFIER_PATTERN = 'artifacts/{scenario}/verifiers/{task}.json';
 export const DEFAULT_MAX_EPISODES = 1024;
 export const DEFAULT_IDLE_TTL_SECONDS = 600;
+/** How long the first Ctrl-C or SIGTERM waits for live episodes (Kubernetes' default grace is 30 s). */
+export const DEFAULT_DRAIN_SECONDS = 25;
 
-interface ServeOptions {
+export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly token: string | undefined;
   readonly scenarios: RegExp | null;
   readonly maxEpisodes: number;
   readonly idleTtlMs: number;
+  readonly drainMs: number;
+  readonly allowedHosts: readonly string[];
+  readonly publicUrl: string | undefined;
 }
 
 export async function run(request: CommandRequest, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -63,6 +68,8 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
       host,
       port: options.value.port,
       ...(token === undefined ? {} : { token }),
+      allowedHosts: options.value.allowedHosts,
+      ...(options.value.publicUrl === undefined ? {} : { publicUrl: options.value.publicUrl }),
       maxEpisodes: options.value.maxEpisodes,
       idleTtlMs: options.value.idleTtlMs,
       onNotice,
@@ -89,10 +96,17 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
     `awm: ${names.join(', ')}; at most ${options.value.maxEpisodes} episodes; folder ${relativeTo(project.value, workDir)}; Ctrl-C stops it\n`,
   );
   await aborted(signal);
-  io.stderr.write(`\nawm: stopping the episode server; closing ${server.activeEpisodes} episodes\n`);
-  log.write({ event: 'stopping' });
-  await server.close();
-  log.write({ event: 'stopped' });
+  const live = server.activeEpisodes;
+  const drainSeconds = options.value.drainMs / 1000;
+  io.stderr.write(
+    live === 0
+      ? '\nawm: stopping the episode server\n'
+      : `\nawm: draining: no new episodes; waiting up to ${drainSeconds} s for ${live} live episodes to end (Ctrl-C again stops at once)\n`,
+  );
+  log.write({ event: 'draining', live_episodes: live, drain_seconds: drainSeconds });
+  const left = await server.drain(options.value.drainMs);
+  if (left > 0) io.stderr.write(`awm: closed ${left} episodes still live after the drain\n`);
+  log.write({ event: 'stopped', closed_live: left });
   log.close();
   io.stdout.write('awm: episode server stopped\n');
   return 0;
@@ -147,7 +161,8 @@ function readTasks(path: string): ServableTask[] {
   }
 }
 
-function serveOptions(request: CommandRequest): Result<ServeOptions, string> {
+/** `awm serve`'s options, checked (exported for the deployment manifests' test). */
+export function serveOptions(request: Pick<CommandRequest, 'positionals' | 'values'>): Result<ServeOptions, string> {
   if (request.positionals.length > 0)
     return err(`\`awm serve\` takes only options (got "${request.positionals.join(' ')}")`);
   const port = portOption(request.values);
@@ -160,6 +175,12 @@ function serveOptions(request: CommandRequest): Result<ServeOptions, string> {
   if (!maxEpisodes.ok) return maxEpisodes;
   const idleTtl = positiveSeconds(stringOption(request.values, 'idle-ttl'));
   if (!idleTtl.ok) return idleTtl;
+  const drain = seconds(stringOption(request.values, 'drain-timeout'), 'drain-timeout', DEFAULT_DRAIN_SECONDS, 0);
+  if (!drain.ok) return drain;
+  const allowed = allowedHostsOption(stringOption(request.values, 'allowed-hosts'));
+  if (!allowed.ok) return allowed;
+  const publicUrl = publicUrlOption(stringOption(request.values, 'public-url'));
+  if (!publicUrl.ok) return publicUrl;
   const glob = stringOption(request.values, 'scenarios');
   return ok({
     port: port.value,
@@ -168,6 +189,9 @@ function serveOptions(request: CommandRequest): Result<ServeOptions, string> {
     scenarios: glob === undefined ? null : globPattern(glob),
     maxEpisodes: maxEpisodes.value,
     idleTtlMs: idleTtl.value * 1000,
+    drainMs: drain.value * 1000,
+    allowedHosts: allowed.value,
+    publicUrl: publicUrl.value,
   });
 }
 
@@ -190,6 +214,43 @@ function positiveSeconds(text: string | undefined): Result<number, string> {
   const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   if (!(value > 0)) return err(`--idle-ttl must be a number of seconds above 0 (got "${text}")`);
   return ok(value);
+}
+
+function seconds(text: string | undefined, name: string, fallback: number, least: number): Result<number, string> {
+  if (text === undefined) return ok(fallback);
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(value >= least)) return err(`--${name} must be a number of seconds, at least ${least} (got "${text}")`);
+  return ok(value);
+}
+
+/** Host names (optionally with :port) accepted in the Host header besides loopback; `*` for any. */
+function allowedHostsOption(text: string | undefined): Result<string[], string> {
+  if (text === undefined) return ok([]);
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const bad = names.find((name) => name !== '*' && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/.test(name));
+  if (names.length === 0 || bad !== undefined)
+    return err(
+      `--allowed-hosts takes host names separated by commas, each optionally with :port, or * for any (got "${bad ?? text}")`,
+    );
+  return ok(names);
+}
+
+/** The base URL the MCP URLs handed out start with: http(s)://host[:port][/prefix], no trailing slash. */
+function publicUrlOption(text: string | undefined): Result<string | undefined, string> {
+  if (text === undefined) return ok(undefined);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return err(`--public-url must be an absolute URL such as http://awm-0.awm-episodes:8000 (got "${text}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return err(`--public-url must start with http:// or https:// (got "${text}")`);
+  if (url.search !== '' || url.hash !== '') return err(`--public-url takes no query or fragment (got "${text}")`);
+  return ok(text.replace(/\/+$/, ''));
 }
 
 /** `*` any run of characters, `?` one; a comma separates alternatives (`online_*,personal_banking`). */

@@ -7,7 +7,8 @@ export type ServerEvent =
   | { readonly event: 'listening'; readonly scenario: string; readonly url: string; readonly tools: number }
   | { readonly event: 'sandbox-notice'; readonly message: string }
   | { readonly event: 'stopping' }
-  | { readonly event: 'stopped'; readonly final_db?: string }
+  | { readonly event: 'stopped'; readonly final_db?: string; readonly closed_live?: number }
+  | { readonly event: 'draining'; readonly live_episodes: number; readonly drain_seconds: number }
   | { readonly event: 'serving'; readonly url: string; readonly scenarios: readonly string[] }
   | { readonly event: 'episode-created' | 'episode-closed'; readonly [field: string]: unknown };
 

@@ -36,7 +36,7 @@ export interface RegistryOptions {
 /** Why an episode was not opened: an HTTP status, a code for machines (OpenEnv's where it has one), the words. */
 export interface OpenProblem {
   readonly status: 400 | 404 | 503;
-  readonly code: 'VALIDATION_ERROR' | 'SCENARIO_NOT_FOUND' | 'TASK_NOT_FOUND' | 'CAPACITY_REACHED';
+  readonly code: 'VALIDATION_ERROR' | 'SCENARIO_NOT_FOUND' | 'TASK_NOT_FOUND' | 'CAPACITY_REACHED' | 'SHUTTING_DOWN';
   readonly message: string;
   readonly details?: Record<string, unknown>;
 }
@@ -50,6 +50,9 @@ export interface VerifyAnswer {
 export class EpisodeRegistry {
   readonly #episodes = new Map<string, Episode>();
   #creating = 0;
+  #admitting = true;
+  /** Called whenever an episode leaves the map (a drain waits on it). */
+  #onClosed: (() => void) | null = null;
 
   constructor(
     readonly scenarios: ReadonlyMap<string, ScenarioEntry>,
@@ -73,7 +76,40 @@ export class EpisodeRegistry {
     return episode?.state === 'active' ? episode : undefined;
   }
 
+  /** From now on every open is refused with SHUTTING_DOWN (a drain); open episodes carry on. */
+  stopAdmitting(): void {
+    this.#admitting = false;
+  }
+
+  get admitting(): boolean {
+    return this.#admitting;
+  }
+
+  /** Resolves when no episode is open (or being opened), or after `timeoutMs`; true when none is. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.occupied > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        this.#onClosed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#onClosed = null;
+    }
+    return true;
+  }
+
   capacityProblem(): OpenProblem | null {
+    if (!this.#admitting)
+      return {
+        status: 503,
+        code: 'SHUTTING_DOWN',
+        message: 'the server is draining (shutting down): it admits no new episode; open another elsewhere',
+      };
     const active = this.occupied;
     const max = this.options.maxEpisodes;
     if (active < max) return null;
@@ -193,6 +229,7 @@ export class EpisodeRegistry {
       this.#episodes.delete(episode.id);
       this.metrics.episodesClosed.inc({ reason });
       this.metrics.activeEpisodes.set(this.#episodes.size);
+      this.#onClosed?.();
       this.options.onEvent?.({ event: 'episode-closed', episode_id: episode.id, reason, run_dir: runDir });
     }
     return runDir;

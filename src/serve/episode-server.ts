@@ -51,6 +51,10 @@ export interface EpisodeServerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly token?: string;
+  /** Host header names accepted besides loopback (a Service's or pod's DNS name); `*` accepts any. */
+  readonly allowedHosts?: readonly string[];
+  /** The base URL clients reach this server by (`http://pod.svc:8000`), for the MCP URLs it hands out. */
+  readonly publicUrl?: string;
   /** Episodes open at once; more are refused with CAPACITY_REACHED. */
   readonly maxEpisodes: number;
   /** An episode no request touched for this long is closed. */
@@ -64,12 +68,12 @@ export interface EpisodeServerOptions {
 const EPISODE_ROUTE = /^\/episodes\/([A-Za-z0-9_-]{1,64})(\/mcp|\/verify)?$/;
 
 export class EpisodeServer {
-  #state: 'listening' | 'closing' | 'closed' = 'listening';
+  #state: 'listening' | 'draining' | 'closing' | 'closed' = 'listening';
   #closed: Promise<void> | null = null;
   readonly episodes: EpisodeRegistry;
   readonly #sockets: OpenEnvSockets;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #allowedHosts: ReadonlySet<string>;
+  readonly #allowedHosts: ReadonlySet<string> | 'any';
   readonly #validator = new AjvJsonSchemaValidator();
   readonly #clock: () => Date;
   readonly #reaper: NodeJS.Timeout;
@@ -81,7 +85,7 @@ export class EpisodeServer {
     readonly http: HttpServer,
     readonly port: number,
   ) {
-    this.#allowedHosts = allowedHosts(options.host ?? '127.0.0.1', port);
+    this.#allowedHosts = hostsAccepted(options, port);
     this.#clock = options.clock ?? (() => new Date());
     this.episodes = new EpisodeRegistry(
       scenarios,
@@ -146,9 +150,29 @@ export class EpisodeServer {
     return this.episodes.size;
   }
 
+  /**
+   * SIGTERM's drain: no new episode is admitted (readiness turns 503, so a load balancer sends new
+   * ones elsewhere) while open episodes carry on, until none is left or `timeoutMs` passes; then
+   * close() as usual. Resolves with the episodes still open when the wait ended.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    if (this.#state === 'listening') {
+      this.#state = 'draining';
+      this.episodes.stopAdmitting();
+    }
+    const left = (await this.episodes.drained(timeoutMs)) ? 0 : this.episodes.size;
+    await this.close();
+    return left;
+  }
+
+  get draining(): boolean {
+    return this.#state === 'draining';
+  }
+
   close(): Promise<void> {
     switch (this.#state) {
       case 'listening':
+      case 'draining':
         this.#state = 'closing';
         this.#closed = this.#shutDown().finally(() => (this.#state = 'closed'));
         return this.#closed;
@@ -183,7 +207,7 @@ export class EpisodeServer {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (this.#state !== 'listening')
+    if (this.#state === 'closing' || this.#state === 'closed')
       return sendError(response, 503, 'SHUTTING_DOWN', 'the server is shutting down', {}, { connection: 'close' });
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -259,8 +283,8 @@ export class EpisodeServer {
   /** WS /ws: OpenEnv's session protocol, behind the same guards as the episode routes. */
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const refusal =
-      this.#state !== 'listening' ? { status: 503, message: 'shutting down' } : this.#guardRefusal(request, path);
+    const closing = this.#state === 'closing' || this.#state === 'closed';
+    const refusal = closing ? { status: 503, message: 'shutting down' } : this.#guardRefusal(request, path);
     if (path !== '/ws' || refusal !== null) {
       const status = path !== '/ws' ? 404 : refusal!.status;
       socket.end(
@@ -275,7 +299,7 @@ export class EpisodeServer {
     // Probes and scrapers reach /health and /metrics by the pod's address; they expose no tools.
     const open = path === '/health' || path === '/metrics';
     const verdicts = [
-      open ? null : hostHeaderVerdict(request.headers.host, this.#allowedHosts),
+      open || this.#allowedHosts === 'any' ? null : hostHeaderVerdict(request.headers.host, this.#allowedHosts),
       originVerdict(request.headers.origin),
       open || this.options.token === undefined
         ? null
@@ -289,6 +313,13 @@ export class EpisodeServer {
     if (method !== 'GET') return notAllowed(response, 'GET');
     const active = this.episodes.occupied;
     const max = this.options.maxEpisodes;
+    if (url.searchParams.has('ready') && this.#state === 'draining')
+      return sendJson(response, 503, {
+        status: 'draining',
+        reason: 'SHUTTING_DOWN',
+        active_sessions: active,
+        max_sessions: max,
+      });
     if (url.searchParams.has('ready') && active >= max)
       return sendJson(response, 503, {
         status: 'degraded',
@@ -319,7 +350,7 @@ export class EpisodeServer {
   }
 
   #mcpUrl(id: string): string {
-    return `${this.url}/episodes/${id}/mcp`;
+    return `${this.options.publicUrl ?? this.url}/episodes/${id}/mcp`;
   }
 
   #describe(episode: Episode): Record<string, unknown> {
@@ -363,6 +394,21 @@ export class EpisodeServer {
     const runDir = await this.episodes.close(episode, 'deleted', keep);
     sendJson(response, 200, { episode_id: episode.id, closed: true, run_dir: runDir });
   }
+}
+
+/** Loopback with the bound port, the public URL's host, and the names given (`*`: any Host header). */
+function hostsAccepted(options: EpisodeServerOptions, port: number): ReadonlySet<string> | 'any' {
+  const extra = options.allowedHosts ?? [];
+  if (extra.includes('*')) return 'any';
+  const names = new Set(allowedHosts(options.host ?? '127.0.0.1', port));
+  for (const given of extra) {
+    const name = given.toLowerCase();
+    // A name without a port: the bound port, or none (port 80, as a Service on 80 is reached).
+    if (/:\d+$/.test(name)) names.add(name);
+    else for (const form of [`${name}:${port}`, name, `${name}:80`]) names.add(form);
+  }
+  if (options.publicUrl !== undefined) names.add(new URL(options.publicUrl).host.toLowerCase());
+  return names;
 }
 
 function notAllowed(response: ServerResponse, allow: string): void {
