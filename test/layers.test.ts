@@ -33,7 +33,7 @@ const ALLOWED: Readonly<Record<string, Readonly<Record<string, 'any' | 'types'>>
   env: { sqlite: 'any', synthesis: 'any', sandbox: 'any' },
   verify: { env: 'any', sqlite: 'any', synthesis: 'any', sandbox: 'any', llm: 'any', 'stage-api': 'any' },
   agent: { env: 'any', llm: 'any', synthesis: 'any', sandbox: 'any', verify: 'any' },
-  serve: { env: 'any', verify: 'any', synthesis: 'any', sandbox: 'any' },
+  serve: { env: 'any', verify: 'any', synthesis: 'any', sandbox: 'any', llm: 'types' },
   'stage-api': { llm: 'types', sandbox: 'types' },
   logging: { engine: 'any', llm: 'any', sandbox: 'any' },
   llm: { config: 'types' },

@@ -7,16 +7,14 @@
 import { request as httpRequest } from 'node:http';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { suite } from 'uvu';
-import { WebSocket } from 'ws';
 import * as assert from 'uvu/assert';
 import type { CallOutcome } from '../src/env/call-outcome.js';
 import { resolveReferences, type ReplayStep } from '../src/env/replay.js';
 import type { TempProject } from './support/cli-rig.js';
-import { exitCode, killLeftoverClis, runCli, startCli, waitFor, type Cli } from './support/cli-process.js';
+import { exitCode, killLeftoverClis, runCli, type Cli } from './support/cli-process.js';
 import { freshClone } from './support/fresh-clone.js';
+import { assertAwmFields, call, mcpClient, metric, openSocket, startServeCli } from './support/serve-client.js';
 
 const Serve = suite('awm serve: episodes, per-episode MCP, verify, capacity, metrics, reaper, guards, keep');
 let project: TempProject;
@@ -31,61 +29,8 @@ Serve.after(() => {
   project.remove();
 });
 
-const URL_LINE = /^awm: serving (\d+) scenarios at (http:\/\/\S+)$/m;
-
 async function startServe(args: readonly string[]): Promise<{ cli: Cli; base: string; scenarios: number }> {
-  const cli = startCli(project, ['serve', '--port', '0', '--drain-timeout', '0', ...args]);
-  const match = await waitFor('the URL line', () => URL_LINE.exec(cli.stdout()) ?? undefined, {
-    cli,
-    timeoutMs: 60_000,
-  });
-  return { cli, base: match[2]!, scenarios: Number(match[1]) };
-}
-
-interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  readonly text: string;
-}
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await response.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Prometheus text, say.
-  }
-  return { status: response.status, body: parsed, text };
-}
-
-async function mcpClient(url: string): Promise<Client> {
-  const client = new Client({ name: 'serve-cli-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
-/** Sums the samples of `name` whose labels include every one given. */
-function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  let found = false;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const have = Object.fromEntries(
-      [...(match[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((pair) => [pair[1]!, pair[2]!]),
-    );
-    if (Object.entries(labels).every(([key, value]) => have[key] === value)) {
-      sum += Number(match[3]);
-      found = true;
-    }
-  }
-  if (!found) throw new Error(`no sample of ${name} ${JSON.stringify(labels)} in:\n${text}`);
-  return sum;
+  return startServeCli(project, ['--drain-timeout', '0', ...args]);
 }
 
 function rawGet(base: string, path: string, headers: Record<string, string>): Promise<number> {
@@ -287,69 +232,11 @@ Serve("OpenEnv's stateless routes; the idle reaper closes an episode no request 
   assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
 });
 
-/** A WebSocket client that reads replies in order, one per frame sent. */
-async function openSocket(url: string): Promise<{
-  ws: WebSocket;
-  send(frame: unknown): Promise<Record<string, any>>;
-  sendText(text: string): Promise<Record<string, any>>;
-}> {
-  const ws = new WebSocket(url);
-  const replies: Record<string, any>[] = [];
-  const waiting: ((reply: Record<string, any>) => void)[] = [];
-  ws.on('message', (data) => {
-    const reply = JSON.parse(data.toString()) as Record<string, any>;
-    const next = waiting.shift();
-    if (next) next(reply);
-    else replies.push(reply);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const sendText = (text: string): Promise<Record<string, any>> => {
-    ws.send(text);
-    const ready = replies.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to ${text}`)), 20_000);
-      waiting.push((reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-    });
-  };
-  return { ws, sendText, send: (frame) => sendText(JSON.stringify(frame)) };
-}
-
-const AWM_FIELDS = new Set([
-  'reward_type',
-  'scenario',
-  'task',
-  'task_idx',
-  'has_verifier',
-  'num_tools',
-  'tool_name',
-  'tool_result',
-  'error',
-  'warning',
-  'verify_result',
-  'steps_taken',
-  'scenarios',
-  'total',
-  'trajectory_path',
-  'session_dir',
-  'metadata',
-  'tools',
-]);
-
-function assertAwmFields(observation: Record<string, unknown>): void {
-  for (const key of Object.keys(observation)) assert.ok(AWM_FIELDS.has(key), `observation key ${key} is not AWM's`);
-}
-
 Serve(
   'OpenEnv WS /ws frame by frame (reset, list_tools, call_tool, a bad tool, verify, done, state, close, errors); the POST /mcp dialect; /openapi.json',
   async () => {
-    const { cli, base } = await startServe(['--scenarios', 'online_bookstore']);
+    // --reattach-grace 0: a dropped socket's episode closes at once (the re-attach is serve-sessions.test.ts').
+    const { cli, base } = await startServe(['--scenarios', 'online_bookstore', '--reattach-grace', '0']);
     const wsUrl = `${base.replace('http://', 'ws://')}/ws`;
     const socket = await openSocket(wsUrl);
     assert.equal(await socket.send({ type: 'state' }), { type: 'state', data: { episode_id: null, step_count: 0 } });
@@ -432,7 +319,7 @@ Serve(
     const zero = await second.send({ type: 'step', data: { type: 'call_tool', tool_name: 'done', arguments: {} } });
     assert.equal([zero.data.reward, zero.data.done, zero.data.observation.reward_type], [0, true, 'done']);
 
-    // A dropped socket closes its episode.
+    // A dropped socket closes its episode (no grace).
     const reset2 = await second.send({ type: 'reset', data: { scenario: 'online_bookstore', task_idx: 2 } });
     const droppedId = String(reset2.data.observation.metadata.episode_id);
     assert.is((await call(base, 'GET', `/episodes/${droppedId}`)).status, 200);

@@ -1,16 +1,20 @@
-// `awm serve [--port 8000] [--host 127.0.0.1] [--scenarios GLOB] [--max-episodes N] [--idle-ttl S] [--token T]`:
+// `awm serve [--port 8000] [--host 127.0.0.1] [--scenarios GLOB] [--max-episodes N] [--idle-ttl S]
+//            [--drain-timeout S] [--reattach-grace S] [--ws-ping S] [--allowed-hosts LIST] [--public-url URL]
+//            [--judge-model M] [--token T]`:
 // every built env of the project (those whose check passed, or those matching GLOB) in one episode
 // server (src/serve) until Ctrl-C or SIGTERM. Its folder, outputs/servers/<time>_serve/, holds a
 // pool folder per scenario (initial.db, the live sessions' files, calls.jsonl) and server.log;
-// episodes closed with ?keep=1 become run folders under outputs/episodes/.
+// episodes closed with ?keep=1 become run folders under outputs/episodes/. sql-mode verify asks the
+// judge of `awm verify --mode sql` when an LLM is configured.
 //
 //   starting (each scenario's handlers' process warmed up) ──listening (the URL printed)──▶ serving
-//   ──Ctrl-C──▶ stopping: requests in flight finish, every episode closed ──▶ exit 0
+//   ──Ctrl-C / SIGTERM──▶ draining: no new episode, readiness 503, live ones carry on until none is
+//   left or --drain-timeout ──▶ stopping: every episode closed ──▶ exit 0 (a second Ctrl-C: exit 130)
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describeSandboxNotice } from '../sandbox/sandbox-notice.js';
 import { sandboxRunner } from '../sandbox/run-sandboxed.js';
-import { EpisodeServer } from '../serve/episode-server.js';
+import { DEFAULT_PING_INTERVAL_MS, DEFAULT_REATTACH_GRACE_MS, EpisodeServer } from '../serve/episode-server.js';
 import type { ServableScenario, ServableTask } from '../serve/servable-scenario.js';
 import { asStageId } from '../util/brand.js';
 import { isRecord } from '../util/is-record.js';
@@ -19,6 +23,7 @@ import { builtEnv, openEnvProject, relativeTo, type EnvProject } from './built-e
 import { exitWith, hostOption, isLoopback, portOption, stringOption, tokenOption } from './env-options.js';
 import type { CliIo, CommandRequest } from './io.js';
 import { newRunFolder, OUTPUTS_DIR } from './run-folder.js';
+import { openJudgeLlm } from './judge-llm.js';
 import { ServerLog } from './server-log.js';
 
 const DEFAULT_VERIFIER_PATTERN = 'artifacts/{scenario}/verifiers/{task}.json';
@@ -35,6 +40,9 @@ export interface ServeOptions {
   readonly maxEpisodes: number;
   readonly idleTtlMs: number;
   readonly drainMs: number;
+  readonly reattachGraceMs: number;
+  readonly pingIntervalMs: number;
+  readonly judgeModel: string | undefined;
   readonly allowedHosts: readonly string[];
   readonly publicUrl: string | undefined;
 }
@@ -53,6 +61,18 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
     );
   const workDir = newRunFolder(request.root, 'servers', 'serve', new Date());
   const log = new ServerLog(join(workDir, 'server.log'));
+  // sql-mode verify's judge, when an LLM is configured; otherwise its answers say why there is none.
+  const judge = openJudgeLlm({
+    model: options.value.judgeModel ?? null,
+    settings: project.value.config.llm,
+    root: request.root,
+    io,
+  });
+  log.write({ event: 'judge', ...(judge.ok ? { available: true } : { available: false, reason: judge.error }) });
+  if (!judge.ok && options.value.judgeModel !== undefined) {
+    log.close();
+    return exitWith(io, judge.error, 2);
+  }
   const onNotice = (notice: Parameters<typeof describeSandboxNotice>[0]): void => {
     const message = describeSandboxNotice(notice);
     io.stderr.write(`awm: ${message}\n`);
@@ -71,22 +91,28 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
       allowedHosts: options.value.allowedHosts,
       ...(options.value.publicUrl === undefined ? {} : { publicUrl: options.value.publicUrl }),
       maxEpisodes: options.value.maxEpisodes,
+      reattachGraceMs: options.value.reattachGraceMs,
+      pingIntervalMs: options.value.pingIntervalMs,
       idleTtlMs: options.value.idleTtlMs,
+      judge: (scenario) => (judge.ok ? judge.value.sessionFor(scenario) : judge.error),
       onNotice,
       onEvent: (event) => log.write(event as { event: 'episode-created' }),
     });
   } catch (error) {
     log.close();
+    if (judge.ok) await judge.value.llm.close();
     return exitWith(io, `cannot listen on ${host}:${options.value.port}: ${(error as Error).message}`, 1);
   }
   if (!started.ok) {
     log.close();
+    if (judge.ok) await judge.value.llm.close();
     return exitWith(io, started.error, 1);
   }
   const server = started.value;
   if (signal.aborted) {
     await server.close();
     log.close();
+    if (judge.ok) await judge.value.llm.close();
     return 130;
   }
   const names = servable.value.map((scenario) => scenario.scenario);
@@ -107,6 +133,7 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
   const left = await server.drain(options.value.drainMs);
   if (left > 0) io.stderr.write(`awm: closed ${left} episodes still live after the drain\n`);
   log.write({ event: 'stopped', closed_live: left });
+  if (judge.ok) await judge.value.llm.close();
   log.close();
   io.stdout.write('awm: episode server stopped\n');
   return 0;
@@ -177,6 +204,17 @@ export function serveOptions(request: Pick<CommandRequest, 'positionals' | 'valu
   if (!idleTtl.ok) return idleTtl;
   const drain = seconds(stringOption(request.values, 'drain-timeout'), 'drain-timeout', DEFAULT_DRAIN_SECONDS, 0);
   if (!drain.ok) return drain;
+  const grace = seconds(
+    stringOption(request.values, 'reattach-grace'),
+    'reattach-grace',
+    DEFAULT_REATTACH_GRACE_MS / 1000,
+    0,
+  );
+  if (!grace.ok) return grace;
+  const ping = seconds(stringOption(request.values, 'ws-ping'), 'ws-ping', DEFAULT_PING_INTERVAL_MS / 1000, 0.05);
+  if (!ping.ok) return ping;
+  const judgeModel = stringOption(request.values, 'judge-model');
+  if (judgeModel !== undefined && judgeModel.trim() === '') return err('--judge-model must name a model');
   const allowed = allowedHostsOption(stringOption(request.values, 'allowed-hosts'));
   if (!allowed.ok) return allowed;
   const publicUrl = publicUrlOption(stringOption(request.values, 'public-url'));
@@ -190,6 +228,9 @@ export function serveOptions(request: Pick<CommandRequest, 'positionals' | 'valu
     maxEpisodes: maxEpisodes.value,
     idleTtlMs: idleTtl.value * 1000,
     drainMs: drain.value * 1000,
+    reattachGraceMs: grace.value * 1000,
+    pingIntervalMs: ping.value * 1000,
+    judgeModel,
     allowedHosts: allowed.value,
     publicUrl: publicUrl.value,
   });

@@ -6,11 +6,15 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 export type ServerEvent =
   | { readonly event: 'listening'; readonly scenario: string; readonly url: string; readonly tools: number }
   | { readonly event: 'sandbox-notice'; readonly message: string }
+  | { readonly event: 'judge'; readonly available: boolean; readonly reason?: string }
   | { readonly event: 'stopping' }
   | { readonly event: 'stopped'; readonly final_db?: string; readonly closed_live?: number }
   | { readonly event: 'draining'; readonly live_episodes: number; readonly drain_seconds: number }
   | { readonly event: 'serving'; readonly url: string; readonly scenarios: readonly string[] }
-  | { readonly event: 'episode-created' | 'episode-closed'; readonly [field: string]: unknown };
+  | {
+      readonly event: 'episode-created' | 'episode-closed' | 'episode-detached' | 'episode-reattached';
+      readonly [field: string]: unknown;
+    };
 
 export class ServerLog {
   #fd: number | null;

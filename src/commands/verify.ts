@@ -9,19 +9,17 @@ import { formatDiagnostics } from '../config/diagnostic.js';
 import { readPipelineDraft } from '../config/draft.js';
 import { loadPipelineConfig, PIPELINE_FILE } from '../config/load.js';
 import type { LlmSettings } from '../config/types.js';
-import { createLlm } from '../llm/create-llm.js';
-import { HOW_TO_CONFIGURE, resolveLlmEnvironment } from '../llm/environment.js';
 import type { Llm, LlmSession } from '../llm/types.js';
 import { describeNotice } from '../logging/describe.js';
 import { sandboxRunner } from '../sandbox/run-sandboxed.js';
 import { asStageId } from '../util/brand.js';
 import { err, ok, type Result } from '../util/result.js';
-import { JUDGE_LLM_DEFAULTS, JUDGE_STAGE } from '../verify/judge.js';
 import { DEFAULT_REWARDS, parseRewards, type RewardTable } from '../verify/rewards.js';
 import { readRunFolder, type TrajectoryView } from '../verify/run-folder.js';
 import { writeVerifyResult, type VerifyMode, type VerifyResult } from '../verify/verify-result.js';
 import { verifyRun } from '../verify/verify-run.js';
 import type { CliIo, CommandRequest } from './io.js';
+import { openJudgeLlm } from './judge-llm.js';
 
 /** Where the verifier stage writes a task's verifier, when the project's pipeline does not say. */
 const DEFAULT_VERIFIER_PATTERN = 'artifacts/{scenario}/verifiers/{task}.json';
@@ -195,10 +193,7 @@ async function findVerifier(
   );
 }
 
-/**
- * The judge's LLM: the model from --model › AWM_JUDGE_MODEL › AWM_SYN_OVERRIDE_MODEL › the
- * pipeline's llm.model; the rest of the project's `llm:` settings; the judge's own budget.
- */
+/** The judge's LLM (judge-llm.ts) and its session for the run's scenario. */
 async function openJudge(
   options: VerifyOptions,
   trajectory: TrajectoryView,
@@ -206,29 +201,9 @@ async function openJudge(
   io: CliIo,
   project: ProjectSettings,
 ): Promise<Result<{ llm: Llm; session: LlmSession }, string>> {
-  const environment = resolveLlmEnvironment(io.env);
-  if (!environment.ok) return err(`the LLM environment variables need fixing:\n  ${environment.error.join('\n  ')}`);
-  if (environment.value.chat.kind === 'demo')
-    return err(`sql mode asks an LLM judge, and no LLM is configured: ${HOW_TO_CONFIGURE}`);
   const settings = await project.get();
   if (!settings.ok) return settings;
-  const named = options.model ?? (io.env['AWM_JUDGE_MODEL']?.trim() || null);
-  if ((named ?? environment.value.overrideModel ?? settings.value.llm.model) === null)
-    return err(
-      'sql mode needs a judge model: pass --model, set AWM_JUDGE_MODEL, or set llm.model in awm.pipeline.yaml',
-    );
-  const llm = createLlm({
-    settings: settings.value.llm,
-    env: named === null ? io.env : { ...io.env, AWM_SYN_OVERRIDE_MODEL: named },
-    // The response cache is the project's (.awm/cache/llm): verifying a run again costs nothing.
-    root,
-    onNotice: (notice) => io.stderr.write(`awm: ${describeNotice(notice)}\n`),
-  });
-  const sources = { defaults: JUDGE_LLM_DEFAULTS };
-  const choice = llm.modelFor(sources);
-  if (!choice.ok) {
-    await llm.close();
-    return err(choice.error.message);
-  }
-  return ok({ llm, session: llm.session(JUDGE_STAGE, trajectory.scenario, sources) });
+  const judge = openJudgeLlm({ model: options.model, settings: settings.value.llm, root, io });
+  if (!judge.ok) return judge;
+  return ok({ llm: judge.value.llm, session: judge.value.sessionFor(trajectory.scenario) });
 }

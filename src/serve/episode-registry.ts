@@ -7,10 +7,12 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { SessionId } from '../env/sessions.js';
+import type { LlmSession } from '../llm/types.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import { err, ok, type Result } from '../util/result.js';
 import { readTrajectory } from '../verify/run-folder.js';
+import type { VerifyMode } from '../verify/verify-result.js';
 import { verifyRun } from '../verify/verify-run.js';
 import { Episode, type EpisodeCall } from './episode.js';
 import { episodeTrajectory } from './episode-trajectory.js';
@@ -30,6 +32,8 @@ export interface RegistryOptions {
   readonly sandbox: SandboxRunner;
   readonly clock: () => Date;
   readonly mcpUrl: (id: string) => string;
+  /** sql mode's judge for a scenario, or why there is none (no LLM configured, say). */
+  readonly judge?: (scenario: string) => LlmSession | string;
   readonly onEvent?: (event: Record<string, unknown>) => void;
 }
 
@@ -51,6 +55,9 @@ export class EpisodeRegistry {
   readonly #episodes = new Map<string, Episode>();
   #creating = 0;
   #admitting = true;
+  /** Episodes a WebSocket drives now; and those whose socket dropped, each with its grace timer. */
+  readonly #attached = new Set<string>();
+  readonly #detached = new Map<string, NodeJS.Timeout>();
   /** Called whenever an episode leaves the map (a drain waits on it). */
   #onClosed: (() => void) | null = null;
 
@@ -101,6 +108,48 @@ export class EpisodeRegistry {
       this.#onClosed = null;
     }
     return true;
+  }
+
+  /** A socket drives the episode now (its reset, or a resume). */
+  attach(episode: Episode): void {
+    this.#attached.add(episode.id);
+  }
+
+  /**
+   * The episode's socket dropped: the episode lives on for `graceMs` (idle, but open) for its
+   * client to re-attach with `reset(resume_episode_id)`; then it is closed. 0 closes it now.
+   */
+  async detach(episode: Episode, graceMs: number): Promise<void> {
+    this.#attached.delete(episode.id);
+    if (graceMs <= 0 || episode.state !== 'active') {
+      await this.close(episode, 'disconnected');
+      return;
+    }
+    const timer = setTimeout(() => void this.close(episode, 'disconnected'), graceMs);
+    timer.unref();
+    this.#detached.set(episode.id, timer);
+    this.options.onEvent?.({ event: 'episode-detached', episode_id: episode.id, grace_ms: graceMs });
+  }
+
+  /** A dropped socket's episode, taken up by a new socket; or why it cannot be. */
+  reattach(id: unknown): Result<Episode, string> {
+    if (typeof id !== 'string' || id === '') return err('"resume_episode_id" must be an episode id');
+    const episode = this.get(id);
+    if (episode === undefined)
+      return err(`there is no open episode ${id} (closed, or its socket dropped longer ago than the grace period)`);
+    if (this.#attached.has(id)) return err(`episode ${id} is driven by another connection`);
+    const timer = this.#detached.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#detached.delete(id);
+    this.#attached.add(id);
+    episode.touch();
+    this.options.onEvent?.({ event: 'episode-reattached', episode_id: id });
+    return ok(episode);
+  }
+
+  /** Episodes whose socket dropped and that wait to be re-attached. */
+  get detachedCount(): number {
+    return this.#detached.size;
   }
 
   capacityProblem(): OpenProblem | null {
@@ -156,8 +205,11 @@ export class EpisodeRegistry {
     this.metrics.toolCallSeconds.observe({ scenario: episode.scenario }, call.ms / 1000);
   };
 
-  /** The task's code verifier on (initial.db, a consistent copy of the episode's database now). */
-  async verify(episode: Episode, answer: string | null): Promise<VerifyAnswer> {
+  /**
+   * The task's verifier on (initial.db, a consistent copy of the episode's database now): its code
+   * (mode code), or its facts with the LLM judge's verdict (mode sql).
+   */
+  async verify(episode: Episode, answer: string | null, mode: VerifyMode = 'code'): Promise<VerifyAnswer> {
     episode.touch();
     const task = episode.task;
     if (task === null)
@@ -165,6 +217,11 @@ export class EpisodeRegistry {
         status: 409,
         body: unscorable('no_task', 'the episode was opened without a task, so it has no verifier'),
       };
+    const judge = mode === 'sql' ? (this.options.judge?.(episode.scenario) ?? NO_JUDGE) : undefined;
+    if (typeof judge === 'string') {
+      this.metrics.verifications.inc({ scenario: episode.scenario, reason: 'no_judge' });
+      return { status: 409, body: unscorable('no_judge', judge) };
+    }
     const scratch = join(episode.pool.dir, 'verify');
     mkdirSync(scratch, { recursive: true });
     const finalPath = join(scratch, `${episode.id}_${randomUUID()}.db`);
@@ -188,7 +245,8 @@ export class EpisodeRegistry {
       );
       if (!trajectory.ok) throw new Error(`internal error: the episode's trajectory: ${trajectory.error.join('; ')}`);
       const outcome = await verifyRun({
-        mode: 'code',
+        mode,
+        ...(judge === undefined ? {} : { judge }),
         run: { trajectory: trajectory.value, initialPath: episode.pool.initialDb, finalPath },
         verifierPath: episode.pool.scenario.verifierPath(task.id),
         sandbox: this.options.sandbox,
@@ -227,6 +285,10 @@ export class EpisodeRegistry {
     } finally {
       episode.markClosed();
       this.#episodes.delete(episode.id);
+      this.#attached.delete(episode.id);
+      const timer = this.#detached.get(episode.id);
+      if (timer !== undefined) clearTimeout(timer);
+      this.#detached.delete(episode.id);
       this.metrics.episodesClosed.inc({ reason });
       this.metrics.activeEpisodes.set(this.#episodes.size);
       this.#onClosed?.();
@@ -280,6 +342,9 @@ export class EpisodeRegistry {
     return ok({ pool: entry.pool, task });
   }
 }
+
+const NO_JUDGE =
+  'sql mode asks an LLM judge, and this server has none: configure an LLM (OPENAI_API_KEY, …) and a judge model (--judge-model) for `awm serve`';
 
 /** An answer without a reward: never 0 for what the agent did not do. */
 function unscorable(reason: string, message: string): VerifyAnswer['body'] {

@@ -11,9 +11,11 @@
 //   DELETE /episodes/{id}[?keep=1]    closes it; keep writes a run folder `awm verify` takes
 //   GET /metadata, /schema, /state; POST /reset, /step (400)   OpenEnv's stateless routes (openenv-http.ts)
 //   WS     /ws                        OpenEnv's session protocol (openenv-ws.ts)
-//   POST   /mcp                       OpenEnv's JSON-RPC dialect, always 200 (openenv-mcp.ts)
+//   POST   /mcp, WS /mcp              OpenEnv's JSON-RPC dialect, always 200 (openenv-mcp.ts)
 //
-//   listening ──close()──▶ closing: no new requests, episodes closed, pools closed ──▶ closed
+//   listening ──drain()──▶ draining: no new episode (503 SHUTTING_DOWN, readiness 503), open ones
+//   carry on until none is left or the timeout ──close()──▶ closing: no new requests, episodes
+//   closed, pools closed ──▶ closed
 // An idle reaper closes episodes no request touched for the idle TTL (OpenEnv PR #1000: without one,
 // leaked sessions held every slot).
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -26,6 +28,7 @@ import { allowedHosts, hostHeaderVerdict } from '../env/host-header-guard.js';
 import type { GuardVerdict } from '../env/http-guard.js';
 import { mcpToolListing } from '../env/mcp-tool-listing.js';
 import { originVerdict } from '../env/origin-guard.js';
+import type { LlmSession } from '../llm/types.js';
 import type { SandboxNotice } from '../sandbox/sandbox-notice.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import { ok, unreachable, type Result } from '../util/result.js';
@@ -59,11 +62,20 @@ export interface EpisodeServerOptions {
   readonly maxEpisodes: number;
   /** An episode no request touched for this long is closed. */
   readonly idleTtlMs: number;
+  /** WebSocket pings: a socket that answered none within this interval is dropped (default 20 s). */
+  readonly pingIntervalMs?: number;
+  /** A dropped socket's episode can be re-attached this long (default 60 s; 0: closed at once). */
+  readonly reattachGraceMs?: number;
   readonly clock?: () => Date;
   readonly onNotice?: (notice: SandboxNotice) => void;
+  /** sql mode's judge for a scenario, or why there is none. */
+  readonly judge?: (scenario: string) => LlmSession | string;
   /** Lifecycle events (episode created, closed, reaped), as data for the server log. */
   readonly onEvent?: (event: Record<string, unknown>) => void;
 }
+
+export const DEFAULT_PING_INTERVAL_MS = 20_000;
+export const DEFAULT_REATTACH_GRACE_MS = 60_000;
 
 const EPISODE_ROUTE = /^\/episodes\/([A-Za-z0-9_-]{1,64})(\/mcp|\/verify)?$/;
 
@@ -96,12 +108,16 @@ export class EpisodeServer {
         sandbox: options.sandbox,
         clock: this.#clock,
         mcpUrl: (id) => this.#mcpUrl(id),
+        ...(options.judge === undefined ? {} : { judge: options.judge }),
         ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
       },
       this.metrics,
     );
     const every = Math.max(50, Math.min(options.idleTtlMs / 4, 30_000));
-    this.#sockets = new OpenEnvSockets(this.episodes, (id) => this.#mcpUrl(id));
+    this.#sockets = new OpenEnvSockets(this.episodes, (id) => this.#mcpUrl(id), {
+      pingIntervalMs: options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+      reattachGraceMs: options.reattachGraceMs ?? DEFAULT_REATTACH_GRACE_MS,
+    });
     this.#reaper = setInterval(() => void this.episodes.reapIdle(), every);
     this.#reaper.unref();
   }
@@ -285,14 +301,14 @@ export class EpisodeServer {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const closing = this.#state === 'closing' || this.#state === 'closed';
     const refusal = closing ? { status: 503, message: 'shutting down' } : this.#guardRefusal(request, path);
-    if (path !== '/ws' || refusal !== null) {
-      const status = path !== '/ws' ? 404 : refusal!.status;
+    if ((path !== '/ws' && path !== '/mcp') || refusal !== null) {
+      const status = refusal?.status ?? 404;
       socket.end(
         `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Refused'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
       );
       return;
     }
-    this.#sockets.upgrade(request, socket, head);
+    this.#sockets.upgrade(request, socket, head, path);
   }
 
   #guardRefusal(request: IncomingMessage, path: string): Extract<GuardVerdict, { ok: false }> | null {
@@ -375,17 +391,12 @@ export class EpisodeServer {
     const body = await readJsonObject(request);
     if (!body.ok) return sendError(response, 400, 'INVALID_JSON', body.error);
     const mode = body.value['mode'] ?? 'code';
-    if (mode !== 'code')
-      return sendError(
-        response,
-        400,
-        'VALIDATION_ERROR',
-        `mode must be "code" (sql mode is not served yet), not ${JSON.stringify(mode)}`,
-      );
+    if (mode !== 'code' && mode !== 'sql')
+      return sendError(response, 400, 'VALIDATION_ERROR', `mode must be "code" or "sql", not ${JSON.stringify(mode)}`);
     const answer = body.value['answer'] ?? null;
     if (answer !== null && typeof answer !== 'string')
       return sendError(response, 400, 'VALIDATION_ERROR', '"answer" must be text');
-    const verified = await this.episodes.verify(episode, answer);
+    const verified = await this.episodes.verify(episode, answer, mode);
     sendJson(response, verified.status, verified.body);
   }
 

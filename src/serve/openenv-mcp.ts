@@ -4,7 +4,9 @@
 // `tools/list` and `tools/call` take `session_id` (without it, a one-scenario server answers
 // tools/list and runs a call on a temporary episode), `openenv/session/close` closes it. Everything
 // else, MCP's initialize included, is -32601 as in OpenEnv. Like the per-episode MCP endpoint, this is
-// the agent's side: verify, done and __list_scenarios__ are neither listed nor run.
+// the agent's side: verify, done and __list_scenarios__ are neither listed nor run. The same answers
+// serve WS /mcp (a frame each) and `{"type":"mcp"}` frames on /ws, through a binding: the episode
+// calls without session_id go to, and who owns the episodes opened.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { mcpToolResult } from '../env/mcp-tool-result.js';
 import { RESERVED_TOOL_NAMES, type Episode } from './episode.js';
@@ -13,20 +15,39 @@ import type { EpisodeRegistry } from './episode-registry.js';
 type JsonRpcId = string | number | null;
 type Answer = Record<string, unknown>;
 
-export async function answerOpenEnvMcp(text: string, episodes: EpisodeRegistry): Promise<Answer> {
+/** Where a connection's requests go when they name no session (WS /mcp, `{"type":"mcp"}` frames). */
+export interface McpBinding {
+  /** The episode tools/list and tools/call without session_id use, if any. */
+  current(): Episode | null;
+  /** Told of each episode openenv/session/create opens (a WS /mcp connection owns them). */
+  opened?(episode: Episode): void;
+}
+
+export async function answerOpenEnvMcp(text: string, episodes: EpisodeRegistry, binding?: McpBinding): Promise<Answer> {
   let message: unknown;
   try {
     message = JSON.parse(text === '' ? 'null' : text);
   } catch (error) {
     return failure(null, -32700, `Parse error: ${(error as Error).message}`);
   }
+  return answerOpenEnvMcpMessage(message, episodes, binding);
+}
+
+/** The answer to one JSON-RPC request already parsed. */
+export async function answerOpenEnvMcpMessage(
+  message: unknown,
+  episodes: EpisodeRegistry,
+  binding?: McpBinding,
+): Promise<Answer> {
   if (typeof message !== 'object' || message === null || Array.isArray(message))
     return failure(null, -32600, 'Invalid Request: a JSON-RPC request object');
   const { method, params, id: rawId } = message as { method?: unknown; params?: unknown; id?: unknown };
   const id: JsonRpcId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
   if (typeof method !== 'string') return failure(id, -32600, 'Invalid Request: "method" is required');
   const given = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
-  const sessionId = typeof given['session_id'] === 'string' ? given['session_id'] : null;
+  const named = typeof given['session_id'] === 'string' ? given['session_id'] : null;
+  // A bound connection's requests without session_id go to its episode.
+  const sessionId = named ?? (method.startsWith('tools/') ? (binding?.current()?.id ?? null) : null);
   switch (method) {
     case 'openenv/session/create': {
       const opened = await episodes.open(
@@ -34,6 +55,7 @@ export async function answerOpenEnvMcp(text: string, episodes: EpisodeRegistry):
         given['task_id'] ?? given['task_idx'],
       );
       if (!opened.ok) return failure(id, -32602, `${opened.error.code}: ${opened.error.message}`);
+      binding?.opened?.(opened.value);
       return success(id, { session_id: opened.value.id });
     }
     case 'openenv/session/close': {
@@ -89,7 +111,7 @@ function listingFor(episodes: EpisodeRegistry, sessionId: string | null): readon
   return episodes.scenarios.get(scenario)!.listing;
 }
 
-function onlyScenario(episodes: EpisodeRegistry): string | null {
+export function onlyScenario(episodes: EpisodeRegistry): string | null {
   const names = [...episodes.scenarios.keys()];
   return names.length === 1 ? names[0]! : null;
 }

@@ -2,30 +2,44 @@
 // session, one request frame, one reply, in order. Frames:
 //
 //   {type:"reset", data:{scenario, task_idx|task_id, task?, done_reward?}}  → observation (reset_ok | reset_error)
+//   {type:"reset", data:{resume_episode_id}}                                → the dropped socket's episode, re-attached
 //   {type:"step", data:{type:"list_tools"}}                                 → observation {tools}
-//   {type:"step", data:{type:"call_tool", tool_name, arguments}}            → observation (a tool, or verify / done)
+//   {type:"step", data:{type:"call_tool", tool_name, arguments}}            → observation (a tool, or verify / done /
+//                                                                             __list_scenarios__)
 //   {type:"state"}                                                          → {type:"state", data:{episode_id, step_count}}
+//   {type:"mcp", data:{jsonrpc request}}                                    → {type:"mcp", data:{jsonrpc answer}}
 //   {type:"close"}                                                          → the socket closes
 //   anything else                                                           → {type:"error", data:{message, code}}
 //
 // Observations carry exactly the AWM port's field set (AWMObservation); awm's extras go under
 // `observation.metadata` ({episode_id, mcp_url}). Unlike the port, `done` returns the verifier's
 // reward (`done_reward: "zero"` at reset restores the port's 0), and an unscorable verdict is
-// `reward: null`. The socket's episode is closed when the socket goes; pings find half-open ones.
+// `reward: null`. A `close` frame, `done` or a clean close (1000) ends the socket's episode; a socket
+// that drops (or that pings find half-open) leaves it open for the re-attach grace period.
+//
+// WS /mcp (OpenEnvMcpSockets) carries raw JSON-RPC frames, the dialect of POST /mcp; the episodes a
+// connection opens are its own and close with it.
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Episode } from './episode.js';
 import type { EpisodeRegistry } from './episode-registry.js';
+import { answerOpenEnvMcp, answerOpenEnvMcpMessage, onlyScenario, type McpBinding } from './openenv-mcp.js';
 
 /** AWM's per-step rewards (its default reward_config): a malformed call costs, the rest is 0. */
 const FORMAT_ERROR_REWARD = -1;
-const PING_EVERY_MS = 20_000;
+
+export interface SocketOptions {
+  /** A socket that answered no ping within this interval is dropped. */
+  readonly pingIntervalMs: number;
+  /** How long a dropped socket's episode waits to be re-attached; 0 closes it at once. */
+  readonly reattachGraceMs: number;
+}
 
 type Observation = Record<string, unknown>;
 interface Reply {
-  readonly type: 'observation' | 'state' | 'error';
+  readonly type: 'observation' | 'state' | 'error' | 'mcp';
   readonly data: Record<string, unknown>;
 }
 
@@ -37,8 +51,10 @@ export class OpenEnvSockets {
   constructor(
     readonly episodes: EpisodeRegistry,
     readonly mcpUrl: (id: string) => string,
+    readonly options: SocketOptions,
   ) {
-    // A socket that answered no ping since the last one is half-open: drop it (and its episode).
+    // A socket that answered no ping since the last one is half-open: drop it (its episode waits
+    // out the grace period, then closes).
     this.#pinger = setInterval(() => {
       for (const socket of this.#server.clients) {
         if (this.#alive.get(socket) === false) socket.terminate();
@@ -47,12 +63,15 @@ export class OpenEnvSockets {
           socket.ping();
         }
       }
-    }, PING_EVERY_MS);
+    }, options.pingIntervalMs);
     this.#pinger.unref();
   }
 
-  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#server.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
+  /** WS /ws (OpenEnv's session protocol) or WS /mcp (raw JSON-RPC frames). */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, path: '/ws' | '/mcp'): void {
+    this.#server.handleUpgrade(request, socket, head, (ws) =>
+      path === '/ws' ? this.#accept(ws) : this.#acceptMcp(ws),
+    );
   }
 
   close(): void {
@@ -61,26 +80,91 @@ export class OpenEnvSockets {
     this.#server.close();
   }
 
-  #accept(ws: WebSocket): void {
+  /** False (and the socket refused) when no episode can be opened or resumed now. */
+  #admit(ws: WebSocket): boolean {
     this.#alive.set(ws, true);
     ws.on('pong', () => this.#alive.set(ws, true));
     const full = this.episodes.capacityProblem();
-    if (full !== null) {
-      ws.send(JSON.stringify({ type: 'error', data: { message: full.message, code: full.code, ...full.details } }));
-      ws.close(1013, 'capacity reached');
-      return;
-    }
+    // A full (or draining) server still lets a dropped socket's client in to resume its episode.
+    if (full === null || this.episodes.detachedCount > 0) return true;
+    ws.send(JSON.stringify({ type: 'error', data: { message: full.message, code: full.code, ...full.details } }));
+    ws.close(
+      full.code === 'SHUTTING_DOWN' ? 1001 : 1013,
+      full.code === 'SHUTTING_DOWN' ? 'draining' : 'capacity reached',
+    );
+    return false;
+  }
+
+  #accept(ws: WebSocket): void {
+    if (!this.#admit(ws)) return;
     const session = new SocketSession(this.episodes, this.mcpUrl);
-    // One frame at a time, in order: replies never overtake each other.
-    let queue = Promise.resolve();
-    ws.on('message', (data: RawData) => {
-      queue = queue.then(async () => {
-        const reply = await session.handle(data.toString());
-        if (reply === 'close') ws.close(1000);
-        else if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
-      });
+    serveFrames(
+      ws,
+      (text) => session.handle(text),
+      (clean) => (clean ? session.end() : session.drop(this.options.reattachGraceMs)),
+    );
+  }
+
+  #acceptMcp(ws: WebSocket): void {
+    if (!this.#admit(ws)) return;
+    const connection = new McpConnection(this.episodes);
+    serveFrames(
+      ws,
+      (text) => connection.handle(text),
+      () => connection.end(),
+    );
+  }
+}
+
+/** One frame at a time, in order (replies never overtake each other); `ended` once the socket went. */
+function serveFrames(
+  ws: WebSocket,
+  handle: (text: string) => Promise<unknown>,
+  ended: (clean: boolean) => Promise<void>,
+): void {
+  let queue = Promise.resolve();
+  ws.on('message', (data: RawData) => {
+    queue = queue.then(async () => {
+      const reply = await handle(data.toString());
+      if (reply === 'close') ws.close(1000);
+      else if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
     });
-    ws.on('close', () => void queue.then(() => session.end()));
+  });
+  // 1000 is a client's clean close; 1006 (no close frame: a dropped network, a killed client, a
+  // half-open socket the pings terminated) and the rest are drops.
+  ws.on('close', (code: number) => void queue.then(() => ended(code === 1000)));
+}
+
+/** A WS /mcp connection: JSON-RPC in, JSON-RPC out; it owns the episodes it opens. */
+class McpConnection {
+  readonly #owned = new Set<Episode>();
+  #current: Episode | null = null;
+
+  constructor(readonly episodes: EpisodeRegistry) {}
+
+  readonly #binding: McpBinding = {
+    current: () => (this.#current?.state === 'active' ? this.#current : null),
+    opened: (episode) => {
+      this.#owned.add(episode);
+      this.#current = episode;
+    },
+  };
+
+  async handle(text: string): Promise<Record<string, unknown>> {
+    // On a one-scenario server the connection's own episode opens with its first tools/ request.
+    const scenario = onlyScenario(this.episodes);
+    if (this.#binding.current() === null && scenario !== null && /"method"\s*:\s*"tools\//.test(text)) {
+      const opened = await this.episodes.open(scenario, null);
+      if (opened.ok) this.#binding.opened!(opened.value);
+    }
+    return answerOpenEnvMcp(text, this.episodes, this.#binding);
+  }
+
+  async end(): Promise<void> {
+    const owned = [...this.#owned];
+    this.#owned.clear();
+    this.#current = null;
+    await Promise.allSettled(owned.map((episode) => this.episodes.close(episode, 'disconnected')));
   }
 }
 
@@ -107,11 +191,21 @@ class SocketSession {
     try {
       switch (type) {
         case 'reset':
-          return await this.#reset(body);
+          return await (body['resume_episode_id'] !== undefined
+            ? this.#resume(body['resume_episode_id'])
+            : this.#reset(body));
         case 'step':
           return await this.#step(body);
         case 'state':
           return { type: 'state', data: { episode_id: this.#episode?.id ?? null, step_count: this.#stepCount } };
+        case 'mcp':
+          // The JSON-RPC dialect of POST /mcp; calls without session_id go to this socket's episode.
+          return {
+            type: 'mcp',
+            data: await answerOpenEnvMcpMessage(data ?? null, this.episodes, {
+              current: () => (this.#episode?.state === 'active' ? this.#episode : null),
+            }),
+          };
         case 'close':
           await this.end();
           return 'close';
@@ -129,6 +223,23 @@ class SocketSession {
     if (episode !== null) await this.episodes.close(episode, 'disconnected');
   }
 
+  /** The socket dropped: its episode waits `graceMs` to be re-attached. */
+  async drop(graceMs: number): Promise<void> {
+    const episode = this.#episode;
+    this.#episode = null;
+    if (episode !== null) await this.episodes.detach(episode, graceMs);
+  }
+
+  async #resume(id: unknown): Promise<Reply> {
+    const found = this.episodes.reattach(id);
+    if (!found.ok) return observation({ reward_type: 'reset_error', error: found.error }, null, false);
+    if (this.#episode !== found.value) await this.end();
+    const episode = found.value;
+    this.#episode = episode;
+    this.#stepCount = episode.calls.length;
+    return this.#resetObservation(episode, null, { resumed: true });
+  }
+
   async #reset(data: Record<string, unknown>): Promise<Reply> {
     await this.end();
     this.#stepCount = 0;
@@ -141,25 +252,49 @@ class SocketSession {
     }
     const episode = opened.value;
     this.#episode = episode;
+    this.episodes.attach(episode);
+    return this.#resetObservation(episode, typeof data['task'] === 'string' ? data['task'] : null, {});
+  }
+
+  #resetObservation(episode: Episode, freeTask: string | null, extra: Record<string, unknown>): Reply {
     const task = episode.task;
     const verifier = task !== null && existsSync(episode.pool.scenario.verifierPath(task.id));
     return observation(
       {
         reward_type: 'reset_ok',
         scenario: episode.scenario,
-        task: task?.text ?? (typeof data['task'] === 'string' ? data['task'] : null),
+        task: task?.text ?? freeTask,
         task_idx: task === null ? null : episode.pool.scenario.tasks.indexOf(task),
         has_verifier: { sql: verifier, code: verifier },
         num_tools: episode.pool.scenario.tools.length,
       },
       null,
       false,
-      { episode_id: episode.id, mcp_url: this.mcpUrl(episode.id) },
+      { episode_id: episode.id, mcp_url: this.mcpUrl(episode.id), ...extra },
     );
   }
 
   async #step(action: Record<string, unknown>): Promise<Reply> {
     const episode = this.#episode;
+    if (action['type'] === 'call_tool' && action['tool_name'] === '__list_scenarios__') return this.#listScenarios();
+    if (episode === null && action['type'] === 'list_tools') {
+      // Tools before reset: the one scenario's, when the server serves one.
+      const only = onlyScenario(this.episodes);
+      if (only !== null)
+        return observation(
+          { tools: this.episodes.scenarios.get(only)!.pool.scenario.tools.map(listedTool) },
+          null,
+          false,
+        );
+      return observation(
+        {
+          tools: [],
+          error: `this server serves ${this.episodes.scenarios.size} scenarios: send reset with one of them first (__list_scenarios__ lists them)`,
+        },
+        null,
+        false,
+      );
+    }
     if (episode === null || episode.state !== 'active')
       return observation(
         {
@@ -185,20 +320,26 @@ class SocketSession {
     }
   }
 
+  /** `__list_scenarios__`, as the port answers it: every scenario with its tasks' texts, in order. */
+  #listScenarios(): Reply {
+    const scenarios = [...this.episodes.scenarios.values()].map(({ pool }) => ({
+      name: pool.scenario.scenario,
+      tasks: pool.scenario.tasks.map((task) => task.text),
+    }));
+    return observation({ reward_type: 'list_scenarios', scenarios, total: scenarios.length }, null, false);
+  }
+
   async #callTool(episode: Episode, action: Record<string, unknown>): Promise<Reply> {
     const name = action['tool_name'];
     if (typeof name !== 'string') return errorReply('VALIDATION_ERROR', 'call_tool needs a tool_name');
     const args = typeof action['arguments'] === 'object' && action['arguments'] !== null ? action['arguments'] : {};
     const given = args as Record<string, unknown>;
     if (name === 'verify') {
-      if (given['verifier_mode'] === 'sql')
-        return observation(
-          { reward_type: 'verifier_error', error: 'sql mode is not served yet; use verifier_mode "code"' },
-          null,
-          false,
-        );
+      const mode = given['verifier_mode'] ?? 'code';
+      if (mode !== 'code' && mode !== 'sql')
+        return errorReply('VALIDATION_ERROR', `verifier_mode is "code" or "sql", not ${JSON.stringify(mode)}`);
       const answer = typeof given['final_answer'] === 'string' ? given['final_answer'] : null;
-      const verified = await this.episodes.verify(episode, answer);
+      const verified = await this.episodes.verify(episode, answer, mode);
       return observation(
         { reward_type: verified.body.reward_reason, verify_result: verified.body, steps_taken: episode.calls.length },
         verified.body.reward,
@@ -207,7 +348,8 @@ class SocketSession {
     }
     if (name === 'done') {
       const answer = typeof given['final_answer'] === 'string' ? given['final_answer'] : null;
-      const verified = this.#doneReward === 'zero' ? null : await this.episodes.verify(episode, answer);
+      const mode = given['verifier_mode'] === 'sql' ? 'sql' : 'code';
+      const verified = this.#doneReward === 'zero' ? null : await this.episodes.verify(episode, answer, mode);
       this.#episode = null;
       const runDir = await this.episodes.close(episode, 'done', given['keep_session'] === true);
       return observation(
