@@ -21,6 +21,9 @@ const Interop = suite("awm serve's per-episode MCP URL through @openai/agents-co
 let project: TempProject;
 let cli: Cli | undefined;
 let base: string;
+// uvu swallows an error thrown in a before hook (its runner returns from a `finally`), reports no
+// failure and exits 0; so the hook keeps it and every test rethrows it.
+let setupError: unknown;
 
 const SCENARIO = 'online_bookstore';
 const RESERVED = ['verify', 'done', '__list_scenarios__'];
@@ -28,15 +31,19 @@ const URL_LINE = /^awm: serving (\d+) scenarios at (http:\/\/\S+)$/m;
 
 Interop.before(async () => {
   project = freshClone();
-  const built = await runCli(project, ['build'], {}, 240_000);
-  if (built.code !== 0) throw new Error(`the demo build failed:\n${built.stdout}${built.stderr}`);
-  const started = startCli(project, ['serve', '--port', '0', '--scenarios', SCENARIO]);
-  cli = started;
-  const match = await waitFor('the URL line', () => URL_LINE.exec(started.stdout()) ?? undefined, {
-    cli: started,
-    timeoutMs: 60_000,
-  });
-  base = match[2]!;
+  try {
+    const built = await runCli(project, ['build'], {}, 240_000);
+    if (built.code !== 0) throw new Error(`the demo build failed:\n${built.stdout}${built.stderr}`);
+    const started = startCli(project, ['serve', '--port', '0', '--scenarios', SCENARIO]);
+    cli = started;
+    const match = await waitFor('the URL line', () => URL_LINE.exec(started.stdout()) ?? undefined, {
+      cli: started,
+      timeoutMs: 120_000,
+    });
+    base = match[2]!;
+  } catch (error) {
+    setupError = error;
+  }
 });
 Interop.after(async () => {
   if (cli !== undefined) {
@@ -100,6 +107,7 @@ const TASK = 'task_07';
 Interop(
   'listTools, a reference solution through callTool, REST verify per episode, reserved names refused',
   async () => {
+    if (setupError !== undefined) throw setupError;
     const solution = referenceSolution(TASK);
     assert.equal(
       solution.map((call) => call.tool),
@@ -183,6 +191,7 @@ function scriptedModel(turns: readonly AgentOutputItem[][]): Model & { readonly 
 }
 
 Interop('an Agent run with a scripted model calls a tool through the per-episode URL', async () => {
+  if (setupError !== undefined) throw setupError;
   const write = referenceSolution(TASK).find((call) => call.tool === 'update_review')!;
   const episode = await openEpisode(TASK);
   const server = new MCPServerStreamableHttp({ url: episode.mcpUrl, name: SCENARIO });
