@@ -11,13 +11,14 @@ import { parseSolutions, type SolutionsFile, type TaskSolution } from '../src/sy
 import { readTrajectory, runFolderOf } from './support/agent-fixture.js';
 import type { TempProject } from './support/cli-rig.js';
 import { freshClone } from './support/fresh-clone.js';
+import { setUp } from './support/set-up.js';
 
 const SCENARIO = 'online_bookstore';
 const Demo = suite('agent: the reference policy on a demo scenario');
 let clone: TempProject;
 let solutions: SolutionsFile;
 
-Demo.before(async () => {
+setUp(Demo, async () => {
   clone = freshClone();
   const built = await clone.run(['build', SCENARIO]);
   if (built.code !== 0) throw new Error(`awm build ${SCENARIO} failed:\n${built.stdout}\n${built.stderr}`);

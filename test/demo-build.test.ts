@@ -8,11 +8,12 @@ import { depthFigures, parseSolutions, solutionProblems } from '../src/synthesis
 import type { ToolSpecFile } from '../src/synthesis/tool-spec.js';
 import type { TempProject } from './support/cli-rig.js';
 import { freshClone } from './support/fresh-clone.js';
+import { setUp } from './support/set-up.js';
 
 const Demo = suite('demo: offline build of the bundled scenarios');
 let clone: TempProject;
 
-Demo.before(() => {
+setUp(Demo, () => {
   clone = freshClone();
 });
 Demo.after(() => clone.remove());

@@ -14,11 +14,12 @@ import { hashDatabaseFile } from '../src/sqlite/canonical-dump.js';
 import type { TempProject } from './support/cli-rig.js';
 import { exitCode, killLeftoverClis, runCli, startCli, waitFor } from './support/cli-process.js';
 import { freshClone } from './support/fresh-clone.js';
+import { setUp } from './support/set-up.js';
 
 const Env = suite('awm env: start, check, check-all, call, reset-db on the built demo');
 let project: TempProject;
 
-Env.before(async () => {
+setUp(Env, async () => {
   project = freshClone();
   const built = await runCli(project, ['build'], {}, 240_000);
   if (built.code !== 0) throw new Error(`the demo build failed:\n${built.stdout}${built.stderr}`);

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { mockStep, startMockLlmServer } from '../src/testing/mock-llm-server.js';
 import type { StructuredResult } from '../src/llm/types.js';
 import { llmForMock, TASKS_SCHEMA, tempFolder } from './support/mock-llm-fixture.js';
+import { setUp } from './support/set-up.js';
 
 const MB = 1024 * 1024;
 
@@ -39,7 +40,7 @@ async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; growth: n
 
 // The first requests of a process load the openai client and fetch and compile the streaming
 // path (~20 MB of resident memory): pay that before measuring.
-test.before(async () => {
+setUp(test, async () => {
   const server = await startMockLlmServer({ respond: () => mockStep.huge(8 * MB) });
   const folder = tempFolder();
   try {

@@ -15,11 +15,12 @@ import type { TempProject } from './support/cli-rig.js';
 import { exitCode, killLeftoverClis, runCli, type Cli } from './support/cli-process.js';
 import { freshClone } from './support/fresh-clone.js';
 import { assertAwmFields, call, mcpClient, metric, openSocket, startServeCli } from './support/serve-client.js';
+import { setUp } from './support/set-up.js';
 
 const Serve = suite('awm serve: episodes, per-episode MCP, verify, capacity, metrics, reaper, guards, keep');
 let project: TempProject;
 
-Serve.before(async () => {
+setUp(Serve, async () => {
   project = freshClone();
   const built = await runCli(project, ['build'], {}, 240_000);
   if (built.code !== 0) throw new Error(`the demo build failed:\n${built.stdout}${built.stderr}`);

@@ -14,11 +14,12 @@ import { exitCode, killLeftoverClis, runCli, waitFor } from './support/cli-proce
 import { freshClone } from './support/fresh-clone.js';
 import { assertAwmFields, call, metric, openSocket, startServeCli } from './support/serve-client.js';
 import { judgeAnswer } from './support/verify-fixture.js';
+import { setUp } from './support/set-up.js';
 
 const Sessions = suite('awm serve: re-attach, half-open sockets, WS capacity, WS /mcp, drain, sql verify');
 let project: TempProject;
 
-Sessions.before(async () => {
+setUp(Sessions, async () => {
   project = freshClone();
   const built = await runCli(project, ['build'], {}, 240_000);
   if (built.code !== 0) throw new Error(`the demo build failed:\n${built.stdout}${built.stderr}`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalDump, encodeValue, hashDatabaseFile, normalizeSql } from '../src/sqlite/canonical-dump.js';
+import { setUp } from './support/set-up.js';
 
 const SCHEMA = [
   'CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE)',
@@ -27,7 +28,7 @@ const ROWS = [
 ];
 
 let folder = '';
-test.before(() => {
+setUp(test, () => {
   folder = mkdtempSync(join(tmpdir(), 'awm-dump-test-'));
 });
 test.after(() => rmSync(folder, { recursive: true, force: true }));

@@ -15,6 +15,7 @@ import { canonicalDump, hashDatabaseFile } from '../src/sqlite/canonical-dump.js
 import { pinWallClockSql } from '../src/sqlite/wall-clock-sql.js';
 import { parseWorldClock } from '../src/config/world-clock.js';
 import { awmSamples, joinByScenario, readJsonl } from './support/awm-samples.js';
+import { setUp } from './support/set-up.js';
 
 const CLOCK = parseWorldClock('2026-03-02T09:00:00Z')!;
 
@@ -53,7 +54,7 @@ const ORDERS = Array.from(
 );
 
 let folder = '';
-test.before(() => {
+setUp(test, () => {
   folder = mkdtempSync(join(tmpdir(), 'awm-sample-test-'));
 });
 test.after(() => rmSync(folder, { recursive: true, force: true }));
