@@ -169,7 +169,7 @@ Serve('two episodes, isolation, verify, capacity, metrics, guards, keep → awm 
   const missing = await call(base, 'POST', `/episodes/${String(d.body['episode_id'])}/verify`, {});
   assert.is(missing.status, 409, missing.text);
   assert.is(missing.body['reward'], null);
-  assert.is(missing.body['reward_reason'], 'no-verifier');
+  assert.is(missing.body['reward_reason'], 'no_verifier');
   const after = await call(base, 'GET', '/metrics');
   assert.is(metric(after.text, 'awm_verify_results_total', { reason: 'verifier_error' }), 1);
 
@@ -260,7 +260,8 @@ Serve(
     assert.is(resetObservation.reward_type, 'reset_ok');
     assert.is(resetObservation.task_idx, 1);
     assert.is(resetObservation.num_tools, 38);
-    assert.equal(resetObservation.has_verifier, { sql: true, code: true });
+    // No LLM judge is configured here, so sql mode cannot verify.
+    assert.equal(resetObservation.has_verifier, { sql: false, code: true });
     assert.match(resetObservation.task, 'Summer reading 2026');
     const episodeId = String(resetObservation.metadata.episode_id);
     assert.is(resetObservation.metadata.mcp_url, `${base}/episodes/${episodeId}/mcp`);

@@ -262,7 +262,47 @@ Sessions('WS /mcp: JSON-RPC frames on episodes the connection owns; {"type":"mcp
   });
   assert.is(framedOracle.data.result.isError, true);
   assert.is((await call(base, 'GET', `/episodes/${id}`)).status, 200, 'done over MCP ended nothing');
+
+  // The port's reward_config: verdict numbers and the format-error step reward; unknown keys warned about.
+  const bad = await socket.send({
+    type: 'reset',
+    data: { scenario: 'online_bookstore', task_idx: 1, reward_config: { complete: 'one' } },
+  });
+  assert.is(bad.data.observation.reward_type, 'reset_error');
+  assert.match(bad.data.observation.error, 'reward_config.complete must be a number');
+  const custom = await socket.send({
+    type: 'reset',
+    data: { scenario: 'online_bookstore', task_idx: 1, reward_config: { others: 0.25, format_error: -3, bogus: 1 } },
+  });
+  assert.is(custom.data.observation.reward_type, 'reset_warning');
+  assert.match(custom.data.observation.warning, 'reward_config keys ignored: bogus');
+  assert.is((await socket.send(step('no_such_tool'))).data.reward, -3);
+  const untouched = await socket.send(step('verify', { verifier_mode: 'code' }));
+  assert.equal([untouched.data.observation.reward_type, untouched.data.reward], ['others', 0.25]);
+  // done right after a verify with no call since reuses that verdict: no second verifier run.
+  const verifiedBefore = metric((await call(base, 'GET', '/metrics')).text, 'awm_verify_results_total');
+  const done = await socket.send(step('done'));
+  assert.equal([done.data.done, done.data.reward, done.data.observation.reward_type], [true, 0.25, 'others']);
+  assert.is(metric((await call(base, 'GET', '/metrics')).text, 'awm_verify_results_total'), verifiedBefore);
   socket.ws.close(1000);
+
+  // REST: the MCP URL as an MCP client takes it, the port's reset observation, §6.1's verdict fields.
+  const opened = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_01' });
+  assert.equal(opened.body['mcp'], { url: opened.body['mcp_url'] });
+  const observation = opened.body['observation'] as Record<string, unknown>;
+  assertAwmFields(observation);
+  assert.equal(
+    [observation['reward_type'], observation['num_tools'], observation['task_idx'], observation['has_verifier']],
+    ['reset_ok', 38, 1, { sql: false, code: true }],
+  );
+  const verified = await call(base, 'POST', `/episodes/${String(opened.body['episode_id'])}/verify`, {
+    final_answer: 'done',
+  });
+  assert.equal(
+    [verified.body['reward_type'], verified.body['scorable'], verified.body['reward']],
+    ['others', true, 0],
+    verified.text,
+  );
   cli.killGroup('SIGTERM');
   assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
 });
@@ -318,8 +358,12 @@ Sessions('sql-mode verify asks the judge the server was given; without an LLM it
     );
     const opened = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_01' });
     const id = String(opened.body['episode_id']);
+    assert.equal((opened.body['observation'] as Record<string, unknown>)['has_verifier'], { sql: true, code: true });
     mock.push(mockStep.json(judgeAnswer('incomplete')));
-    const judged = await call(base, 'POST', `/episodes/${id}/verify`, { mode: 'sql', answer: 'nothing done' });
+    const judged = await call(base, 'POST', `/episodes/${id}/verify`, {
+      mode: 'sql',
+      final_answer: 'I did nothing at all',
+    });
     assert.is(judged.status, 200, judged.text);
     assert.equal(
       [judged.body['mode'], judged.body['reward_reason'], judged.body['judge_model']],
@@ -329,6 +373,7 @@ Sessions('sql-mode verify asks the judge the server was given; without an LLM it
     const asked = mock.chatRequests[0]!;
     assert.is((asked.body as { model: string }).model, 'judge-for-serve');
     assert.ok(asked.text.includes('Summer reading 2026'), 'the judge saw the task');
+    assert.ok(asked.text.includes('I did nothing at all'), "the judge saw the agent's final answer");
     // Over /ws too; a judge that gives no usable verdict is unscorable, not 0.
     const socket = await openSocket(`${base.replace('http://', 'ws://')}/ws`);
     await socket.send({ type: 'reset', data: { resume_episode_id: id } });
@@ -346,7 +391,10 @@ Sessions('sql-mode verify asks the judge the server was given; without an LLM it
   const { cli, base } = await startServeCli(project, ['--scenarios', 'online_bookstore', '--drain-timeout', '0']);
   const opened = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_01' });
   const none = await call(base, 'POST', `/episodes/${String(opened.body['episode_id'])}/verify`, { mode: 'sql' });
-  assert.equal([none.status, none.body['reward'], none.body['reward_reason']], [409, null, 'no_judge']);
+  assert.equal(
+    [none.status, none.body['reward'], none.body['reward_type'], none.body['scorable']],
+    [409, null, 'no_judge', false],
+  );
   assert.match(JSON.stringify(none.body), 'no LLM is configured');
   cli.killGroup('SIGTERM');
   assert.is(await exitCode(cli, 30_000), 0, cli.stderr());

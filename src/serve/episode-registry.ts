@@ -16,6 +16,7 @@ import type { VerifyMode } from '../verify/verify-result.js';
 import { verifyRun } from '../verify/verify-run.js';
 import { Episode, type EpisodeCall } from './episode.js';
 import { episodeTrajectory } from './episode-trajectory.js';
+import { DEFAULT_EPISODE_REWARDS, type EpisodeRewards } from './reward-config.js';
 import type { ScenarioPool } from './scenario-pool.js';
 import type { ServableTask } from './servable-scenario.js';
 import type { CloseReason, ServeMetrics } from './serve-metrics.js';
@@ -110,6 +111,12 @@ export class EpisodeRegistry {
     return true;
   }
 
+  /** Whether sql mode can be verified here (an LLM judge was configured). */
+  hasJudge(scenario: string): boolean {
+    const judge = this.options.judge?.(scenario);
+    return judge !== undefined && typeof judge !== 'string';
+  }
+
   /** A socket drives the episode now (its reset, or a resume). */
   attach(episode: Episode): void {
     this.#attached.add(episode.id);
@@ -170,7 +177,11 @@ export class EpisodeRegistry {
     };
   }
 
-  async open(scenario: unknown, taskKey: unknown): Promise<Result<Episode, OpenProblem>> {
+  async open(
+    scenario: unknown,
+    taskKey: unknown,
+    rewards: EpisodeRewards = DEFAULT_EPISODE_REWARDS,
+  ): Promise<Result<Episode, OpenProblem>> {
     const found = this.#find(scenario, taskKey);
     if (!found.ok) return found;
     const full = this.capacityProblem();
@@ -186,7 +197,7 @@ export class EpisodeRegistry {
     } finally {
       this.#creating -= 1;
     }
-    const episode = new Episode(id, pool, task, this.options.clock(), this.options.clock);
+    const episode = new Episode(id, pool, task, this.options.clock(), this.options.clock, rewards);
     this.#episodes.set(id, episode);
     this.metrics.episodesCreated.inc({ scenario: pool.scenario.scenario });
     this.metrics.activeEpisodes.set(this.#episodes.size);
@@ -209,7 +220,23 @@ export class EpisodeRegistry {
    * The task's verifier on (initial.db, a consistent copy of the episode's database now): its code
    * (mode code), or its facts with the LLM judge's verdict (mode sql).
    */
-  async verify(episode: Episode, answer: string | null, mode: VerifyMode = 'code'): Promise<VerifyAnswer> {
+  async verify(
+    episode: Episode,
+    answer: string | null,
+    mode: VerifyMode = 'code',
+    options: { readonly reuse?: boolean } = {},
+  ): Promise<VerifyAnswer> {
+    const key = JSON.stringify([mode, answer]);
+    const last = episode.lastVerified;
+    // `done` after a verify with no call since: that verdict stands (the judge is not asked twice).
+    if (options.reuse === true && last !== null && last.calls === episode.calls.length && last.key === key)
+      return last.answer as VerifyAnswer;
+    const verified = await this.#verify(episode, answer, mode);
+    episode.lastVerified = { calls: episode.calls.length, key, answer: verified };
+    return verified;
+  }
+
+  async #verify(episode: Episode, answer: string | null, mode: VerifyMode): Promise<VerifyAnswer> {
     episode.touch();
     const task = episode.task;
     if (task === null)
@@ -249,16 +276,19 @@ export class EpisodeRegistry {
         ...(judge === undefined ? {} : { judge }),
         run: { trajectory: trajectory.value, initialPath: episode.pool.initialDb, finalPath },
         verifierPath: episode.pool.scenario.verifierPath(task.id),
+        rewards: episode.rewards.verdicts,
         sandbox: this.options.sandbox,
         clock: this.options.clock,
       });
       episode.touch();
       if (!outcome.ok) {
-        this.metrics.verifications.inc({ scenario: episode.scenario, reason: outcome.error.code });
-        return { status: 409, body: unscorable(outcome.error.code, outcome.error.message) };
+        // One spelling for every reason (the port's no_verifier, not no-verifier).
+        const reason = outcome.error.code.replaceAll('-', '_');
+        this.metrics.verifications.inc({ scenario: episode.scenario, reason });
+        return { status: 409, body: unscorable(reason, outcome.error.message) };
       }
       this.metrics.verifications.inc({ scenario: episode.scenario, reason: outcome.value.reward_reason });
-      return { status: 200, body: { ...outcome.value } };
+      return { status: 200, body: withVerdictFields({ ...outcome.value }) };
     } finally {
       rmSync(finalPath, { force: true });
     }
@@ -348,5 +378,12 @@ const NO_JUDGE =
 
 /** An answer without a reward: never 0 for what the agent did not do. */
 function unscorable(reason: string, message: string): VerifyAnswer['body'] {
-  return { result: null, reward: null, reward_reason: reason, error: { code: reason, message } };
+  return withVerdictFields({ result: null, reward: null, reward_reason: reason, error: { code: reason, message } });
+}
+
+/** SERVING.md §6.1's names beside verifyRun's: `reward_type` (the reason) and `scorable`. */
+function withVerdictFields<T extends { reward: number | null; reward_reason: string }>(
+  body: T,
+): T & { reward_type: string; scorable: boolean } {
+  return { ...body, reward_type: body.reward_reason, scorable: body.reward !== null };
 }

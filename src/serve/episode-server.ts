@@ -4,10 +4,11 @@
 //
 //   GET    /health[?ready]            {status: "healthy"}; ?ready → 503 at capacity
 //   GET    /metrics                   Prometheus text
-//   POST   /episodes                  {scenario, task_id?} → 201 {episode_id, mcp_url, task, …}; 503 CAPACITY_REACHED
+//   POST   /episodes                  {scenario, task_id?, reward_config?} → 201 {episode_id, mcp_url, mcp, task,
+//                                      observation, …}; 503 CAPACITY_REACHED
 //   GET    /episodes/{id}             state, calls, age
 //   POST   /episodes/{id}/mcp         MCP Streamable HTTP (tools/list, tools/call; no verify, no done)
-//   POST   /episodes/{id}/verify      {answer?, mode?: "code"} → {result, reward, reward_reason, error, …}
+//   POST   /episodes/{id}/verify      {final_answer?, mode?: "code"|"sql"} → {reward, reward_type, scorable, result, …}
 //   DELETE /episodes/{id}[?keep=1]    closes it; keep writes a run folder `awm verify` takes
 //   GET /metadata, /schema, /state; POST /reset, /step (400)   OpenEnv's stateless routes (openenv-http.ts)
 //   WS     /ws                        OpenEnv's session protocol (openenv-ws.ts)
@@ -38,7 +39,8 @@ import { EpisodeRegistry, type ScenarioEntry } from './episode-registry.js';
 import { readJsonObject, readText, sendError, sendJson } from './http-json.js';
 import { answerOpenEnvMcp } from './openenv-mcp.js';
 import { answerOpenEnv, OPENENV_ROUTES } from './openenv-http.js';
-import { OpenEnvSockets } from './openenv-ws.js';
+import { OpenEnvSockets, resetObservation } from './openenv-ws.js';
+import { describeIgnored, episodeRewards } from './reward-config.js';
 import { ScenarioPool } from './scenario-pool.js';
 import type { ServableScenario } from './servable-scenario.js';
 import { ServeMetrics } from './serve-metrics.js';
@@ -349,19 +351,38 @@ export class EpisodeServer {
   async #createEpisode(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readJsonObject(request);
     if (!body.ok) return sendError(response, 400, 'INVALID_JSON', body.error);
-    const opened = await this.episodes.open(body.value['scenario'], body.value['task_id'] ?? body.value['task_idx']);
+    const rewards = episodeRewards(body.value['reward_config']);
+    if (!rewards.ok) return sendError(response, 400, 'VALIDATION_ERROR', rewards.error);
+    const opened = await this.episodes.open(
+      body.value['scenario'],
+      body.value['task_id'] ?? body.value['task_idx'],
+      rewards.value.rewards,
+    );
     if (!opened.ok) {
       const { status, code, message, details } = opened.error;
       return sendError(response, status, code, message, details ?? {});
     }
     const episode = opened.value;
+    const mcpUrl = this.#mcpUrl(episode.id);
+    const token = this.options.token;
+    const freeTask = typeof body.value['task'] === 'string' ? body.value['task'] : null;
+    const observation = resetObservation(
+      episode,
+      this.episodes.hasJudge(episode.scenario),
+      freeTask,
+      describeIgnored(rewards.value.ignored),
+    );
     sendJson(response, 201, {
       episode_id: episode.id,
       scenario: episode.scenario,
       task_id: episode.task?.id ?? null,
-      task: episode.task?.text ?? null,
+      task: episode.task?.text ?? freeTask,
       tools_count: this.scenarios.get(episode.scenario)!.listing.length,
-      mcp_url: this.#mcpUrl(episode.id),
+      mcp_url: mcpUrl,
+      // What an MCP client needs (SERVING.md §6.1): the URL, and the header when a token guards it.
+      mcp: token === undefined ? { url: mcpUrl } : { url: mcpUrl, headers: { authorization: `Bearer ${token}` } },
+      // The AWM port's reset observation, for harnesses that start from it.
+      observation: Object.fromEntries(Object.entries(observation).filter(([, value]) => value !== null)),
     });
   }
 
@@ -393,9 +414,10 @@ export class EpisodeServer {
     const mode = body.value['mode'] ?? 'code';
     if (mode !== 'code' && mode !== 'sql')
       return sendError(response, 400, 'VALIDATION_ERROR', `mode must be "code" or "sql", not ${JSON.stringify(mode)}`);
-    const answer = body.value['answer'] ?? null;
+    // `final_answer` as the port's verify tool names it; `answer` as awm agent's trajectories do.
+    const answer = body.value['final_answer'] ?? body.value['answer'] ?? null;
     if (answer !== null && typeof answer !== 'string')
-      return sendError(response, 400, 'VALIDATION_ERROR', '"answer" must be text');
+      return sendError(response, 400, 'VALIDATION_ERROR', '"final_answer" must be text');
     const verified = await this.episodes.verify(episode, answer, mode);
     sendJson(response, verified.status, verified.body);
   }

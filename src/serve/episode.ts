@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { callFailed, type CallOutcome } from '../env/call-outcome.js';
 import type { SessionId } from '../env/sessions.js';
+import { DEFAULT_EPISODE_REWARDS, type EpisodeRewards } from './reward-config.js';
 import type { ScenarioPool } from './scenario-pool.js';
 import type { ServableTask } from './servable-scenario.js';
 
@@ -27,6 +28,8 @@ export class Episode {
   #state: EpisodeState = 'active';
   #lastActivity: number;
   readonly #calls: EpisodeCall[] = [];
+  /** The last verification and the calls it saw, which `done` reuses when nothing was called since. */
+  lastVerified: { readonly calls: number; readonly key: string; readonly answer: unknown } | null = null;
 
   constructor(
     readonly id: SessionId,
@@ -34,6 +37,7 @@ export class Episode {
     readonly task: ServableTask | null,
     readonly createdAt: Date,
     private readonly clock: () => Date,
+    readonly rewards: EpisodeRewards = DEFAULT_EPISODE_REWARDS,
   ) {
     this.#lastActivity = createdAt.getTime();
   }

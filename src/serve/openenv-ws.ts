@@ -25,10 +25,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Episode } from './episode.js';
 import type { EpisodeRegistry } from './episode-registry.js';
+import { describeIgnored, episodeRewards } from './reward-config.js';
 import { answerOpenEnvMcp, answerOpenEnvMcpMessage, onlyScenario, type McpBinding } from './openenv-mcp.js';
-
-/** AWM's per-step rewards (its default reward_config): a malformed call costs, the rest is 0. */
-const FORMAT_ERROR_REWARD = -1;
 
 export interface SocketOptions {
   /** A socket that answered no ping within this interval is dropped. */
@@ -237,14 +235,20 @@ class SocketSession {
     const episode = found.value;
     this.#episode = episode;
     this.#stepCount = episode.calls.length;
-    return this.#resetObservation(episode, null, { resumed: true });
+    return this.#resetObservation(episode, null, null, { resumed: true });
   }
 
   async #reset(data: Record<string, unknown>): Promise<Reply> {
     await this.end();
     this.#stepCount = 0;
     this.#doneReward = data['done_reward'] === 'zero' ? 'zero' : 'verifier';
-    const opened = await this.episodes.open(data['scenario'], data['task_id'] ?? data['task_idx']);
+    const rewards = episodeRewards(data['reward_config']);
+    if (!rewards.ok) return observation({ reward_type: 'reset_error', error: rewards.error }, null, false);
+    const opened = await this.episodes.open(
+      data['scenario'],
+      data['task_id'] ?? data['task_idx'],
+      rewards.value.rewards,
+    );
     if (!opened.ok) {
       if (opened.error.code === 'CAPACITY_REACHED')
         return errorReply('CAPACITY_REACHED', opened.error.message, opened.error.details);
@@ -253,21 +257,18 @@ class SocketSession {
     const episode = opened.value;
     this.#episode = episode;
     this.episodes.attach(episode);
-    return this.#resetObservation(episode, typeof data['task'] === 'string' ? data['task'] : null, {});
+    const warning = describeIgnored(rewards.value.ignored);
+    return this.#resetObservation(episode, typeof data['task'] === 'string' ? data['task'] : null, warning, {});
   }
 
-  #resetObservation(episode: Episode, freeTask: string | null, extra: Record<string, unknown>): Reply {
-    const task = episode.task;
-    const verifier = task !== null && existsSync(episode.pool.scenario.verifierPath(task.id));
+  #resetObservation(
+    episode: Episode,
+    freeTask: string | null,
+    warning: string | null,
+    extra: Record<string, unknown>,
+  ): Reply {
     return observation(
-      {
-        reward_type: 'reset_ok',
-        scenario: episode.scenario,
-        task: task?.text ?? freeTask,
-        task_idx: task === null ? null : episode.pool.scenario.tasks.indexOf(task),
-        has_verifier: { sql: verifier, code: verifier },
-        num_tools: episode.pool.scenario.tools.length,
-      },
+      resetObservation(episode, this.episodes.hasJudge(episode.scenario), freeTask, warning),
       null,
       false,
       { episode_id: episode.id, mcp_url: this.mcpUrl(episode.id), ...extra },
@@ -349,7 +350,8 @@ class SocketSession {
     if (name === 'done') {
       const answer = typeof given['final_answer'] === 'string' ? given['final_answer'] : null;
       const mode = given['verifier_mode'] === 'sql' ? 'sql' : 'code';
-      const verified = this.#doneReward === 'zero' ? null : await this.episodes.verify(episode, answer, mode);
+      const verified =
+        this.#doneReward === 'zero' ? null : await this.episodes.verify(episode, answer, mode, { reuse: true });
       this.#episode = null;
       const runDir = await this.episodes.close(episode, 'done', given['keep_session'] === true);
       return observation(
@@ -372,10 +374,31 @@ class SocketSession {
     const kind = ERROR_KINDS[code] ?? 'tool_call_ok';
     return observation(
       { ...fields, reward_type: kind, tool_result: { error: { code, message } }, error: `${code}: ${message}` },
-      kind === 'tool_not_found' || kind === 'invalid_args' ? FORMAT_ERROR_REWARD : 0,
+      kind === 'tool_not_found' || kind === 'invalid_args' ? episode.rewards.formatError : 0,
       false,
     );
   }
+}
+
+/** The AWM port's reset observation: reset_ok (reset_warning with a warning), the task, the verifiers, the tools. */
+export function resetObservation(
+  episode: Episode,
+  hasJudge: boolean,
+  freeTask: string | null,
+  warning: string | null,
+): Observation {
+  const task = episode.task;
+  const verifier = task !== null && existsSync(episode.pool.scenario.verifierPath(task.id));
+  return {
+    reward_type: warning === null ? 'reset_ok' : 'reset_warning',
+    scenario: episode.scenario,
+    task: task?.text ?? freeTask,
+    task_idx: task === null ? null : episode.pool.scenario.tasks.indexOf(task),
+    // sql mode needs the verifier's facts and a judge.
+    has_verifier: { sql: verifier && hasJudge, code: verifier },
+    num_tools: episode.pool.scenario.tools.length,
+    warning,
+  };
 }
 
 /** The env host's error codes as the AWM port classes them; a business error (not_found, …) is a tool's answer. */
