@@ -11,11 +11,13 @@ import {
   type RenderedRequests,
 } from './compute-fingerprint.js';
 import type { InputProblem } from './events.js';
-import { judgeInstance, NEVER_BUILT, type Freshness } from './freshness.js';
+import { judgeInstance, judgeOutputs, NEVER_BUILT, type Freshness } from './freshness.js';
 import type { PlannedInstance } from './instance-plan.js';
 import type { ProjectState } from './project-state.js';
 
 export type Assessment =
+  /** Its lock entry is imported (LockEntry.imported) and its outputs are as recorded. */
+  | { readonly kind: 'imported-fresh' }
   /** Its inputs are not all there (not built, missing, no such row), or its prompts do not render. */
   | { readonly kind: 'inputs-unavailable'; readonly problems: readonly InputProblem[] }
   | {
@@ -30,10 +32,22 @@ export function assessInstance(
   env: FingerprintEnvironment,
   state: ProjectState,
   instance: PlannedInstance,
+  /** Judge an imported entry as a built one (a forced build runs the stage). */
+  asBuilt = false,
 ): Assessment {
+  const entry = state.entries.get(instance.key);
+  // Imported outputs are pinned to their content: what the stage reads does not decide them.
+  let importedFreshness: Freshness | null = null;
+  if (entry?.imported !== undefined && !asBuilt) {
+    importedFreshness = judgeOutputs(instance, entry, state.hasher.hashAll(instance.outputs), (path) =>
+      state.hasher.unreadableOf(path),
+    );
+    if (importedFreshness.state === 'fresh') return { kind: 'imported-fresh' };
+  }
   const prepared = prepareFingerprint(env, instance);
   if (!prepared.ok) return { kind: 'inputs-unavailable', problems: prepared.error };
-  const entry = state.entries.get(instance.key);
+  if (importedFreshness !== null)
+    return { kind: 'judged', freshness: importedFreshness, prepared: prepared.value, rendered: null };
   if (!entry) return { kind: 'judged', freshness: NEVER_BUILT, prepared: prepared.value, rendered: null };
   let rendered: RenderedRequests | null = null;
   let fingerprint = rememberedFingerprint(env, prepared.value);

@@ -224,16 +224,21 @@ export class Executor {
     if (this.#stoppedBy !== null) return done({ kind: 'skipped', because: this.#stoppedBy });
     if (this.#deps.env.signal.aborted) return done({ kind: 'cancelled' });
     const upstreamWouldBuild = instance.deps.filter((dep) => this.#outcomes.get(dep)?.kind === 'would-build');
-    const assessment = assessInstance(this.#deps.env, this.#deps.state, instance);
+    const forced =
+      this.#options.force &&
+      this.#options.targets.targeted(instance.ref.stage, instance.stage.config.fanout, instance.ref.scenario);
+    let assessment = assessInstance(this.#deps.env, this.#deps.state, instance);
+    if (assessment.kind === 'imported-fresh') {
+      if (!forced) return done({ kind: 'fresh' });
+      assessment = assessInstance(this.#deps.env, this.#deps.state, instance, true);
+      if (assessment.kind === 'imported-fresh') throw new Error('internal error: an imported entry judged as built');
+    }
     if (assessment.kind === 'inputs-unavailable') {
       if (upstreamWouldBuild.length > 0)
         return done({ kind: 'would-build', reasons: [{ code: 'runs-after', instances: upstreamWouldBuild }] });
       return done({ kind: 'failed-inputs', problems: assessment.problems });
     }
     const { freshness } = assessment;
-    const forced =
-      this.#options.force &&
-      this.#options.targets.targeted(instance.ref.stage, instance.stage.config.fanout, instance.ref.scenario);
     if (freshness.state === 'fresh' && !forced) {
       if (this.#options.dryRun && upstreamWouldBuild.length > 0)
         return done({ kind: 'would-build', reasons: [{ code: 'may-rebuild', instances: upstreamWouldBuild }] });

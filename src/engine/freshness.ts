@@ -31,21 +31,35 @@ export function judgeInstance(
     const reasons = explainChanges(instance, entry.parts, lockedParts(fingerprint.parts));
     return { state: 'stale', reasons: reasons.length > 0 ? reasons : [{ code: 'fingerprint-format-changed' }] };
   }
+  return judgeOutputs(instance, entry, outputHashes, unreadableOf);
+}
+
+/**
+ * Outputs against the lock: missing, modified, or fresh. An imported entry (LockEntry.imported)
+ * is judged by this alone: nothing a stage reads decides outputs no stage wrote.
+ */
+export function judgeOutputs(
+  instance: PlannedInstance,
+  entry: LockEntry,
+  outputHashes: Readonly<Record<string, FileHash | null>>,
+  unreadableOf: (path: string) => string | null = () => null,
+): Freshness {
   const missing = Object.entries(instance.outputs).filter(
     ([name]) => outputHashes[name] === null || outputHashes[name] === undefined,
   );
   if (missing.length > 0)
     return { state: 'missing', reasons: missing.map(([output, path]) => ({ code: 'output-missing', output, path })) };
   const modified = Object.entries(instance.outputs).filter(([name]) => outputHashes[name] !== entry.outputs[name]);
-  if (modified.length > 0) {
-    const reasons = modified.map(([output, path]): Reason => {
-      const problem = unreadableOf(path);
-      return problem === null
-        ? { code: 'output-modified', output, path }
-        : { code: 'output-unreadable', output, path, problem };
-    });
-    return { state: 'modified', reasons };
-  }
+  if (modified.length > 0)
+    return {
+      state: 'modified',
+      reasons: modified.map(([output, path]): Reason => {
+        const problem = unreadableOf(path);
+        return problem === null
+          ? { code: 'output-modified', output, path }
+          : { code: 'output-unreadable', output, path, problem };
+      }),
+    };
   return { state: 'fresh', reasons: [] };
 }
 

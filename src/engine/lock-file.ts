@@ -23,6 +23,12 @@ export interface LockEntry {
   readonly parts: LockedParts;
   /** What the stage said its check found (StageRunResult's `summary`), when it said anything. */
   readonly summary?: string;
+  /**
+   * Where the outputs came from when no stage wrote them (`awm import`: the reference's file and
+   * line). Such an entry is pinned to its outputs: fresh while they are as recorded, whatever the
+   * stage's code, prompts, model or inputs; `build --force` (or an edited output) runs the stage.
+   */
+  readonly imported?: string;
 }
 
 export type LockEntries = ReadonlyMap<InstanceKey, LockEntry>;
@@ -87,7 +93,8 @@ function isEntry(value: unknown): value is LockEntry {
     entry.outputs !== null &&
     typeof entry.parts === 'object' &&
     entry.parts !== null &&
-    (entry.summary === undefined || typeof entry.summary === 'string')
+    (entry.summary === undefined || typeof entry.summary === 'string') &&
+    (entry.imported === undefined || typeof entry.imported === 'string')
   );
 }
 

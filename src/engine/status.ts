@@ -85,6 +85,8 @@ function judge(
     state: status.state,
   }));
   const assessment = assessInstance(env, state, instance);
+  if (assessment.kind === 'imported-fresh')
+    return waits.length > 0 ? { ...base, state: 'blocked', reasons: waits } : { ...base, state: 'fresh', reasons: [] };
   if (assessment.kind === 'inputs-unavailable') {
     if (!state.entries.has(instance.key))
       return { ...base, state: 'missing', reasons: [{ code: 'never-built' }, ...waits] };
