@@ -4,7 +4,9 @@
 //
 // Incremental: the previous list is kept as it is, in order, and only the missing scenarios are
 // generated, so raising `target` leaves every existing row — and everything built from it — fresh;
-// lowering it keeps the first `target` rows without asking the LLM anything.
+// lowering it keeps the first `target` rows without asking the LLM anything. Rows `awm import`
+// wrote (the optional input `imported`, imports/scenarios.json) follow the generated ones as they
+// are; `target` counts only the generated.
 import {
   defineStage,
   err,
@@ -160,6 +162,21 @@ export function readSeeds(value: unknown): Seed[] {
   return (value as Seed[]).map(({ name, description }) => ({ name, description }));
 }
 
+/** A row `awm import` added (it carries where it came from). */
+function isImportedRow(row: ScenarioRow): boolean {
+  return typeof (row as { imported?: unknown }).imported === 'string';
+}
+
+/** imports/scenarios.json: the scenario rows `awm import` wrote, each with `imported` (its origin). */
+export function readImportedRows(value: unknown): ScenarioRow[] {
+  const rows = readPreviousList(value);
+  if (!Array.isArray(value) || rows.length !== value.length || !rows.every(isImportedRow))
+    throw new Error(
+      'imports/scenarios.json is not a JSON array of imported scenario rows ({ id, name, category, description, imported }); run `awm import` again',
+    );
+  return rows;
+}
+
 /** Rows of an earlier build that still have the shape of a scenario row (anything else is dropped). */
 export function readPreviousList(value: unknown): ScenarioRow[] {
   if (!Array.isArray(value)) return [];
@@ -208,7 +225,12 @@ export default defineStage<ScenariosParams>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      target: { type: 'integer', minimum: 1, default: 3, description: 'Scenarios in the list' },
+      target: {
+        type: 'integer',
+        minimum: 0,
+        default: 3,
+        description: 'Scenarios generated for the list (imported ones come on top; 0: imported ones only)',
+      },
       batch_size: {
         type: 'integer',
         minimum: 1,
@@ -256,9 +278,14 @@ export default defineStage<ScenariosParams>({
   },
   async run(context) {
     const target = context.params.target;
-    const previous = readPreviousList(context.outputs.previousJson('list'));
+    // Imported scenarios (`awm import`) join the list as they are; the rest is generated.
+    const imported = context.inputs.has('imported') ? readImportedRows(context.inputs.json('imported')) : [];
+    const importedIds = new Set(imported.map((row) => row.id));
+    const previous = readPreviousList(context.outputs.previousJson('list')).filter(
+      (row) => !isImportedRow(row) && !importedIds.has(row.id),
+    );
     if (previous.length >= target) {
-      await context.outputs.writeJson('list', previous.slice(0, target));
+      await context.outputs.writeJson('list', [...previous.slice(0, target), ...imported]);
       return { status: 'ok' };
     }
     const seeds = readSeeds(context.inputs.json('seeds'));
@@ -266,7 +293,7 @@ export default defineStage<ScenariosParams>({
     if (!classified.ok) return classified.error;
     const generated = await generateMissing(context, seeds, classified.value, previous);
     if (generated.stopped !== null) return generated.stopped;
-    await context.outputs.writeJson('list', generated.rows);
+    await context.outputs.writeJson('list', [...generated.rows.filter((row) => !importedIds.has(row.id)), ...imported]);
     return { status: 'ok' };
   },
 });
