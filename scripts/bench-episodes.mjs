@@ -157,11 +157,12 @@ async function concurrentEpisodes(server, pairs, resolveReferences) {
   );
   console.log(`  session files on disk with all live: ${kib(disk / total)} per episode (a copy of initial.db each)`);
   const cores = countCores();
-  const busy = used.client + used.server + used.workers;
+  const busy = used.client + used.server + used.workers + used.reaped;
   console.log(
     `  CPU over the batch (${fixed(wall / 1000, 1)} s wall, ${cores} cores = ${fixed((wall / 1000) * cores, 1)} core·s): ` +
       `server ${fixed(used.server, 1)} s (${percent(used.server / (wall / 1000))} of a core), ` +
-      `its workers ${fixed(used.workers, 1)} s (verifier children included), ` +
+      `its scenario workers ${fixed(used.workers, 1)} s, its ended children ${fixed(used.reaped, 1)} s ` +
+      `(${count(total)} verifier processes, ${fixed((used.reaped / total) * 1000, 0)} ms each, and any worker killed), ` +
       `this client ${fixed(used.client, 1)} s (${percent(used.client / (wall / 1000))} of a core); ` +
       `${percent(busy / ((wall / 1000) * cores))} of the machine; the whole machine was ${percent(used.machine)} busy`,
   );
@@ -200,6 +201,8 @@ async function concurrentEpisodes(server, pairs, resolveReferences) {
         perSecondPerCore: ((total / wall) * 1000) / (busy / (wall / 1000)),
         perSecondMachine: (total / wall) * 1000,
         fixed: before.server + before.workers,
+        workersGrowth: afterSteps.workers - before.workers,
+        total,
         cores,
       },
     },
@@ -439,11 +442,14 @@ function limitingFactor(used, wall, cores) {
   const seconds = wall / 1000;
   const parts = [];
   if (used.server / seconds > 0.85) parts.push(`the server's one thread (${percent(used.server / seconds)} of a core)`);
-  if ((used.client + used.server + used.workers) / (seconds * cores) > 0.85)
-    parts.push(`the machine's ${cores} cores (shared by the server, its workers and this client)`);
+  const ours = (used.client + used.server + used.workers + used.reaped) / (seconds * cores);
+  if (ours > 0.85) parts.push(`the machine's ${cores} cores (shared by the server, its workers and this client)`);
   if (used.client / seconds > 0.5)
     parts.push(`this client takes ${percent(used.client / seconds)} of a core from them`);
-  const ours = (used.client + used.server + used.workers) / (seconds * cores);
+  if (used.reaped > used.server + used.workers)
+    parts.push(
+      `the verifier's sandboxed process per verify (${percent(used.reaped / (used.client + used.server + used.workers + used.reaped))} of the benchmark's CPU)`,
+    );
   if (used.machine > 0.85 && used.machine - ours > 0.25)
     parts.push(
       `the machine's cores, ${percent(used.machine)} busy, ${percent(used.machine - ours)} of it by processes outside ` +
@@ -703,13 +709,13 @@ function descendantsOf(pid) {
 
 /** CPU seconds: this process, the server's main process, and its workers (alive ones, and reaped ones via cutime). */
 function cpuSnapshot(pid) {
-  return { client: process.cpuUsage(), server: cpuTicks(pid), machine: machineTicks() };
+  return { client: process.cpuUsage(), server: cpuTicks(pid), alive: aliveTicks(pid), machine: machineTicks() };
 }
 
 function cpuSince(snapshot, pid) {
   const client = process.cpuUsage(snapshot.client);
   const now = cpuTicks(pid);
-  const aliveNow = descendantsOf(pid).reduce((sum, child) => sum + cpuTicks(child).own, 0);
+  const aliveNow = aliveTicks(pid);
   const machine = machineTicks();
   return {
     /** The fraction of all cores' time that was busy (anyone's processes). */
@@ -718,10 +724,15 @@ function cpuSince(snapshot, pid) {
       Math.max(1, machine.busy + machine.idle - snapshot.machine.busy - snapshot.machine.idle),
     client: (client.user + client.system) / 1e6,
     server: (now.own - snapshot.server.own) / CLOCK_TICKS_PER_SECOND,
-    // Reaped children (each verify's sandboxed verifier) count in cutime; the long-lived workers
-    // are alive: their whole life's CPU is counted, start-up included (small against the batch).
-    workers: (now.reaped - snapshot.server.reaped + aliveNow) / CLOCK_TICKS_PER_SECOND,
+    // The long-lived scenario workers are alive at the end; reaped children count in the server's
+    // cutime: each verify's sandboxed verifier, and any worker killed (a call past its time limit).
+    workers: (aliveNow - snapshot.alive) / CLOCK_TICKS_PER_SECOND,
+    reaped: (now.reaped - snapshot.server.reaped) / CLOCK_TICKS_PER_SECOND,
   };
+}
+
+function aliveTicks(pid) {
+  return descendantsOf(pid).reduce((sum, child) => sum + cpuTicks(child).own, 0);
 }
 
 function cpuTicks(pid) {
@@ -808,7 +819,8 @@ function printSummary(rows) {
   const memory =
     sizing.perGiB > 1e6
       ? 'memory per live episode below the noise of RSS'
-      : `${count(sizing.perGiB)} live episodes per GiB of RSS (server + workers, after their steps)`;
+      : `${count(sizing.perGiB)} live episodes per GiB of RSS at ${count(sizing.total)} live (server + workers, after ` +
+        `their steps; the workers' ${mib(sizing.workersGrowth / 2 ** 20)} of it is capped by 128 open databases per scenario)`;
   console.log(
     `\nsizing: ${memory} on top of ${mib(sizing.fixed / 2 ** 20)} with none (server + 3 scenario workers), ` +
       `plus ${kib(sizing.diskPerEpisode)} of session file per live episode on disk;`,
