@@ -18,6 +18,10 @@
 // The server is `node bin/awm.js serve --port 0` in this project, a child of this script, stopped
 // with SIGTERM at the end (killed if it does not stop); so are the env start processes. Memory is
 // VmRSS from /proc: the server's process and, apart, its sandboxed workers (its descendants).
+// The server's folder (outputs/servers/<time>_serve: server.log, each scenario's calls.jsonl with
+// every call's time) is kept for reading; the env start processes' run folders are removed.
+// A default run takes 3 to 6 minutes on 2 cores: most of it the verifier's sandboxed process per
+// verify (~0.1 core-second each) and the 64 env start processes.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -84,7 +88,10 @@ async function main() {
   if (!options.skip.has('episodes')) summary.push(...(await concurrentEpisodes(server, pairs, resolveReferences)));
   if (!options.skip.has('ready')) summary.push(...(await readiness(server, pairs)));
   await stopProcess(server.child, 'the server');
-  console.log(`\nserver stopped (SIGTERM) ${server.exit.code === 0 ? 'cleanly, exit 0' : `with ${server.exit.text}`}`);
+  console.log(
+    `\nserver stopped (SIGTERM) ${server.exit.code === 0 ? 'cleanly, exit 0' : `with ${server.exit.text}`}; ` +
+      `its folder ${server.folder} is kept (server.log, calls.jsonl per scenario)`,
+  );
   printSummary(summary);
   const loadNow = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
