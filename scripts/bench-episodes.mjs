@@ -4,7 +4,7 @@
 // It prints figures; nothing here is a test, and no figure fails the run (failures are counted).
 //
 //   npm run build && npx awm build && node scripts/bench-episodes.mjs [--episodes 1024] [--ready 64]
-//     [--max-episodes 2048] [--skip episodes,ready] [--timeout 900]
+//     [--max-episodes 2048] [--skip episodes,ready] [--timeout 1200]
 //
 // 1. --episodes concurrent episodes over ws://127.0.0.1:PORT/ws, spread over every (scenario, task)
 //    pair of the demo: each socket connects and resets; when all are reset (a barrier: all of them
@@ -39,6 +39,8 @@ const SERVING_LINE = /^awm: serving (\d+) scenarios at (http:\/\/\S+)/m;
 const FOLDER_LINE = /folder (\S+); Ctrl-C/;
 const ENV_LINE = /^awm: env (\S+) at (http:\/\/\S+)/m;
 const RUN_FOLDER_LINE = /run folder (\S+) \(server\.log/;
+/** How long an env start process may take to print its URL (64 starting at once on 2 busy cores are slow). */
+const ENV_START_WAIT_MS = 600_000;
 
 /** Every process this script started, stopped at the end whatever happens. */
 const children = new Set();
@@ -47,7 +49,7 @@ const options = {
   episodes: Number(argv.episodes ?? 1024),
   ready: Number(argv.ready ?? 64),
   maxEpisodes: Number(argv['max-episodes'] ?? 2048),
-  timeoutSeconds: Number(argv.timeout ?? 900),
+  timeoutSeconds: Number(argv.timeout ?? 1200),
   skip: new Set(
     String(argv.skip ?? '')
       .split(',')
@@ -498,6 +500,7 @@ async function readiness(server, pairs) {
   const spawnStarted = performance.now();
   const ready = await Promise.all(scenarios.map((scenario) => startEnvProcess(scenario, spawnStarted, processes)));
   const processMs = performance.now() - spawnStarted;
+  const alive = processes.filter((child) => child.exitCode === null && child.signalCode === null).length;
   const memory = processes.reduce(
     (sum, child) => {
       const tree = processMemory(child.pid);
@@ -516,14 +519,14 @@ async function readiness(server, pairs) {
   // The time the last of them was ready; one that failed to start is not ready at all (counted apart).
   const envMs = readyTimes.at(-1) ?? processMs;
   const readyLabel = readyOnes.length === total ? count(total) : `${count(readyOnes.length)} of ${count(total)}`;
-  const perEnvEpisode = (memory.server + memory.workers) / Math.max(1, readyOnes.length);
+  const perEnvEpisode = (memory.server + memory.workers) / Math.max(1, alive);
   console.log(
     `  env start: ${count(total)} processes spawned at once, ${count(readyOnes.length)} ready (URL printed, tools/list answered) ` +
       `in ${ms(envMs)}; each ready after median ${ms(quantile(readyTimes, 0.5))}, first ${ms(readyTimes[0] ?? NaN)}, last ${ms(readyTimes.at(-1) ?? NaN)}`,
   );
   console.log(
     `  their memory with all ready: ${mib(memory.server / 2 ** 20)} in the env start processes + ` +
-      `${mib(memory.workers / 2 ** 20)} in their sandboxed workers = ${mib(perEnvEpisode / 2 ** 20)} per ready episode`,
+      `${mib(memory.workers / 2 ** 20)} in their sandboxed workers = ${mib(perEnvEpisode / 2 ** 20)} per process (${count(alive)} running)`,
   );
   console.log(
     `  stopped (SIGTERM, final.db written) in ${ms(stopMs)}; exit codes ${[...tally(exits.map((exit) => exit.text))].map(([text, n]) => `${text} × ${n}`).join(', ')}; their run folders removed`,
@@ -562,9 +565,12 @@ async function startEnvProcess(scenario, spawnStarted, processes) {
   );
   processes.push(child);
   const output = collect(child);
-  const line = await output.waitFor(ENV_LINE, 120_000);
-  if (line === null)
-    return { ok: false, problem: `env start ${scenario} printed no URL: ${output.text().slice(-400)}` };
+  const line = await output.waitFor(ENV_LINE, ENV_START_WAIT_MS);
+  if (line === null) {
+    const how =
+      child.exitCode === null ? `still running after ${ENV_START_WAIT_MS / 1000} s` : `exit ${child.exitCode}`;
+    return { ok: false, problem: `env start ${scenario} printed no URL (${how}): ${output.text().trim().slice(-400)}` };
+  }
   const url = line[2];
   const folder = (await output.waitFor(RUN_FOLDER_LINE, 5_000))?.[1];
   const listed = await fetchJson(url, {
