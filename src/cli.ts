@@ -54,6 +54,16 @@ Serving episodes to trainers and agents:
       --max-episodes N   episodes open at once (default 1024); more get 503 CAPACITY_REACHED
       --idle-ttl S       close an episode no request touched for S seconds (default 600)
       --token T          require Authorization: Bearer T on the episode routes
+      --drain-timeout S  on Ctrl-C/SIGTERM stop admitting and wait up to S s for live episodes (default 25)
+      --reattach-grace S a dropped WebSocket's episode waits S s for reset(resume_episode_id) (default 60)
+      --ws-ping S        ping WebSockets every S s; drop those that do not answer (default 20)
+      --allowed-hosts L  Host names accepted besides loopback (comma-separated; * for any)
+      --public-url URL   the base of the MCP URLs handed out (e.g. http://pod.svc:8000)
+      --judge-model M    sql-mode verify's judge (an LLM must be configured)
+
+The reference pipeline's files (AgentWorldModel-1K and its users' runs):
+  import DIR [--world-clock ISO]   take gen_*.jsonl files in: converted artifacts, pinned in awm.lock as imported
+  export DIR [--scenarios GLOB]    write this project's artifacts as the reference's gen_*.jsonl files
 
 Options for every command:
   -C, --dir DIR          the project folder (default: the current folder)

@@ -14,7 +14,15 @@ import { resolveReferences, type ReplayStep } from '../src/env/replay.js';
 import type { TempProject } from './support/cli-rig.js';
 import { exitCode, killLeftoverClis, runCli, type Cli } from './support/cli-process.js';
 import { freshClone } from './support/fresh-clone.js';
-import { assertAwmFields, call, mcpClient, metric, openSocket, startServeCli } from './support/serve-client.js';
+import {
+  assertAwmFields,
+  awaitMetric,
+  call,
+  mcpClient,
+  metric,
+  openSocket,
+  startServeCli,
+} from './support/serve-client.js';
 import { setUp } from './support/set-up.js';
 
 const Serve = suite('awm serve: episodes, per-episode MCP, verify, capacity, metrics, reaper, guards, keep');
@@ -331,8 +339,9 @@ Serve(
       if (Date.now() - start > 10_000) throw new Error("the dropped socket's episode stayed open");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // 404 as soon as the close begins; the counter once it has ended.
+    assert.is(await awaitMetric(base, 'awm_episodes_closed_total', { reason: 'disconnected' }), 1);
     const metrics = await call(base, 'GET', '/metrics');
-    assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'disconnected' }), 1);
     assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'done' }), 2);
 
     // OpenEnv's POST /mcp dialect: always 200 JSON-RPC; sessions are episodes.

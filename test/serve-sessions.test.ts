@@ -12,7 +12,7 @@ import { mockStep, startMockLlmServer } from '../src/testing/mock-llm-server.js'
 import type { TempProject } from './support/cli-rig.js';
 import { exitCode, killLeftoverClis, runCli, waitFor } from './support/cli-process.js';
 import { freshClone } from './support/fresh-clone.js';
-import { assertAwmFields, call, metric, openSocket, startServeCli } from './support/serve-client.js';
+import { assertAwmFields, awaitMetric, call, metric, openSocket, startServeCli } from './support/serve-client.js';
 import { judgeAnswer } from './support/verify-fixture.js';
 import { setUp } from './support/set-up.js';
 
@@ -199,8 +199,7 @@ Sessions("a dropped socket's episode closes when the grace period ends", async (
   socket.ws.terminate();
   await until('the grace period to end', async () => (await call(base, 'GET', `/episodes/${id}`)).status === 404);
   assert.ok(Date.now() - dropped >= 400, 'closed before its grace period ended');
-  const metrics = await call(base, 'GET', '/metrics');
-  assert.is(metric(metrics.text, 'awm_episodes_closed_total', { reason: 'disconnected' }), 1);
+  assert.is(await awaitMetric(base, 'awm_episodes_closed_total', { reason: 'disconnected' }), 1);
   const again = await openSocket(`${base.replace('http://', 'ws://')}/ws`);
   const late = await again.send({ type: 'reset', data: { resume_episode_id: id } });
   assert.match(late.data.observation.error, 'longer ago than the grace period');

@@ -107,4 +107,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     interruptMessage: quiet,
     load: () => import('./serve.js'),
   },
+  {
+    name: 'import',
+    options: { 'world-clock': { type: 'string' } },
+    interruptMessage: () => 'interrupted; the import finishes writing what it started, then stops',
+    load: () => import('./import.js'),
+  },
+  {
+    name: 'export',
+    options: { scenarios: { type: 'string' } },
+    interruptMessage: quiet,
+    load: () => import('./export.js'),
+  },
 ];

@@ -17,6 +17,7 @@ import { sandboxRunner } from '../sandbox/run-sandboxed.js';
 import { DEFAULT_PING_INTERVAL_MS, DEFAULT_REATTACH_GRACE_MS, EpisodeServer } from '../serve/episode-server.js';
 import type { ServableScenario, ServableTask } from '../serve/servable-scenario.js';
 import { asStageId } from '../util/brand.js';
+import { globPattern } from '../util/glob-pattern.js';
 import { isRecord } from '../util/is-record.js';
 import { err, ok, type Result } from '../util/result.js';
 import { builtEnv, openEnvProject, relativeTo, type EnvProject } from './built-env.js';
@@ -292,18 +293,6 @@ function publicUrlOption(text: string | undefined): Result<string | undefined, s
     return err(`--public-url must start with http:// or https:// (got "${text}")`);
   if (url.search !== '' || url.hash !== '') return err(`--public-url takes no query or fragment (got "${text}")`);
   return ok(text.replace(/\/+$/, ''));
-}
-
-/** `*` any run of characters, `?` one; a comma separates alternatives (`online_*,personal_banking`). */
-function globPattern(glob: string): RegExp {
-  const alternatives = glob.split(',').map((part) =>
-    part
-      .trim()
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replaceAll('*', '.*')
-      .replaceAll('?', '.'),
-  );
-  return new RegExp(`^(?:${alternatives.join('|')})$`);
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

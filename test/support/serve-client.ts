@@ -127,3 +127,22 @@ export const AWM_FIELDS = new Set([
 export function assertAwmFields(observation: Record<string, unknown>): void {
   for (const key of Object.keys(observation)) assert.ok(AWM_FIELDS.has(key), `observation key ${key} is not AWM's`);
 }
+
+/** The sample once it exists (a counter counts an episode after its close has ended, not when it began). */
+export async function awaitMetric(
+  base: string,
+  name: string,
+  labels: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const text = (await call(base, 'GET', '/metrics')).text;
+    try {
+      return metric(text, name, labels);
+    } catch (error) {
+      if (Date.now() - start > timeoutMs) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
