@@ -1,9 +1,14 @@
 // The conversions one at a time: task kinds from wording, wall-clock SQL into placeholders, endpoints
 // into tools and back, verifier modes; and our own artifacts (JavaScript verifiers, placeholders,
 // tools of our spec stage) exported and imported back unchanged.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  buildReferenceSeed,
   exportReference,
   formatReferenceProblem,
   importReference,
@@ -266,6 +271,26 @@ test('our own artifacts export in the reference format and import back unchanged
   assert.is(id, 'pet_clinic');
   assert.equal(artifacts, original);
   assert.equal([...verifiers], [...originalVerifiers]);
+});
+
+test('the seed database through our path: placeholders and DEFAULT CURRENT_TIMESTAMP both read the world clock', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'awm-interop-seed-'));
+  try {
+    const artifacts = ours();
+    const report = buildReferenceSeed(artifacts.schema!, artifacts.sample!, join(folder, 'seed.db'));
+    assert.equal(report, { tables: { pets: 2 }, rejected: [], droppedTables: [] });
+    const db = new Database(join(folder, 'seed.db'), { readonly: true });
+    try {
+      assert.equal(db.prepare('SELECT name, seen_at FROM pets ORDER BY id').all(), [
+        { name: 'Rex', seen_at: '2026-02-27 09:00:00' },
+        { name: 'Tom', seen_at: '2026-03-02 09:00:00' },
+      ]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test('an exported row edited by hand wins over its awm field, with a warning', () => {

@@ -145,6 +145,32 @@ test('rows are joined by the normalized scenario and task_idx, not by line order
   );
 });
 
+test('a row in both verifier files: the pure_code row is kept, and counted', () => {
+  const row = (code: string): unknown => ({
+    scenario: 'Pet Clinic',
+    task_idx: 0,
+    task: 'How many pets?',
+    verification: { code },
+  });
+  withFolder(
+    {
+      'gen_tasks.jsonl': lines({ scenario: 'Pet Clinic', tasks: ['How many pets?'] }),
+      'gen_verifier.jsonl': lines(row('def verify_sql_version(): pass')),
+      'gen_verifier.pure_code.jsonl': lines(row('def verify_code_version(): pass')),
+    },
+    (folder) => {
+      const run = readReferenceFolder(folder);
+      if (!run.ok) return assert.unreachable(run.error.map(formatReferenceProblem).join('\n'));
+      assert.equal(
+        run.value.warnings.map((warning) => [warning.code, warning.file, warning.count]),
+        [['duplicate-rows', 'gen_verifier.pure_code.jsonl', 1]],
+      );
+      const verifier = importReference(run.value, { worldClock: WORLD_CLOCK }).scenarios[0]!.verifiers.get('task_00');
+      assert.is((verifier as ImportedVerifier).function_name, 'verify_code_version');
+    },
+  );
+});
+
 test('awm-1k: its gen_scenario rows name other scenarios than its tasks, which is reported row by row', () => {
   const samples = awmSamples('the first rows of AgentWorldModel-1K');
   if (samples === null) return;

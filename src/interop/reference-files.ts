@@ -118,6 +118,8 @@ export function parseReferenceFiles(
     if (replaced > 0) warnings.push(duplicateWarning(file, replaced));
     rows.set(file, byKey);
   }
+  const overlap = crossFileVerifiers(rows);
+  if (overlap > 0) warnings.push(crossFileWarning(overlap));
   problems.push(...unknownScenarios(rows), ...unknownTasks(rows));
   if (problems.length > 0) return err(problems);
   return ok({ files, scenarios: joinScenarios(files, rows), warnings });
@@ -172,6 +174,17 @@ function duplicateWarning(file: ReferenceFileName, count: number): ImportWarning
   const what = isVerifierFile(file) ? 'scenario and task_idx' : 'scenario';
   const message = `${count} row(s) repeat the ${what} of an earlier row; the last row of each was kept`;
   return { code: 'duplicate-rows', file, scenario: null, message, count };
+}
+
+/** Keys present in both verifier files (the pure_code row is kept). */
+function crossFileVerifiers(rows: ReadonlyMap<ReferenceFileName, Map<string, Located<AnyRow>>>): number {
+  const pure = rows.get('gen_verifier.pure_code.jsonl');
+  return pure ? [...(rows.get('gen_verifier.jsonl')?.keys() ?? [])].filter((key) => pure.has(key)).length : 0;
+}
+
+function crossFileWarning(count: number): ImportWarning {
+  const message = `${count} row(s) have the scenario and task_idx of a gen_verifier.jsonl row; the gen_verifier.pure_code.jsonl row was kept`;
+  return { code: 'duplicate-rows', file: 'gen_verifier.pure_code.jsonl', scenario: null, message, count };
 }
 
 function unknownScenarios(rows: ReadonlyMap<ReferenceFileName, Map<string, Located<AnyRow>>>): ReferenceProblem[] {
