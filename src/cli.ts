@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { COMMANDS, GLOBAL_OPTIONS } from './commands/command.js';
 import { ENV_COMMANDS } from './commands/env-commands.js';
 import type { CliIo } from './commands/io.js';
+import { readReferenceSpelling, REFERENCE_USAGE } from './commands/reference-spelling.js';
 import { processIdentity } from './util/process-identity.js';
 
 export type { CliIo } from './commands/io.js';
@@ -70,6 +71,7 @@ Options for every command:
   -h, --help             this help
       --version          the version
 
+${REFERENCE_USAGE}
 Offline (no LLM configured) awm answers from the recorded example responses of the demo
 scenarios. To use a real LLM set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible
 server) or AWM_SYN_LLM_PROVIDER=azure with AZURE_ENDPOINT_URL and AZURE_OPENAI_API_KEY.
@@ -116,9 +118,11 @@ process.once('exit', () => {
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const allOptions = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((command) => command.options));
+  const spelled = readReferenceSpelling(argv, allOptions, COMMANDS);
+  if (!spelled.ok) return usageError(io, spelled.error);
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: allOptions });
+    parsed = parseArgs({ args: [...spelled.value.args], allowPositionals: true, strict: true, options: allOptions });
   } catch (error) {
     return usageError(io, (error as Error).message);
   }
@@ -146,6 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const root = resolve(io.cwd, typeof values['dir'] === 'string' ? values['dir'] : '.');
   const [{ listenForInterrupt }, { run }] = await Promise.all([import('./commands/interrupt.js'), command.load()]);
   const signal = listenForInterrupt(io, command.interruptMessage(values));
+  for (const note of spelled.value.notes) io.stderr.write(`awm: note: ${note}\n`);
   try {
     return await run({ root, positionals: rest, values }, io, signal);
   } catch (error) {

@@ -237,9 +237,12 @@ Env('awm env --help explains each command in a line; awm --help lists them; a mi
     assert.match(help.stdout, new RegExp(`^  ${name} +\\S.*$`, 'm'));
   const usage = await runCli(project, ['--help']);
   assert.match(usage.stdout, '  env start --scenario S [--port P] [--host H] [--token T]\n');
-  const underscore = await runCli(project, ['env', 'check_all']);
-  assert.is(underscore.code, 2);
-  assert.is(underscore.stderr, 'awm: unknown env command "check_all"; awm names it with a dash: `awm env check-all`\n');
+  const misspelt = await runCli(project, ['env', 'check_everything']);
+  assert.is(misspelt.code, 2);
+  assert.is(
+    misspelt.stderr,
+    'awm: unknown env command "check_everything"; the env commands: start, check, check-all, reset-db, call (`awm env --help` explains each)\n',
+  );
   const misplaced = await runCli(project, ['env', 'start', '--url', 'http://x']);
   assert.is(misplaced.code, 2);
   assert.is(

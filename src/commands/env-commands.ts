@@ -94,7 +94,7 @@ export function envUsage(): string {
     'Options:',
     ...OPTION_HELP.map(([option, meaning]) => `  ${option.padEnd(optionWidth)}${meaning}`),
     '',
-    "The reference system names them `awm env start|check|check_all|reset_db`; `call` is awm's own.",
+    "The reference system's spellings `check_all` and `reset_db` work too; `call` is awm's own.",
     'Ctrl-C stops `start` and writes final.db; a second Ctrl-C exits at once.',
     '',
   ].join('\n');
