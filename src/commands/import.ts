@@ -13,7 +13,7 @@
 // scenarios are fresh and the stages we own (env, and verifiers for tasks without one) build on
 // them with `awm build`. imports/report.json says what was converted, lost and rejected.
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { InputRef, PipelineConfig } from '../config/types.js';
 import { acquireBuildMutex } from '../engine/build-mutex.js';
 import { forgetClean } from '../engine/clean-stamp.js';
@@ -96,7 +96,7 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
   const forgetExit = io.onExit(() => mutex.value.release());
   let reports: ScenarioReport[];
   try {
-    const written = writeImport(config, layout.value, folder, converted.scenarios);
+    const written = writeImport(config, layout.value, converted.scenarios);
     reports = written.reports;
     const recorded = recordImported(project, written.instances);
     if (!recorded.ok) return fail(io, `internal error: ${recorded.error.join('; ')}`, 1);
@@ -171,7 +171,6 @@ function importLayout(config: PipelineConfig): Result<ImportLayout, string> {
 function writeImport(
   config: PipelineConfig,
   layout: ImportLayout,
-  folder: string,
   scenarios: readonly ImportedScenario[],
 ): { instances: ImportedInstance[]; reports: ScenarioReport[] } {
   const root = config.root;
@@ -183,8 +182,8 @@ function writeImport(
         .outputs[target.output]!.replaceAll('{scenario}', scenario)
         .replaceAll('{task}', task),
     );
-  const source = basename(folder);
-  const origin = (file: string): string => `${source}/${file}`;
+  // The file name only: an import of an export of an import records the same entries.
+  const origin = (file: string): string => `reference ${file}`;
   const instances: ImportedInstance[] = [];
   const reports: ScenarioReport[] = [];
   const rows = previousImportedRows(join(root, layout.listPath));
