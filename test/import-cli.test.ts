@@ -184,4 +184,46 @@ Import('bad files are refused with the file and line, and nothing is imported', 
   assert.is(project.read('imports/scenarios.json'), list);
 });
 
+Import('awm gen STAGE: the inputs imported, the stage built for their scenarios, its file written', async () => {
+  if (samples === null) return;
+  // Without --input: every scenario of the list, from what is built (nothing to build here).
+  const tasks = await runCli(project, ['gen', 'task', '--output', 'out/gen_tasks.jsonl']);
+  assert.is(tasks.code, 0, tasks.stderr + tasks.stdout);
+  const written = project.read('out/gen_tasks.jsonl').trim().split('\n');
+  assert.is(written.length, 11);
+  const exported = readFileSync(join(scratch, 'exported', 'gen_tasks.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
+  assert.equal(written, exported, 'the rows `awm export` writes');
+  // With the reference's named inputs: imported, built (already fresh as imported), written.
+  const spec = await runCli(project, [
+    'gen',
+    'spec',
+    '--input_task',
+    join(COMMUNITY, 'gen_tasks.jsonl'),
+    '--input_db',
+    join(COMMUNITY, 'gen_db.jsonl'),
+    '--input',
+    join(COMMUNITY, 'gen_spec.jsonl'),
+    '--output',
+    'out/gen_spec.jsonl',
+  ]);
+  assert.is(spec.code, 0, spec.stderr + spec.stdout);
+  assert.match(spec.stdout, 'awm: wrote 8 rows of gen_spec.jsonl');
+  const rows = project
+    .read('out/gen_spec.jsonl')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { scenario: string; api_spec: { api_groups: unknown[] } });
+  assert.equal(
+    rows.map((row) => row.scenario).sort(),
+    readFileSync(join(COMMUNITY, 'gen_spec.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { scenario: string }).scenario)
+      .sort(),
+  );
+  assert.ok(rows.every((row) => row.api_spec.api_groups.length > 0));
+});
+
 Import.run();

@@ -1,6 +1,6 @@
 // The reference system's spellings of `awm agent`, `awm verify` and `awm gen` through the real CLI:
 // each reaches what awm's own spelling does (same exit code, output and files), a flag given in both
-// spellings is refused naming both, `awm gen` names the `awm build` target, and `awm --help` lists
+// spellings is refused naming both, `awm gen` refuses what does not map, and `awm --help` lists
 // them. The env commands' spellings run on a built project in reference-env-cli.test.ts.
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -20,7 +20,7 @@ test('awm --help lists the reference spellings', async () => {
       '  --task_id, --mcp_url, --api_url   = --task-id, --mcp-url, --api-url (env, agent, verify: any flag, _ for -)\n',
       '  verify --input RUN_DIR            = verify RUN_DIR\n',
       '  env start --envs_load_path P      = env start; P is not read: awm serves the env it built (likewise\n',
-      '  gen STAGE, gen all                → awm build :STAGE, awm build (`awm gen` names the stage)\n',
+      "  gen STAGE --input F --output F    = import F, build each scenario's STAGE, export its file (gen all: every stage)\n",
     ])
       assert.ok(help.stdout.includes(line), line);
   } finally {
@@ -126,18 +126,23 @@ test('verify --input RUN_DIR --mode code: the verdict and file of verify RUN_DIR
   }
 });
 
-test('awm gen STAGE: exit 2 naming the awm build target', async () => {
+test('awm gen: what does not map is refused, saying what to do instead', async () => {
   const project = new TempProject({});
   try {
-    const result = await project.run(['gen', 'db', '--input', 'outputs/gen_tasks.jsonl', '--output', 'x.jsonl']);
+    const bogus = await project.run(['gen', 'bogus']);
     assert.equal(
-      [result.code, result.stdout, result.stderr],
+      [bogus.code, bogus.stderr],
       [
         2,
-        '',
-        'awm: awm has no `awm gen db`: `awm build :schema` builds the schema stage of every scenario (`awm build S:schema` of one), and what it needs when stale; stages read and write the files awm.pipeline.yaml names (artifacts/), not the --input/--output JSONL files\nRun `awm --help` for usage.\n',
+        'awm: `awm gen` takes a stage: task, db, sample, spec, env, verifier, all (awm gen task --input gen_scenario.jsonl --output gen_tasks.jsonl)\n',
       ],
     );
+    const scenario = await project.run(['gen', 'scenario', '--output', 'x.jsonl']);
+    assert.is(scenario.code, 2);
+    assert.match(scenario.stderr, 'data/seed-scenarios.json');
+    const env = await project.run(['gen', 'env', '--output', 'x.jsonl']);
+    assert.is(env.code, 2);
+    assert.match(env.stderr, 'JavaScript handlers');
   } finally {
     project.remove();
   }

@@ -119,4 +119,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     interruptMessage: quiet,
     load: () => import('./export.js'),
   },
+  {
+    name: 'gen',
+    options: {
+      input: { type: 'string' },
+      output: { type: 'string' },
+      input_task: { type: 'string' },
+      input_db: { type: 'string' },
+      input_sample: { type: 'string' },
+      input_spec: { type: 'string' },
+      input_scenario: { type: 'string' },
+      'world-clock': { type: 'string' },
+    },
+    interruptMessage: () =>
+      'interrupted; letting what runs finish and starting nothing new (Ctrl-C again stops at once)',
+    load: () => import('./gen.js'),
+  },
 ];

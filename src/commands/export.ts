@@ -37,8 +37,7 @@ export async function run(request: CommandRequest, io: CliIo): Promise<number> {
     io.stderr.write(`awm: no scenario matches --scenarios; the scenarios: ${list.map((row) => row.id).join(', ')}\n`);
     return 1;
   }
-  const scenarios = rows.map((row) => artifactsOf(config, row));
-  const files = exportReference(scenarios);
+  const { scenarios, files } = exportScenarios(config, rows);
   mkdirSync(folder, { recursive: true });
   for (const [file, lines] of files) atomicWriteFile(join(folder, file), `${lines.join('\n')}\n`);
   for (const scenario of scenarios) {
@@ -59,7 +58,16 @@ export async function run(request: CommandRequest, io: CliIo): Promise<number> {
 
 type Row = ScenarioArtifacts['row'];
 
-function scenarioList(config: PipelineConfig): Row[] | null {
+/** The built artifacts of these scenarios, and the reference's files made of them. */
+export function exportScenarios(
+  config: PipelineConfig,
+  rows: readonly Row[],
+): { readonly scenarios: ScenarioArtifacts[]; readonly files: ReturnType<typeof exportReference> } {
+  const scenarios = rows.map((row) => artifactsOf(config, row));
+  return { scenarios, files: exportReference(scenarios) };
+}
+
+export function scenarioList(config: PipelineConfig): Row[] | null {
   if (config.scenarios === null) return null;
   const pattern = config.stages.get(config.scenarios.stage)?.outputs[config.scenarios.output];
   const value = pattern === undefined ? null : readJson(join(config.root, pattern));

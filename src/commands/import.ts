@@ -66,10 +66,34 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
     return 2;
   }
   const folder = resolve(request.root, request.positionals[0]!);
-  const project = await openProjectOrReport(request.root, io);
+  return (await importFolder(request.root, folder, request.values['world-clock'], io, signal)).code;
+}
+
+/** The import of one folder of reference files; with the ids of the scenarios it brought in. */
+export async function importFolder(
+  root: string,
+  folder: string,
+  clockOption: unknown,
+  io: CliIo,
+  signal: AbortSignal,
+): Promise<{ readonly code: number; readonly scenarios: readonly string[] }> {
+  let imported: readonly string[] = [];
+  const code = await importInto(root, folder, clockOption, io, signal, (ids) => (imported = ids));
+  return { code, scenarios: imported };
+}
+
+async function importInto(
+  root: string,
+  folder: string,
+  clockOption: unknown,
+  io: CliIo,
+  signal: AbortSignal,
+  onImported: (ids: readonly string[]) => void,
+): Promise<number> {
+  const project = await openProjectOrReport(root, io);
   if (!project) return 2;
   const config = project.config;
-  const clock = worldClock(request.values['world-clock'], config);
+  const clock = worldClock(clockOption, config);
   if (!clock.ok) return fail(io, clock.error, 2);
   const layout = importLayout(config);
   if (!layout.ok) return fail(io, layout.error, 2);
@@ -91,7 +115,8 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
       1,
     );
 
-  const mutex = acquireBuildMutex(request.root, `awm import ${request.positionals[0]}`, io);
+  onImported(converted.scenarios.map((scenario) => scenario.id));
+  const mutex = acquireBuildMutex(root, `awm import ${folder}`, io);
   if (!mutex.ok) return fail(io, mutex.error, 1);
   const forgetExit = io.onExit(() => mutex.value.release());
   let reports: ScenarioReport[];
@@ -102,9 +127,9 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
     if (!recorded.ok) return fail(io, `internal error: ${recorded.error.join('; ')}`, 1);
     project.state.flushLock();
     project.state.saveCaches();
-    forgetClean(request.root);
+    forgetClean(root);
     atomicWriteFile(
-      join(request.root, IMPORTS_DIR, 'report.json'),
+      join(root, IMPORTS_DIR, 'report.json'),
       `${JSON.stringify({ from: folder, world_clock: clock.value, warnings: converted.warnings, scenarios: reports }, null, 2)}\n`,
     );
   } finally {
@@ -118,7 +143,7 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
   );
 
   // The list and the rows, so the imported scenarios are in the graph and fresh.
-  const reopened = await openProjectOrReport(request.root, io);
+  const reopened = await openProjectOrReport(root, io);
   if (!reopened) return 2;
   const listStage = config.scenarios?.stage ?? asStageId('scenarios');
   const rowStage = layout.value.rowStage;

@@ -7,7 +7,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { err, ok, type Result } from '../util/result.js';
 import type { CommandSpec } from './command.js';
 import { ENV_COMMANDS } from './env-commands.js';
-import { genPointer } from './gen-pointer.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -57,12 +56,12 @@ export const REFERENCE_USAGE = `The reference system's spellings (the README's t
   verify --input RUN_DIR            = verify RUN_DIR
   env start --envs_load_path P      = env start; P is not read: awm serves the env it built (likewise
                                       check_all --input, reset_db --input_db and --input_sample)
-  gen STAGE, gen all                → awm build :STAGE, awm build (\`awm gen\` names the stage)
+  gen STAGE --input F --output F    = import F, build each scenario's STAGE, export its file (gen all: every stage)
 `;
 
 /**
  * `args` with the reference's spellings rewritten to ours for the command they belong to; an error
- * when one option is given in both spellings, or for `awm gen` while awm has no such command.
+ * when one option is given in both spellings,.
  * `options` is every option the parser knows; `commands` the command table.
  */
 export function readReferenceSpelling(
@@ -80,8 +79,6 @@ export function readReferenceSpelling(
   });
   const positionals = tokens.filter((token) => token.kind === 'positional');
   const [commandToken, subcommandToken] = positionals;
-  if (commandToken?.value === 'gen' && !commands.some((command) => command.name === 'gen'))
-    return err(genPointer(subcommandToken?.value));
   const spec = commands.find((command) => command.name === commandToken?.value);
   if (spec === undefined || !REFERENCE_COMMANDS.includes(spec.name)) return ok({ args, notes: [] });
 
