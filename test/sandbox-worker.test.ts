@@ -92,6 +92,20 @@ test('state lives between calls; a handler that throws is `threw` and the same c
   });
 });
 
+test("an answer that came while awm's own thread was busy past the limit is not a timeout", async () => {
+  await withWorker({}, async (worker) => {
+    assert.equal(settled(await call(worker, { mode: 'count' })), { kind: 'ok', value: 1 }); // the child is up
+    const pending = call(worker, { mode: 'count' }, 300);
+    // The child answers at once; this thread is blocked well past the call's limit meanwhile.
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      // busy
+    }
+    assert.equal(settled(await pending), { kind: 'ok', value: 2 });
+    assert.is(worker.stats().kills, 0);
+  });
+});
+
 test('calls queue first in, first out, on one child', async () => {
   await withWorker({}, async (worker) => {
     const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => call(worker, { mode: 'count' })));

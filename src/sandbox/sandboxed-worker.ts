@@ -182,7 +182,7 @@ export class SandboxedWorker<Request, Response> {
     this.#living.add(child);
     void child.ended.then(() => this.#living.delete(child));
     child.send(encodeInitLine({ entry: this.#options.entry, input: this.#options.init, scratchDir }));
-    const timer = setTimeout(() => this.#onStartTimeout(child), startTimeoutMs);
+    const timer = setTimeout(() => afterPendingIo(() => this.#onStartTimeout(child)), startTimeoutMs);
     this.#state = { kind: 'starting', child, timer };
   }
 
@@ -206,7 +206,7 @@ export class SandboxedWorker<Request, Response> {
 
   #send(child: WorkerChild, call: PendingCall): void {
     this.#calls += 1;
-    const timer = setTimeout(() => this.#onDeadline(call), call.timeoutMs);
+    const timer = setTimeout(() => afterPendingIo(() => this.#onDeadline(call)), call.timeoutMs);
     this.#state = { kind: 'busy', child, call, timer };
     child.send(call.line);
   }
@@ -407,4 +407,15 @@ export class SandboxedWorker<Request, Response> {
     clearTimeout(timer);
     child.kill();
   }
+}
+
+/**
+ * Runs `decide` once the I/O that is already waiting has been read. A timer fires in the event
+ * loop's timers phase, before the poll phase reads pipes: when awm's own thread was busy past a
+ * limit (a burst of requests), the child's answer may already sit in the pipe, and a time limit
+ * judged at once would stop a call that had finished (and say it changed nothing). setImmediate
+ * runs after that poll phase.
+ */
+function afterPendingIo(decide: () => void): void {
+  setImmediate(decide);
 }
