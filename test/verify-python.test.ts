@@ -65,6 +65,8 @@ test('readVerifierFile takes a Python verifier: its language, function and sourc
     [file.value.language, file.value.functionName, file.value.source, file.value.factGatherer],
     ['python', 'verify_task_completion', { file: 'gen_verifier.jsonl', line: 1, mode: 'code' }, ''],
   );
+  const unexplained = readVerifierFile(writePythonVerifier(join(folder, 'no-reasoning.json'), { reasoning: '' }));
+  assert.equal(unexplained.ok ? unexplained.value.reasoning : unexplained.error.message, '');
   const bad = writePythonVerifier(join(folder, 'bad.json'), { code_verifier: '', function_name: 'not a name' });
   const refused = readVerifierFile(bad);
   assert.equal(

@@ -5,7 +5,8 @@
 // Two languages: ours is JavaScript (no `language` key); the reference pipeline's verifiers, brought
 // in by the import helper, say `"language": "python"` and name their `function_name`. For those an
 // empty `code_verifier` or `fact_gatherer` means that mode is not available (the reference wrote one
-// mode per row), and empty criteria are allowed; `source` says where the row came from.
+// mode per row), and empty criteria and reasoning are allowed (the official pure-code rows have no
+// raw_response to take them from); `source` says where the row came from.
 import { readFileSync } from 'node:fs';
 import { isRecord } from '../util/is-record.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -69,7 +70,7 @@ export function readVerifierFile(path: string): Result<VerifierFile, VerifierFil
   if (language !== 'javascript' && language !== 'python')
     problems.push(`"language" must be "python" or absent (JavaScript), not ${JSON.stringify(language)}`);
   const python = language === 'python';
-  /** Python: may be empty (that mode or those criteria are not available), but must be text. */
+  /** Python: may be empty (that mode, the criteria or the reasoning are not available), but must be text. */
   const optionalText = (key: string): string => {
     if (!python) return text(key);
     const field = value[key];
@@ -86,7 +87,7 @@ export function readVerifierFile(path: string): Result<VerifierFile, VerifierFil
     kind: text('kind'),
     task: text('task'),
     worldClock: text('world_clock'),
-    reasoning: text('reasoning'),
+    reasoning: optionalText('reasoning'),
     codeVerifier: optionalText('code_verifier'),
     factGatherer: optionalText('fact_gatherer'),
     successCriteria: optionalText('success_criteria'),

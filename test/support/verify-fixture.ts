@@ -159,6 +159,7 @@ export interface PythonVerifierOverrides {
   readonly code_verifier?: string;
   readonly fact_gatherer?: string;
   readonly function_name?: string;
+  readonly reasoning?: string;
 }
 
 /** A verifier file as the import helper writes one for a reference row (`"language": "python"`). */
@@ -175,7 +176,7 @@ export function writePythonVerifier(path: string, overrides: PythonVerifierOverr
     fact_gatherer: overrides.fact_gatherer ?? '',
     success_criteria: '',
     failure_criteria: '',
-    reasoning: 'Buying one copy lowers the stock of Piranesi (book 1) from 4 to 3.',
+    reasoning: overrides.reasoning ?? 'Buying one copy lowers the stock of Piranesi (book 1) from 4 to 3.',
     source: { file: 'gen_verifier.jsonl', line: 1, mode: 'code' },
   };
   writeFileSync(path, `${JSON.stringify(verifier, null, 2)}\n`);
