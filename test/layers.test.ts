@@ -71,6 +71,7 @@ const PROCESS_ALLOWED = [
   'src/sandbox/sandbox-child.ts', // kills children's process groups, also when awm exits
   'src/sandbox/child-entry.ts', // the one-shot child's main: exits once it has answered
   'src/sandbox/worker-child-entry.ts', // the worker child's main: exits when the parent ends the channel
+  'src/sandbox/python-interpreter.ts', // finds python3 on awm's PATH and asks it, with awm's environment, where it lives
 ];
 
 interface Import {

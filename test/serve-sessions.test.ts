@@ -3,11 +3,12 @@
 // the server's pings, capacity on /ws at accept and at reset, tools and scenarios before reset,
 // WS /mcp and `{"type":"mcp"}` frames, the SIGTERM drain, and sql-mode verify with a judge the test
 // controls (a mock OpenAI-compatible server) and without one.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
+import { findPython } from '../src/sandbox/python-interpreter.js';
 import { mockStep, startMockLlmServer } from '../src/testing/mock-llm-server.js';
 import type { TempProject } from './support/cli-rig.js';
 import { exitCode, killLeftoverClis, runCli, waitFor } from './support/cli-process.js';
@@ -397,6 +398,51 @@ Sessions('sql-mode verify asks the judge the server was given; without an LLM it
   assert.match(JSON.stringify(none.body), 'no LLM is configured');
   cli.killGroup('SIGTERM');
   assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
+});
+
+Sessions("a Python verifier (the reference pipeline's) verifies an episode through the same path", async () => {
+  const python = await findPython();
+  if (!python.ok) return console.log(`  skipped: a Python verifier in the episode server (${python.error})`);
+  const path = join(project.dir, 'artifacts', 'online_bookstore', 'verifiers', 'task_07.json');
+  const original = readFileSync(path, 'utf8');
+  const ours = JSON.parse(original) as Record<string, unknown>;
+  const code = `def verify_task_completion(initial_db_path, final_db_path, final_answer=None):
+    count = lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("SELECT COUNT(*) FROM wishlists").fetchone()[0]
+    before, after = count(initial_db_path), count(final_db_path)
+    return {"result": "complete" if after > before else "others", "reason": "python: wishlists %d -> %d" % (before, after)}
+`;
+  writeFileSync(
+    path,
+    JSON.stringify({
+      task_id: ours['task_id'],
+      kind: ours['kind'],
+      task: ours['task'],
+      world_clock: ours['world_clock'],
+      language: 'python',
+      function_name: 'verify_task_completion',
+      code_verifier: code,
+      fact_gatherer: '',
+      success_criteria: '',
+      failure_criteria: '',
+      reasoning: 'imported for the test',
+      source: { file: 'gen_verifier.jsonl', line: 1, mode: 'code' },
+    }),
+  );
+  const { cli, base } = await startServeCli(project, ['--scenarios', 'online_bookstore']);
+  try {
+    const opened = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_07' });
+    assert.is(opened.status, 201, opened.text);
+    const verified = await call(base, 'POST', `/episodes/${String(opened.body['episode_id'])}/verify`, {});
+    assert.equal(
+      [verified.status, verified.body['result'], verified.body['reward'], verified.body['reason']],
+      [200, 'others', 0, 'python: wishlists 7 -> 7'],
+      verified.text,
+    );
+  } finally {
+    writeFileSync(path, original);
+    cli.killGroup('SIGTERM');
+    assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
+  }
 });
 
 Sessions.run();

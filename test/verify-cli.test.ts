@@ -6,7 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mockStep, startMockLlmServer, type MockLlmServer } from '../src/testing/mock-llm-server.js';
 import { TempProject } from './support/cli-rig.js';
-import { buyStep, judgeAnswer, writeRun, writeVerifier } from './support/verify-fixture.js';
+import { findPython } from '../src/sandbox/python-interpreter.js';
+import { buyStep, judgeAnswer, writePythonVerifier, writeRun, writeVerifier } from './support/verify-fixture.js';
 
 // The verifier stage writes to out/…/checks/ here: awm verify looks where the pipeline says.
 const PIPELINE = `version: 1
@@ -41,6 +42,10 @@ stages:
 
 const NOOP_STAGE =
   "export default { description: 'does nothing', usesLlm: false, async run() { return { status: 'ok' }; } };\n";
+
+// Asked before any suite runs: uvu starts the queued suites as soon as the module yields.
+const python = await findPython();
+if (!python.ok) console.log(`  skipped: awm verify with Python verifiers (${python.error})`);
 
 const Code = suite('awm verify --mode code');
 let project: TempProject;
@@ -216,3 +221,52 @@ Sql('in a project, a missing verifier is found where its pipeline puts it, and t
 });
 
 Sql.run();
+
+// The reference pipeline's Python verifiers, as the import helper writes them: the same command.
+const Python = suite('awm verify --mode code, Python verifiers');
+
+Python.before.each(() => {
+  project = new TempProject({});
+  writeRun(join(project.dir, 'runs', 'done'));
+  writeRun(join(project.dir, 'runs', 'untouched'), { finalStock: 4 });
+  writePythonVerifier(join(project.dir, 'artifacts', 'shop', 'verifiers', 'task_01.json'));
+});
+Python.after.each(() => project.remove());
+
+(python.ok ? Python : Python.skip)(
+  'found where the project keeps it, or given with --verifier; verify.code.json',
+  async () => {
+    const done = await project.run(['verify', 'runs/done', '--mode', 'code']);
+    assert.equal([done.code, done.stdout, done.stderr], [0, 'complete (reward 1)\n', '']);
+    const written = JSON.parse(project.read('runs/done/verify.code.json'));
+    assert.equal([written.result, written.reason, written.reward], ['complete', 'one copy sold', 1]);
+    writePythonVerifier(join(project.dir, 'broken.json'), {
+      code_verifier: 'def verify_task_completion(a, b, c):\n    return 1 / 0\n',
+    });
+    const untouched = await project.run(['verify', 'runs/untouched', '--mode', 'code']);
+    assert.equal([untouched.code, untouched.stdout], [0, 'others (reward 0)\n']);
+    const broken = await project.run(['verify', 'runs/untouched', '--mode', 'code', '--verifier', 'broken.json']);
+    assert.equal(broken.code, 1);
+    assert.match(
+      broken.stdout,
+      /^reward null: verifier_error: the verifier raised ZeroDivisionError: division by zero\n/,
+    );
+  },
+);
+
+Python('without python3 on PATH: exit 2, saying python3 is needed and how to get it', async () => {
+  const result = await project.run(['verify', 'runs/done', '--mode', 'code'], { PATH: join(project.dir, 'no-bin') });
+  const verifier = join(project.dir, 'artifacts', 'shop', 'verifiers', 'task_01.json');
+  assert.equal(
+    [result.code, result.stdout, result.stderr.split('. Install')[0]],
+    [
+      2,
+      '',
+      `awm: ${verifier}: running this Python verifier needs \`python3\`, but it is not on PATH (${join(project.dir, 'no-bin')})`,
+    ],
+  );
+  assert.match(result.stderr, /apt-get install python3/);
+  assert.not.ok(project.exists('runs/done/verify.code.json'));
+});
+
+Python.run();

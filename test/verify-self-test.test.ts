@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { findPython } from '../src/sandbox/python-interpreter.js';
 import { sandboxRunner } from '../src/sandbox/run-sandboxed.js';
 import type { ToolSpec } from '../src/synthesis/tool-spec.js';
 import { selfTest, type VerifierAnswer } from '../src/verify/self-test.js';
@@ -183,6 +184,63 @@ test('a task the seed already satisfies, and a solution calling a missing tool, 
     /^the reference solution fails: call 1 add_to_wishlist \{"book_id":1\} failed with conflict/,
   );
 });
+
+const PYTHON_VERIFIER = `def verify_task_completion(initial_db_path, final_db_path, final_answer=None):
+    q = "SELECT w.id FROM wishlist w JOIN books b ON b.id = w.book_id WHERE w.user_id = 1 AND b.title = 'Dune'"
+    def rows(path):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute(q).fetchall()
+        finally:
+            conn.close()
+    if rows(initial_db_path):
+        return {"result": "others", "reason": "Dune was on the wishlist already"}
+    found = rows(final_db_path)
+    return {"result": "complete", "reason": "Dune added once"} if len(found) == 1 else {"result": "others", "reason": "%d Dune rows" % len(found)}
+`;
+
+const python = await findPython();
+(python.ok ? test : test.skip)(
+  'a Python verifier takes the same checks; one that always says complete is caught',
+  async () => {
+    const pythonAnswer: VerifierAnswer = {
+      ...ANSWER,
+      language: 'python',
+      function_name: 'verify_task_completion',
+      code_verifier: PYTHON_VERIFIER,
+      fact_gatherer: '',
+    };
+    const report = await testWith(pythonAnswer);
+    assert.equal(report.problems, []);
+    assert.equal(
+      report.checks.map((check) => [check.got, check.expected, check.reason]),
+      [
+        ['others', 'others', '0 Dune rows'],
+        ['complete', 'complete', 'Dune added once'],
+        ['complete', 'complete', 'Dune added once'],
+        ['others', 'others', '0 Dune rows'],
+      ],
+    );
+    const always = await testWith({
+      ...pythonAnswer,
+      code_verifier:
+        'def verify_task_completion(initial_db_path, final_db_path, final_answer=None):\n    return {"result": "complete"}\n',
+    });
+    assert.not.ok(always.discriminates);
+    assert.ok(always.problems.some((problem) => problem.includes('says complete for "untouched seed, no answer"')));
+    const facts = await testWith({
+      ...pythonAnswer,
+      code_verifier: '',
+      function_name: 'verify_task',
+      fact_gatherer: 'def verify_task(initial_db_path, final_db_path):\n    return {"rows": 1 / 0}\n',
+    });
+    assert.equal(facts.checks, []);
+    assert.match(
+      facts.problems.join('\n'),
+      /^fact_gatherer failed on the reference solution's states: the verifier raised ZeroDivisionError/,
+    );
+  },
+);
 
 test.after(() => rmSync(folder, { recursive: true, force: true }));
 

@@ -117,6 +117,22 @@ export function nodeCommand(plan: NodePlan): string[] {
   ];
 }
 
+export interface PythonPlan {
+  /** The real executable (python-interpreter.ts): the child's environment has no PATH. */
+  readonly interpreter: string;
+  /** The whole program (python-child-program.ts). */
+  readonly source: string;
+}
+
+/**
+ * python3 isolated from its environment and user site (-I), writing no bytecode (-B), without
+ * site-packages (-S: the standard library only). Python has no permission model: the namespaces
+ * are its only containment beyond the environment and the limits.
+ */
+export function pythonCommand(plan: PythonPlan): string[] {
+  return [plan.interpreter, '-I', '-B', '-S', '-c', plan.source];
+}
+
 /** Node renamed `--experimental-permission` to `--permission` in 22.13 and 23.5. */
 export function permissionFlag(nodeVersion: string): string {
   const [major = 0, minor = 0] = nodeVersion.replace(/^v/, '').split('.').map(Number);

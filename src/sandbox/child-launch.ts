@@ -1,7 +1,15 @@
 // What a sandboxed child starts with: the wrapping (namespaces where the machine allows them, else a
 // notice), and the command line, environment and working folder that follow from it. The one-shot
 // run and the long-lived worker launch their children the same way, from here.
-import { childEnvironment, nodeCommand, wrapCommand, type ChildCommand, type Wrapping } from './child-command.js';
+import {
+  childEnvironment,
+  nodeCommand,
+  pythonCommand,
+  wrapCommand,
+  type ChildCommand,
+  type PythonPlan,
+  type Wrapping,
+} from './child-command.js';
 import { namespaceSupport } from './namespace-support.js';
 import { namespacesUnavailableNotice, type SandboxNotice } from './sandbox-notice.js';
 import type { SandboxIsolation } from './sandbox-outcome.js';
@@ -28,6 +36,8 @@ export interface LaunchPlan {
   readonly env?: Readonly<Record<string, string>> | undefined;
   /** Absolute path of the compiled child main (child-entry.js, worker-child-entry.js). */
   readonly childEntry: string;
+  /** A Python child instead (the reference pipeline's verifiers): its interpreter and program. */
+  readonly python?: PythonPlan | undefined;
 }
 
 const TURNED_OFF = "namespaces were turned off by the caller (namespaces: 'off')";
@@ -54,13 +64,16 @@ export async function chooseWrapping(choice: WrappingChoice): Promise<Wrapping> 
 
 export function childLaunch(plan: LaunchPlan): ChildLaunch {
   const { wrapping, scratchDir, memoryMb } = plan;
-  const program = nodeCommand({
-    nodePath: process.execPath,
-    nodeVersion: process.version,
-    scratchDir,
-    memoryMb,
-    childEntry: plan.childEntry,
-  });
+  const program =
+    plan.python !== undefined
+      ? pythonCommand(plan.python)
+      : nodeCommand({
+          nodePath: process.execPath,
+          nodeVersion: process.version,
+          scratchDir,
+          memoryMb,
+          childEntry: plan.childEntry,
+        });
   return {
     command: wrapCommand({ wrapping, scratchDir, memoryMb, program }),
     env: childEnvironment(scratchDir, plan.env),

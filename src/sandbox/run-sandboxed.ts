@@ -6,15 +6,29 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childLaunch, chooseWrapping } from './child-launch.js';
+import { pythonChildProgram } from './python-child-program.js';
 import type { SandboxNotice } from './sandbox-notice.js';
 import type { SandboxOutcome } from './sandbox-outcome.js';
 import { encodeRequestFrame } from './sandbox-protocol.js';
 import { SandboxedRun } from './sandboxed-run.js';
 
-export interface SandboxRequest<I> {
+export type SandboxRequest<I> = NodeSandboxRequest<I> | PythonSandboxRequest<I>;
+
+export interface NodeSandboxRequest<I> {
   /** Absolute path of a compiled ES module whose default export is a SandboxEntry (sandbox-entry.ts). */
   readonly entry: string;
   /** JSON-serializable; the child receives a copy. */
+  readonly input: I;
+}
+
+/** A Python child: the same wrapping, limits, frames and outcomes as a Node child. */
+export interface PythonSandboxRequest<I> {
+  readonly python: {
+    /** The real executable, from findPython (python-interpreter.ts). */
+    readonly interpreter: string;
+    /** Python source defining `run(input, context)`, called as a Node entry's default export is. */
+    readonly entrySource: string;
+  };
   readonly input: I;
 }
 
@@ -63,8 +77,12 @@ export async function runSandboxed<O = unknown, I = unknown>(
   request: SandboxRequest<I>,
   options: SandboxOptions = {},
 ): Promise<SandboxOutcome<O>> {
-  if (!isAbsolute(request.entry))
-    throw new Error(`internal error: a sandbox entry must be an absolute path, got ${request.entry}`);
+  const python = 'python' in request ? request.python : undefined;
+  const entry = 'entry' in request ? request.entry : '<python>';
+  if (python === undefined && !isAbsolute(entry))
+    throw new Error(`internal error: a sandbox entry must be an absolute path, got ${entry}`);
+  if (python !== undefined && !isAbsolute(python.interpreter))
+    throw new Error(`internal error: a Python interpreter must be an absolute path, got ${python.interpreter}`);
   const limits = { ...SANDBOX_DEFAULTS, ...definedOnly(options) };
   if (!(limits.timeoutMs > 0 && limits.memoryMb >= 16 && limits.maxResultBytes > 0)) {
     throw new Error(`internal error: sandbox limits out of range: ${JSON.stringify(limits)}`);
@@ -82,8 +100,12 @@ export async function runSandboxed<O = unknown, I = unknown>(
         memoryMb: limits.memoryMb,
         env: options.env,
         childEntry: CHILD_ENTRY,
+        python:
+          python === undefined
+            ? undefined
+            : { interpreter: python.interpreter, source: pythonChildProgram(python.entrySource) },
       }),
-      request: encodeRequestFrame({ entry: request.entry, input: request.input, scratchDir }),
+      request: encodeRequestFrame({ entry, input: request.input, scratchDir }),
       timeoutMs: limits.timeoutMs,
       memoryMb: limits.memoryMb,
       maxResultBytes: limits.maxResultBytes,

@@ -19,13 +19,14 @@ export function namespacesUnavailableNotice(reason: string): SandboxNotice {
     stillEnforced: [
       'an empty environment (no API keys or other variables reach the child)',
       'the time limit and the memory limit',
-      "Node's permission model (no child processes or worker threads; JavaScript writes files only in the scratch folder)",
+      "Node's permission model for JavaScript children (no child processes or worker threads; JavaScript writes files only in the scratch folder)",
       'the SQL statement guard, where the entry applies it (the SQL check does)',
     ],
     notContained: [
       'writes outside the scratch folder by native code, such as SQLite reached without the guard',
       'the network',
       'signals to and /proc of other processes of this user',
+      "Python children (the reference pipeline's verifiers) have no permission model: any file this user may write, child processes (they are given copies of the databases)",
     ],
   };
 }

@@ -1,11 +1,14 @@
 // Runs one verifier in the sandbox and says what it found, or why it could not be used: a verifier
 // that throws, hangs, eats memory or returns the wrong shape is a `verifier_error` (never a verdict,
 // never a crash or hang of the caller). Infrastructure trouble (the child crashed, was cancelled,
-// answered garbage) is told apart, since it is no fault of the verifier.
+// answered garbage) is told apart, since it is no fault of the verifier. Our verifiers are
+// JavaScript (verifier-entry.ts); the reference pipeline's are Python (python-verifier-entry.ts),
+// run by python3 in the same sandbox, with the same limits, and read the same way.
 import { fileURLToPath } from 'node:url';
 import { describeSandboxOutcome } from '../sandbox/describe-sandbox-outcome.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import { unreachable } from '../util/result.js';
+import { PYTHON_VERIFIER_ENTRY, type PythonVerifierInput } from './python-verifier-entry.js';
 import type { VerifierCase, VerifierInput, VerifierOutput } from './verifier-entry.js';
 
 export type { VerifierCase, VerifierInput };
@@ -28,8 +31,22 @@ export type VerifierRun<T> =
   /** `verifier`: the verifier's own fault (fed back to the LLM); `infrastructure`: not its fault. */
   | { readonly ok: false; readonly fault: 'verifier' | 'infrastructure'; readonly message: string };
 
+/**
+ * What runs: JavaScript source (a function expression; plain text means this), or the reference
+ * pipeline's Python: source defining `functionName`, run by `interpreter` (findPython).
+ */
+export type VerifierCode = string | PythonVerifierCode;
+
+export interface PythonVerifierCode {
+  readonly language: 'python';
+  readonly source: string;
+  readonly functionName: string;
+  /** The real executable, absolute (python-interpreter.ts). */
+  readonly interpreter: string;
+}
+
 interface OneCase {
-  readonly code: string;
+  readonly code: VerifierCode;
   readonly initialPath: string;
   readonly finalPath: string;
   readonly answer: string;
@@ -48,7 +65,7 @@ export async function runCodeVerifier(
 /** Several cases in one sandboxed child (the limits are for the whole run). */
 export async function runCodeVerifierCases(
   sandbox: SandboxRunner,
-  code: string,
+  code: VerifierCode,
   cases: readonly VerifierCase[],
   worldClock: string,
   limits: VerifierLimits = {},
@@ -63,21 +80,38 @@ export async function runFactGatherer(
 ): Promise<VerifierRun<Record<string, unknown>>> {
   const [only] = await runVerifier(
     sandbox,
-    { mode: 'sql', code: input.code, cases: [{ ...input, answer: '' }], worldClock: input.worldClock },
+    {
+      mode: 'sql',
+      code: input.code,
+      cases: [{ initialPath: input.initialPath, finalPath: input.finalPath, answer: '' }],
+      worldClock: input.worldClock,
+    },
     limits,
   );
   return only as VerifierRun<Record<string, unknown>>;
 }
 
+interface RunInput extends Omit<VerifierInput, 'code'> {
+  readonly code: VerifierCode;
+}
+
 async function runVerifier(
   sandbox: SandboxRunner,
-  input: VerifierInput,
+  { code, ...rest }: RunInput,
   limits: VerifierLimits,
 ): Promise<VerifierRun<unknown>[]> {
-  const outcome = await sandbox<VerifierOutput[], VerifierInput>(
-    { entry: ENTRY, input },
-    { timeoutMs: limits.timeoutMs ?? 10_000, ...(limits.memoryMb === undefined ? {} : { memoryMb: limits.memoryMb }) },
-  );
+  const input: VerifierInput = { ...rest, code: typeof code === 'string' ? code : code.source };
+  const request =
+    typeof code === 'string'
+      ? { entry: ENTRY, input }
+      : {
+          python: { interpreter: code.interpreter, entrySource: PYTHON_VERIFIER_ENTRY },
+          input: { ...input, functionName: code.functionName } satisfies PythonVerifierInput,
+        };
+  const outcome = await sandbox<VerifierOutput[], VerifierInput>(request, {
+    timeoutMs: limits.timeoutMs ?? 10_000,
+    ...(limits.memoryMb === undefined ? {} : { memoryMb: limits.memoryMb }),
+  });
   const all = (run: VerifierRun<unknown>): VerifierRun<unknown>[] => input.cases.map(() => run);
   switch (outcome.kind) {
     case 'ok':

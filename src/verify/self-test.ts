@@ -10,17 +10,20 @@
 //
 // A solution that fails or calls a missing tool, and a change task whose solution changes nothing
 // (the seed already satisfies it), are problems too. Every problem is said so it can be fed back.
+// A Python verifier (the reference pipeline's: `language: 'python'` and its `function_name`) takes
+// the same checks, run by python3; an empty `code_verifier` or `fact_gatherer` skips that mode's.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvSessions } from '../env/sessions.js';
 import { SandboxedRunner } from '../env/sandboxed-runner.js';
+import { findPython, type PythonChoice } from '../sandbox/python-interpreter.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import { hashDatabaseFile } from '../sqlite/canonical-dump.js';
 import type { TaskKind } from '../synthesis/artifacts.js';
 import type { ToolSpec } from '../synthesis/tool-spec.js';
 import { addNoiseRows, tablesThatGrew, type Noise } from './noise.js';
 import { replayCalls, type ReplayCall } from '../env/replay.js';
-import { runCodeVerifierCases, runFactGatherer, type VerifierCase } from './run-verifier.js';
+import { runCodeVerifierCases, runFactGatherer, type VerifierCase, type VerifierCode } from './run-verifier.js';
 
 export interface VerifierAnswer {
   readonly reasoning: string;
@@ -30,6 +33,9 @@ export interface VerifierAnswer {
   readonly fact_gatherer: string;
   readonly success_criteria: string;
   readonly failure_criteria: string;
+  /** Absent: JavaScript (function expressions). `python`: the reference pipeline's, defining `function_name`. */
+  readonly language?: 'javascript' | 'python';
+  readonly function_name?: string;
 }
 
 export interface SelfTestInput {
@@ -48,6 +54,8 @@ export interface SelfTestInput {
   readonly callTimeoutMs: number;
   readonly verifierTimeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Python verifiers: which python3 runs them; `python3` on awm's PATH by default. */
+  readonly python?: PythonChoice;
 }
 
 export interface SelfTestCheck {
@@ -70,6 +78,7 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestReport> {
   mkdirSync(input.workDir, { recursive: true });
   const problems: string[] = [];
   const { answer } = input;
+  const programs = await programsOf(answer, input.python);
   const known = new Set(input.tools.map((tool) => tool.name));
   for (const [label, calls] of [
     ['the solution', answer.solution.calls],
@@ -143,14 +152,17 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestReport> {
     case: pair(input.seedPath, nearMissDb, answer.near_miss.answer ?? ''),
   });
 
-  const verdicts = await runCodeVerifierCases(
-    input.sandbox,
-    answer.code_verifier,
-    cases.map((entry) => entry.case),
-    input.worldClock,
-    { timeoutMs: input.verifierTimeoutMs },
-  );
-  const checks: SelfTestCheck[] = cases.map((entry, index) => {
+  const verdicts =
+    programs.code === null
+      ? []
+      : await runCodeVerifierCases(
+          input.sandbox,
+          programs.code,
+          cases.map((entry) => entry.case),
+          input.worldClock,
+          { timeoutMs: input.verifierTimeoutMs },
+        );
+  const checks: SelfTestCheck[] = (programs.code === null ? [] : cases).map((entry, index) => {
     const verdict = verdicts[index]!;
     if (!verdict.ok) {
       if (verdict.fault === 'infrastructure') throw new Error(`the verifier could not be run: ${verdict.message}`);
@@ -166,10 +178,10 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestReport> {
           : `code_verifier says ${check.got} for "${check.name}", where it must say ${check.expected} (its reason: ${check.reason})`,
       );
 
-  if (replayed === null) {
+  if (replayed === null && programs.facts !== null) {
     const facts = await runFactGatherer(
       input.sandbox,
-      { code: answer.fact_gatherer, initialPath: input.seedPath, finalPath: solutionDb, worldClock: input.worldClock },
+      { code: programs.facts, initialPath: input.seedPath, finalPath: solutionDb, worldClock: input.worldClock },
       { timeoutMs: input.verifierTimeoutMs },
     );
     if (!facts.ok) {
@@ -178,6 +190,21 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestReport> {
     }
   }
   return { discriminates: problems.length === 0, checks, problems, noise };
+}
+
+/** What each mode runs; null for a Python verifier without that mode. Throws when python3 is missing (no fault of the verifier). */
+async function programsOf(
+  answer: VerifierAnswer,
+  choice: PythonChoice | undefined,
+): Promise<{ code: VerifierCode | null; facts: VerifierCode | null }> {
+  if (answer.language !== 'python') return { code: answer.code_verifier, facts: answer.fact_gatherer };
+  const python = await findPython(choice);
+  if (!python.ok) throw new Error(python.error);
+  const program = (source: string): VerifierCode | null =>
+    source.trim() === ''
+      ? null
+      : { language: 'python', source, functionName: answer.function_name ?? '', interpreter: python.value.path };
+  return { code: program(answer.code_verifier), facts: program(answer.fact_gatherer) };
 }
 
 function pair(initialPath: string, finalPath: string, answer: string): VerifierCase {

@@ -8,14 +8,22 @@
 // ─▶ a reward from the table. A step that fails leaves the run unscorable (`reward: null`, and
 // `error` says which step), never 0. Problems with what was asked (no trajectory, no verifier, the
 // verifier of another task, no judge for sql mode) come back as a setup problem: nothing was run.
+// So do a Python verifier (the reference pipeline's) without the mode asked for, or without python3.
 import type { LlmSession } from '../llm/types.js';
+import { findPython, type PythonChoice } from '../sandbox/python-interpreter.js';
 import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import { err, ok, type Result } from '../util/result.js';
 import { askJudge } from './judge.js';
 import type { JudgeBudget } from './judge-trajectory.js';
 import { DEFAULT_REWARDS, rewardFor, type RewardTable, type UnscorableCode } from './rewards.js';
 import { readRunFolder, type RunFiles, type RunFolderProblem } from './run-folder.js';
-import { runCodeVerifier, runFactGatherer, type VerifierLimits, type VerifierRun } from './run-verifier.js';
+import {
+  runCodeVerifier,
+  runFactGatherer,
+  type VerifierCode,
+  type VerifierLimits,
+  type VerifierRun,
+} from './run-verifier.js';
 import { readVerifierFile, type VerifierFile, type VerifierFileProblem } from './verifier-file.js';
 import type { CodeVerifyResult, SqlVerifyResult, VerifyMode, VerifyResult } from './verify-result.js';
 
@@ -34,10 +42,18 @@ export interface VerifyRunInput {
   readonly budget?: JudgeBudget;
   readonly signal?: AbortSignal;
   readonly clock?: () => Date;
+  /** Python verifiers: which python3 runs them; `python3` on awm's PATH by default. */
+  readonly python?: PythonChoice;
 }
 
 export interface VerifySetupProblem {
-  readonly code: RunFolderProblem['code'] | VerifierFileProblem['code'] | 'task-mismatch' | 'no-judge';
+  readonly code:
+    | RunFolderProblem['code']
+    | VerifierFileProblem['code']
+    | 'task-mismatch'
+    | 'no-judge'
+    | 'mode-unavailable'
+    | 'no-python';
   readonly message: string;
 }
 
@@ -54,18 +70,42 @@ export async function verifyRun(input: VerifyRunInput): Promise<Result<VerifyRes
     });
   if (input.mode === 'sql' && input.judge === undefined)
     return err({ code: 'no-judge', message: 'sql mode needs an LLM judge, and none was given' });
+  const code = await codeFor(verifier.value, input.mode, input.python);
+  if (!code.ok) return code;
   const context: RunContext = {
     ...input,
     files: run.value,
     verifier: verifier.value,
+    code: code.value,
     warnings: warningsOf(run.value, verifier.value),
   };
   return ok(input.mode === 'code' ? await verifyCode(context) : await verifySql(context, input.judge!));
 }
 
+/** What the mode runs: the JavaScript source, or the Python source with its function and interpreter. */
+async function codeFor(
+  verifier: VerifierFile,
+  mode: VerifyMode,
+  python: PythonChoice | undefined,
+): Promise<Result<VerifierCode, VerifySetupProblem>> {
+  const source = mode === 'code' ? verifier.codeVerifier : verifier.factGatherer;
+  if (verifier.language === 'javascript') return ok(source);
+  if (source === '') {
+    const [field, other] = mode === 'code' ? ['code_verifier', 'sql'] : ['fact_gatherer', 'code'];
+    return err({
+      code: 'mode-unavailable',
+      message: `${verifier.path} is a Python verifier without ${mode} mode (its "${field}" is empty); verify with --mode ${other}`,
+    });
+  }
+  const interpreter = await findPython(python);
+  if (!interpreter.ok) return err({ code: 'no-python', message: `${verifier.path}: ${interpreter.error}` });
+  return ok({ language: 'python', source, functionName: verifier.functionName!, interpreter: interpreter.value.path });
+}
+
 interface RunContext extends VerifyRunInput {
   readonly files: RunFiles;
   readonly verifier: VerifierFile;
+  readonly code: VerifierCode;
   readonly warnings: readonly string[];
 }
 
@@ -80,7 +120,7 @@ async function verifyCode(context: RunContext): Promise<CodeVerifyResult> {
         await runCodeVerifier(
           context.sandbox,
           {
-            code: context.verifier.codeVerifier,
+            code: context.code,
             initialPath: databases.initialPath,
             finalPath: databases.finalPath,
             answer: context.files.trajectory.finalAnswer ?? '',
@@ -111,7 +151,7 @@ async function verifySql(context: RunContext, judge: LlmSession): Promise<SqlVer
         await runFactGatherer(
           context.sandbox,
           {
-            code: context.verifier.factGatherer,
+            code: context.code,
             initialPath: databases.initialPath,
             finalPath: databases.finalPath,
             worldClock: context.verifier.worldClock,

@@ -132,3 +132,53 @@ export function judgeAnswer(classification: string, extra: Record<string, unknow
     ...extra,
   };
 }
+
+/** The reference pipeline's shape of STOCK_DROPPED: Python, opening the databases by path, `sqlite3` given. */
+export const STOCK_DROPPED_PYTHON = `def verify_task_completion(initial_db_path, final_db_path, final_answer=None):
+    def stock(path):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT stock FROM books WHERE id = 1").fetchone()[0]
+        finally:
+            conn.close()
+    before, after = stock(initial_db_path), stock(final_db_path)
+    if after == before - 1:
+        return {"result": "complete", "reason": "one copy sold"}
+    return {"result": "others", "reason": "stock is %d" % after}
+`;
+
+export const STOCK_FACTS_PYTHON = `def verify_task(initial_db_path, final_db_path):
+    import sqlite3
+    def stock(path):
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT stock FROM books WHERE id = 1").fetchone()[0]
+    return {"stock_before": stock(initial_db_path), "stock_after": stock(final_db_path)}
+`;
+
+export interface PythonVerifierOverrides {
+  readonly code_verifier?: string;
+  readonly fact_gatherer?: string;
+  readonly function_name?: string;
+  readonly reasoning?: string;
+}
+
+/** A verifier file as the import helper writes one for a reference row (`"language": "python"`). */
+export function writePythonVerifier(path: string, overrides: PythonVerifierOverrides = {}): string {
+  mkdirSync(dirname(path), { recursive: true });
+  const verifier = {
+    task_id: 'task_01',
+    kind: 'update',
+    task: TASK,
+    world_clock: '2026-03-02T09:00:00Z',
+    language: 'python',
+    function_name: overrides.function_name ?? 'verify_task_completion',
+    code_verifier: overrides.code_verifier ?? STOCK_DROPPED_PYTHON,
+    fact_gatherer: overrides.fact_gatherer ?? '',
+    success_criteria: '',
+    failure_criteria: '',
+    reasoning: overrides.reasoning ?? 'Buying one copy lowers the stock of Piranesi (book 1) from 4 to 3.',
+    source: { file: 'gen_verifier.jsonl', line: 1, mode: 'code' },
+  };
+  writeFileSync(path, `${JSON.stringify(verifier, null, 2)}\n`);
+  return path;
+}
