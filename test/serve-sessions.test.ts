@@ -428,10 +428,19 @@ Sessions("a Python verifier (the reference pipeline's) verifies an episode throu
       source: { file: 'gen_verifier.jsonl', line: 1, mode: 'code' },
     }),
   );
-  const { cli, base } = await startServeCli(project, ['--scenarios', 'online_bookstore']);
+  // A judge is configured, so has_verifier.sql says what the file holds: no fact gatherer here.
+  const mock = await startMockLlmServer({});
+  const { cli, base } = await startServeCli(
+    project,
+    ['--scenarios', 'online_bookstore', '--judge-model', 'judge-for-serve', '--drain-timeout', '0'],
+    { OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'sk-test' },
+  );
   try {
     const opened = await call(base, 'POST', '/episodes', { scenario: 'online_bookstore', task_id: 'task_07' });
     assert.is(opened.status, 201, opened.text);
+    assert.equal((opened.body['observation'] as Record<string, unknown>)['has_verifier'], { sql: false, code: true });
+    const sql = await call(base, 'POST', `/episodes/${String(opened.body['episode_id'])}/verify`, { mode: 'sql' });
+    assert.equal([sql.status, sql.body['reward'], sql.body['reward_type']], [409, null, 'mode_unavailable'], sql.text);
     const verified = await call(base, 'POST', `/episodes/${String(opened.body['episode_id'])}/verify`, {});
     assert.equal(
       [verified.status, verified.body['result'], verified.body['reward'], verified.body['reason']],
@@ -442,6 +451,7 @@ Sessions("a Python verifier (the reference pipeline's) verifies an episode throu
     writeFileSync(path, original);
     cli.killGroup('SIGTERM');
     assert.is(await exitCode(cli, 30_000), 0, cli.stderr());
+    await mock.close();
   }
 });
 

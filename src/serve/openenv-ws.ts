@@ -19,10 +19,11 @@
 //
 // WS /mcp (OpenEnvMcpSockets) carries raw JSON-RPC frames, the dialect of POST /mcp; the episodes a
 // connection opens are its own and close with it.
-import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { statOrNull } from '../util/stat-or-null.js';
+import { readVerifierFile } from '../verify/verifier-file.js';
 import type { Episode } from './episode.js';
 import type { EpisodeRegistry } from './episode-registry.js';
 import { describeIgnored, episodeRewards } from './reward-config.js';
@@ -388,17 +389,37 @@ export function resetObservation(
   warning: string | null,
 ): Observation {
   const task = episode.task;
-  const verifier = task !== null && existsSync(episode.pool.scenario.verifierPath(task.id));
+  const modes = task === null ? NO_MODES : verifierModes(episode.pool.scenario.verifierPath(task.id));
   return {
     reward_type: warning === null ? 'reset_ok' : 'reset_warning',
     scenario: episode.scenario,
     task: task?.text ?? freeTask,
     task_idx: task === null ? null : episode.pool.scenario.tasks.indexOf(task),
     // sql mode needs the verifier's facts and a judge.
-    has_verifier: { sql: verifier && hasJudge, code: verifier },
+    has_verifier: { sql: modes.sql && hasJudge, code: modes.code },
     num_tools: episode.pool.scenario.tools.length,
     warning,
   };
+}
+
+const NO_MODES = { code: false, sql: false } as const;
+const modesRead = new Map<string, { readonly mtimeMs: number; readonly modes: { code: boolean; sql: boolean } }>();
+
+/**
+ * Which modes a task's verifier file can verify: both for ours; for an imported Python one, those
+ * whose source it has. Read once per file version (resets are frequent).
+ */
+function verifierModes(path: string): { readonly code: boolean; readonly sql: boolean } {
+  const stat = statOrNull(path);
+  if (stat === null || !stat.isFile()) return NO_MODES;
+  const known = modesRead.get(path);
+  if (known !== undefined && known.mtimeMs === stat.mtimeMs) return known.modes;
+  const file = readVerifierFile(path);
+  const modes = file.ok
+    ? { code: file.value.codeVerifier.trim() !== '', sql: file.value.factGatherer.trim() !== '' }
+    : NO_MODES;
+  modesRead.set(path, { mtimeMs: stat.mtimeMs, modes });
+  return modes;
 }
 
 /** The env host's error codes as the AWM port classes them; a business error (not_found, …) is a tool's answer. */
