@@ -18,11 +18,12 @@ async function askWatched(
   script: MockLlmScript,
   settings: Partial<LlmSettings>,
   items: readonly string[] = ['classify'],
+  intervalMs = INTERVAL_MS,
 ): Promise<{ results: StructuredResult<unknown>[]; beats: Waiting[]; words: string[] }> {
   const server = await startMockLlmServer(script);
   const folder = tempFolder();
   try {
-    const { llm, rawNotices, notices } = llmForMock(server, folder.dir, { settings, heartbeatMs: INTERVAL_MS });
+    const { llm, rawNotices, notices } = llmForMock(server, folder.dir, { settings, heartbeatMs: intervalMs });
     const results = await Promise.all(
       items.map((item) =>
         llm.session('tasks', 'online_bookstore', {}).structured({
@@ -33,7 +34,7 @@ async function askWatched(
       ),
     );
     const count = rawNotices.length;
-    await new Promise((resolve) => setTimeout(resolve, 4 * INTERVAL_MS));
+    await new Promise((resolve) => setTimeout(resolve, 4 * intervalMs));
     assert.is(rawNotices.length, count, 'no beat after the request ended');
     await llm.close();
     const beats = rawNotices.filter((notice): notice is Waiting => notice.code === 'llm-waiting');
@@ -118,13 +119,16 @@ test('a request waiting to retry after a 429 beats with the pause left and what 
 });
 
 test('a request answered within the interval, or queued behind a slow one, says nothing', async () => {
+  // A wider interval than the others': the queued request, once sent, must be answered within it
+  // even on a loaded machine; the slow one waits six intervals.
   const { results, beats } = await askWatched(
     {
       respond: (request) =>
-        request.text === 'slow' ? mockStep.answer(JSON.stringify(GOOD), { delayMs: 300 }) : mockStep.json(GOOD),
+        request.text === 'slow' ? mockStep.answer(JSON.stringify(GOOD), { delayMs: 1_500 }) : mockStep.json(GOOD),
     },
     { concurrency: 1 },
     ['slow', 'queued'],
+    250,
   );
   assert.ok(results.every((result) => result.ok));
   assert.ok(beats.length >= 3);
