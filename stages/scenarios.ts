@@ -279,7 +279,10 @@ export default defineStage<ScenariosParams>({
   async run(context) {
     const target = context.params.target;
     // Imported scenarios (`awm import`) join the list as they are; the rest is generated.
-    const imported = context.inputs.has('imported') ? readImportedRows(context.inputs.json('imported')) : [];
+    const imported =
+      context.inputs.declares('imported') && context.inputs.has('imported')
+        ? readImportedRows(context.inputs.json('imported'))
+        : [];
     const importedIds = new Set(imported.map((row) => row.id));
     const previous = readPreviousList(context.outputs.previousJson('list')).filter(
       (row) => !isImportedRow(row) && !importedIds.has(row.id),

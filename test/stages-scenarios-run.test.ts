@@ -49,7 +49,7 @@ async function runWithMock(
   steps: MockStep[],
   params: Partial<ScenariosParams>,
   previous?: ScenarioRow[],
-  options: { respond?: () => MockStep; settings?: Partial<LlmSettings> } = {},
+  options: { respond?: () => MockStep; settings?: Partial<LlmSettings>; imported?: unknown } = {},
 ): Promise<{ run: HarnessRun; requests: string[] }> {
   const server = await startMockLlmServer({
     steps,
@@ -67,7 +67,7 @@ async function runWithMock(
   try {
     const run = await runStage(scenariosStage, {
       stage: 'scenarios',
-      inputs: { seeds: SEEDS },
+      inputs: { seeds: SEEDS, ...(options.imported === undefined ? {} : { imported: options.imported }) },
       outputs: { list: 'scenarios.json' },
       prompts: PROMPTS,
       params,
@@ -189,6 +189,28 @@ test('lowering the target keeps the first rows and asks the LLM nothing', async 
   run.dispose();
 });
 
+test('imported rows (awm import) follow the generated ones; target counts only the generated; an import wins an id', async () => {
+  const existing = [row('Tool Library'), row('Clinic Queue', 'healthcare')];
+  const gone = { ...row('Old Import'), imported: 'reference gen_scenario.jsonl' };
+  const fresh = { ...row('Rover', 'pets'), imported: 'reference gen_scenario.jsonl' };
+  const clash = { ...row('Clinic Queue', 'imported-health'), imported: 'reference gen_scenario.jsonl' };
+  const { run, requests } = await runWithMock([], { target: 1 }, [...existing, gone], {
+    imported: [fresh, clash],
+  });
+  assert.equal(run.result, { status: 'ok' });
+  // The previous generated rows minus the imported id; an import no longer there is dropped.
+  assert.equal(run.written['list'], [existing[0], fresh, clash]);
+  assert.equal(requests, [], 'the generated rows were enough: no LLM');
+  run.dispose();
+  const only = await runWithMock([], { target: 0 }, undefined, { imported: [fresh] });
+  assert.equal(only.run.written['list'], [fresh]);
+  assert.equal(only.requests, []);
+  only.run.dispose();
+  const absent = await runWithMock([], { target: 1 }, existing, { imported: { absent: true } });
+  assert.equal(absent.run.written['list'], [existing[0]]);
+  absent.run.dispose();
+});
+
 test('when the iteration cap is reached, the stage fails and logs the partial list as its best attempt', async () => {
   const { run, requests } = await runWithMock(
     [
@@ -277,7 +299,7 @@ test('render gives both prompts; the generate text stands in for what only run t
     scenario: null,
     task: null,
     params: { target: 3, batch_size: 10, few_shot: 8 } as ScenariosParams,
-    inputs: { has: () => true, json: () => SEEDS as never, text: () => '', path: () => '' },
+    inputs: { has: () => true, declares: () => true, json: () => SEEDS as never, text: () => '', path: () => '' },
     prompts: {
       classify: { file: 'c', render: (values) => `classify ${values['seeds']}` },
       generate: { file: 'g', render: (values) => `generate ${values['count']} | ${values['examples']}` },

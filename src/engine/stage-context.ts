@@ -110,6 +110,9 @@ export function createInputReader(root: string, inputs: readonly ResolvedInput[]
     has(name: string): boolean {
       return !isAbsent(find(name));
     },
+    declares(name: string): boolean {
+      return byName.has(name);
+    },
     json<T>(name: string): T {
       const input = present(name);
       const value = cache.read(input.path);

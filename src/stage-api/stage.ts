@@ -20,6 +20,11 @@ export interface StageInputs {
    * absent. The other methods throw for such an input, so a stage reading one checks this first.
    */
   has(name: string): boolean;
+  /**
+   * Whether the pipeline file gives the stage this input at all: for an input a stage can do
+   * without whose declaration older pipeline files lack (the scenarios stage's `imported`).
+   */
+  declares(name: string): boolean;
   /** Parsed JSON of a `.json` input (or the selected row of it). */
   json<T = unknown>(name: string): T;
   /** Raw text of any input file. */
