@@ -88,7 +88,7 @@ Import('the community run: seed databases match the reference row for row; impor
   assert.match(imported.stdout, 'awm: imported 8 scenarios from');
   assert.match(
     imported.stdout,
-    'surveymonkey_apply: 10 tasks, 26 tables, 83 rows, 22 statements rejected, 26 tools, 10 verifiers',
+    /surveymonkey_apply: 10 tasks, 26 tables, 83 rows, 22 statements rejected, 26 tools \(our spec check: \d+ problems\), 10 verifiers/,
   );
 
   // Their databases, rebuilt by our schema and sample path, against the reference's own.
@@ -105,6 +105,16 @@ Import('the community run: seed databases match the reference row for row; impor
     scenarios: { scenario: string; rejected: { table: string; error: string }[] }[];
   };
   const rejected = Object.fromEntries(report.scenarios.map((entry) => [entry.scenario, entry.rejected.length]));
+  // Their specs are imported as they are; the report says what our spec stage's check finds.
+  const gofundme = (
+    report.scenarios as { scenario: string; spec_check?: { passes: boolean; problems: string[] } }[]
+  ).find((entry) => entry.scenario === 'gofundme');
+  assert.equal(gofundme?.spec_check, {
+    passes: false,
+    problems: [
+      'no tool reads table "users"; add a tool that lists or gets its rows, or name it in tables_read of the tool that does',
+    ],
+  });
   assert.equal(
     [rejected['etsy_digital_downloads'], rejected['doordash_drive_delivery_tracking'], rejected['surveymonkey_apply']],
     [1, 2, 22],

@@ -23,8 +23,10 @@ import {
   formatReferenceProblem,
   importReference,
   readReferenceFolder,
+  specVerdict,
   type ImportedScenario,
   type SeedReport,
+  type SpecVerdict,
 } from '../interop/index.js';
 import { chooseLogger } from '../logging/choose-logger.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
@@ -55,6 +57,8 @@ interface ScenarioReport {
   readonly rejected: SeedReport['rejected'];
   readonly dropped_tables: SeedReport['droppedTables'];
   readonly tools: number | null;
+  /** Our spec stage's check of their spec: imported as it is, whatever it says. */
+  readonly spec_check: SpecVerdict | null;
   readonly verifiers: number;
   readonly imported: readonly string[];
   readonly lost: readonly string[];
@@ -273,6 +277,8 @@ function writeImport(
       rejected: seed?.rejected ?? [],
       dropped_tables: seed?.droppedTables ?? [],
       tools: scenario.spec?.tools.length ?? null,
+      spec_check:
+        scenario.spec === null || scenario.schema === null ? null : specVerdict(scenario.spec, scenario.schema),
       verifiers: scenario.tasks === null ? 0 : scenario.verifiers.size,
       imported: [...imported, ...(scenario.verifiers.size > 0 && scenario.tasks !== null ? ['verifier'] : [])],
       lost: scenario.lost,
@@ -330,7 +336,9 @@ function summaryLine(report: ScenarioReport): string {
     report.tables === null ? null : `${report.tables} tables`,
     report.rows === null ? null : `${report.rows} rows`,
     report.rejected.length === 0 ? null : `${report.rejected.length} statements rejected`,
-    report.tools === null ? null : `${report.tools} tools`,
+    report.tools === null
+      ? null
+      : `${report.tools} tools${report.spec_check?.passes === false ? ` (our spec check: ${report.spec_check.problems.length} problems)` : ''}`,
     report.verifiers === 0 ? null : `${report.verifiers} verifiers`,
   ].filter((part) => part !== null);
   return `${report.scenario}: ${parts.join(', ') || 'the scenario row only'}`;

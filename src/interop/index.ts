@@ -15,3 +15,4 @@ export type { ImportedScenario, SampleFile, ScenarioArtifacts, VerifierFile } fr
 export type { ImportedVerifier } from './verifier-conversion.js';
 export { buildReferenceSeed, type RejectedStatement, type SeedReport } from './reference-seed.js';
 export { exportReference, type ReferenceExport } from './export-reference.js';
+export { specVerdict, type SpecVerdict } from './spec-verdict.js';
