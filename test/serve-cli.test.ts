@@ -159,6 +159,9 @@ Serve('two episodes, isolation, verify, capacity, metrics, guards, keep → awm 
   assert.is(kept.status, 200, kept.text);
   const runDir = String(kept.body['run_dir']);
   assert.match(runDir, `${project.dir}/outputs/episodes/`);
+  // The verdict of its last verify, of this very state, is kept beside the trajectory.
+  const keptVerdict = JSON.parse(readFileSync(join(runDir, 'verify.code.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal([keptVerdict['mode'], keptVerdict['result'], keptVerdict['reward']], ['code', 'complete', 1]);
   const verified = await runCli(project, ['verify', runDir, '--mode', 'code']);
   assert.is(verified.code, 0, verified.stderr);
   assert.match(verified.stdout, 'complete (reward 1)');

@@ -12,7 +12,7 @@ import type { SandboxRunner } from '../sandbox/run-sandboxed.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
 import { err, ok, type Result } from '../util/result.js';
 import { readTrajectory } from '../verify/run-folder.js';
-import type { VerifyMode } from '../verify/verify-result.js';
+import { writeVerifyResult, type VerifyMode, type VerifyResult } from '../verify/verify-result.js';
 import { verifyRun } from '../verify/verify-run.js';
 import { Episode, type EpisodeCall } from './episode.js';
 import { episodeTrajectory } from './episode-trajectory.js';
@@ -303,6 +303,10 @@ export class EpisodeRegistry {
         runDir = this.#newRunFolder(episode);
         copyFileSync(episode.pool.initialDb, join(runDir, 'initial.db'));
         await episode.pool.sessions.closeSession(episode.id, { keepAs: join(runDir, 'final.db') });
+        // The last verdict, when it judged this final state (no call since): as `awm verify` writes it.
+        const last = episode.lastVerified?.answer as VerifyAnswer | undefined;
+        if (last?.status === 200 && episode.lastVerified?.calls === episode.calls.length && 'mode' in last.body)
+          writeVerifyResult(runDir, last.body as unknown as VerifyResult);
         const trajectory = episodeTrajectory(episode, {
           endedAt: this.options.clock(),
           finalAnswer: null,
