@@ -137,11 +137,18 @@ function inputPattern(config: PipelineConfig, stage: StageConfig, name: string):
 }
 
 function builtScenarios(config: PipelineConfig): string[] | null {
+  return scenarioRows(config)?.map((row) => row.id) ?? null;
+}
+
+/** The rows of the built scenario list (each an object with a string `id`), or null when it is not built. */
+export function scenarioRows(config: PipelineConfig): (Record<string, unknown> & { readonly id: string })[] | null {
   if (config.scenarios === null) return null;
   const pattern = config.stages.get(config.scenarios.stage)?.outputs[config.scenarios.output];
   const list = pattern === undefined ? undefined : readJson(join(config.root, pattern));
   if (!Array.isArray(list)) return null;
-  return list.flatMap((row) => (isRecord(row) && typeof row['id'] === 'string' ? [row['id']] : []));
+  return list.filter(
+    (row): row is Record<string, unknown> & { id: string } => isRecord(row) && typeof row['id'] === 'string',
+  );
 }
 
 function positiveInteger(value: unknown): number | null {

@@ -13,6 +13,7 @@ import { asStageId } from '../util/brand.js';
 import { globPattern } from '../util/glob-pattern.js';
 import { isRecord } from '../util/is-record.js';
 import type { CliIo, CommandRequest } from './io.js';
+import { scenarioRows } from './built-env.js';
 import { IMPORTS_DIR } from './import.js';
 import { openProjectOrReport } from './open-project.js';
 
@@ -68,13 +69,7 @@ export function exportScenarios(
 }
 
 export function scenarioList(config: PipelineConfig): Row[] | null {
-  if (config.scenarios === null) return null;
-  const pattern = config.stages.get(config.scenarios.stage)?.outputs[config.scenarios.output];
-  const value = pattern === undefined ? null : readJson(join(config.root, pattern));
-  if (!Array.isArray(value)) return null;
-  return value.filter(
-    (row): row is Row => isRecord(row) && typeof row['id'] === 'string' && typeof row['name'] === 'string',
-  );
+  return scenarioRows(config)?.filter((row): row is typeof row & Row => typeof row['name'] === 'string') ?? null;
 }
 
 /** A scenario's built artifacts at the stages' output paths; null where one is not built. */

@@ -15,6 +15,7 @@ import { basename, join, resolve } from 'node:path';
 import { REFERENCE_FILES, type ReferenceFileName } from '../interop/index.js';
 import { chooseLogger } from '../logging/choose-logger.js';
 import { atomicWriteFile } from '../util/atomic-write.js';
+import { err, ok, type Result } from '../util/result.js';
 import { buildProject } from './build-project.js';
 import { exportScenarios, scenarioList } from './export.js';
 import { importFolder } from './import.js';
@@ -124,7 +125,7 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
 function inputFiles(
   request: CommandRequest,
   gen: GenStage | null,
-): { ok: true; value: { path: string; file: ReferenceFileName }[] } | { ok: false; error: string } {
+): Result<{ path: string; file: ReferenceFileName }[], string> {
   const found: { path: string; file: ReferenceFileName }[] = [];
   const add = (path: string, file: ReferenceFileName): void => {
     found.push({ path: resolve(request.root, path), file });
@@ -139,15 +140,14 @@ function inputFiles(
     const named = REFERENCE_FILES.find((file) => basename(plain) === file);
     const file = named ?? gen?.input ?? sniff(resolve(request.root, plain));
     if (file === null)
-      return {
-        ok: false,
-        error: `cannot tell which reference file ${plain} is: name it as the reference does (${REFERENCE_FILES.join(', ')}) or use --input_task, --input_db, --input_spec, --input_sample`,
-      };
+      return err(
+        `cannot tell which reference file ${plain} is: name it as the reference does (${REFERENCE_FILES.join(', ')}) or use --input_task, --input_db, --input_spec, --input_sample`,
+      );
     add(plain, file);
   }
   const twice = found.map((entry) => entry.file).find((file, index, all) => all.indexOf(file) !== index);
-  if (twice !== undefined) return { ok: false, error: `two inputs are both ${twice}; give it once` };
-  return { ok: true, value: found };
+  if (twice !== undefined) return err(`two inputs are both ${twice}; give it once`);
+  return ok(found);
 }
 
 /** Which reference file a JSONL file is, by the fields of its first row. */

@@ -34,6 +34,7 @@ import { asStageId } from '../util/brand.js';
 import { isRecord } from '../util/is-record.js';
 import { err, ok, type Result } from '../util/result.js';
 import { buildProject } from './build-project.js';
+import { scenarioRows } from './built-env.js';
 import type { CliIo, CommandRequest } from './io.js';
 import { openProjectOrReport } from './open-project.js';
 
@@ -81,26 +82,14 @@ export async function importFolder(
   io: CliIo,
   signal: AbortSignal,
 ): Promise<{ readonly code: number; readonly scenarios: readonly string[] }> {
-  let imported: readonly string[] = [];
-  const code = await importInto(root, folder, clockOption, io, signal, (ids) => (imported = ids));
-  return { code, scenarios: imported };
-}
-
-async function importInto(
-  root: string,
-  folder: string,
-  clockOption: unknown,
-  io: CliIo,
-  signal: AbortSignal,
-  onImported: (ids: readonly string[]) => void,
-): Promise<number> {
+  const none = (code: number): { code: number; scenarios: readonly string[] } => ({ code, scenarios: [] });
   const project = await openProjectOrReport(root, io);
-  if (!project) return 2;
+  if (!project) return none(2);
   const config = project.config;
   const clock = worldClock(clockOption, config);
-  if (!clock.ok) return fail(io, clock.error, 2);
+  if (!clock.ok) return none(fail(io, clock.error, 2));
   const layout = importLayout(config);
-  if (!layout.ok) return fail(io, layout.error, 2);
+  if (!layout.ok) return none(fail(io, layout.error, 2));
 
   // Read and convert everything first: a problem anywhere imports nothing.
   const read = readReferenceFolder(folder);
@@ -108,27 +97,29 @@ async function importInto(
     for (const problem of read.error)
       io.stderr.write(`awm: ${problem.file === folder ? '' : `${folder}/`}${formatReferenceProblem(problem)}\n`);
     io.stderr.write(`awm: nothing was imported (${read.error.length} problems)\n`);
-    return 1;
+    return none(1);
   }
   const converted = importReference(read.value, { worldClock: clock.value });
   const clash = generatedClashes(config, converted.scenarios);
   if (clash.length > 0)
-    return fail(
-      io,
-      `${clash.join(', ')} ${clash.length === 1 ? 'is a scenario' : 'are scenarios'} this project generated; an import would replace ${clash.length === 1 ? 'it' : 'them'}. Import into another project, or remove ${clash.length === 1 ? 'it' : 'them'} from the list first`,
-      1,
+    return none(
+      fail(
+        io,
+        `${clash.join(', ')} ${clash.length === 1 ? 'is a scenario' : 'are scenarios'} this project generated; an import would replace ${clash.length === 1 ? 'it' : 'them'}. Import into another project, or remove ${clash.length === 1 ? 'it' : 'them'} from the list first`,
+        1,
+      ),
     );
 
-  onImported(converted.scenarios.map((scenario) => scenario.id));
+  const scenarios = converted.scenarios.map((scenario) => scenario.id);
   const mutex = acquireBuildMutex(root, `awm import ${folder}`, io);
-  if (!mutex.ok) return fail(io, mutex.error, 1);
+  if (!mutex.ok) return none(fail(io, mutex.error, 1));
   const forgetExit = io.onExit(() => mutex.value.release());
   let reports: ScenarioReport[];
   try {
     const written = writeImport(config, layout.value, converted.scenarios);
     reports = written.reports;
     const recorded = recordImported(project, written.instances);
-    if (!recorded.ok) return fail(io, `internal error: ${recorded.error.join('; ')}`, 1);
+    if (!recorded.ok) return none(fail(io, `internal error: ${recorded.error.join('; ')}`, 1));
     project.state.flushLock();
     project.state.saveCaches();
     forgetClean(root);
@@ -148,7 +139,7 @@ async function importInto(
 
   // The list and the rows, so the imported scenarios are in the graph and fresh.
   const reopened = await openProjectOrReport(root, io);
-  if (!reopened) return 2;
+  if (!reopened) return { code: 2, scenarios };
   const listStage = config.scenarios?.stage ?? asStageId('scenarios');
   const rowStage = layout.value.rowStage;
   const targets = [`:${listStage}`, ...(rowStage === null ? [] : [`*:${rowStage}`])];
@@ -163,7 +154,7 @@ async function importInto(
     io.stdout.write(
       'awm: next: `awm build` generates what was not imported (our env handlers from their spec and schema, verifiers for tasks without one)\n',
     );
-  return code;
+  return { code, scenarios };
 }
 
 interface ImportLayout {
@@ -306,18 +297,8 @@ function previousImportedRows(path: string): Map<string, Record<string, unknown>
 
 /** Scenarios of the generated list (not imported) that the import would replace. */
 function generatedClashes(config: PipelineConfig, scenarios: readonly ImportedScenario[]): string[] {
-  if (config.scenarios === null) return [];
-  const pattern = config.stages.get(config.scenarios.stage)?.outputs[config.scenarios.output];
-  if (pattern === undefined) return [];
-  let list: unknown;
-  try {
-    list = JSON.parse(readFileSync(join(config.root, pattern), 'utf8'));
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(list)) return [];
   const generated = new Set(
-    list.filter((row) => isRecord(row) && row['imported'] === undefined).map((row) => String(row['id'])),
+    (scenarioRows(config) ?? []).filter((row) => row['imported'] === undefined).map((row) => row.id),
   );
   return scenarios.map((scenario) => scenario.id).filter((id) => generated.has(id));
 }

@@ -95,7 +95,7 @@ export async function run(request: CommandRequest, io: CliIo, signal: AbortSigna
       reattachGraceMs: options.value.reattachGraceMs,
       pingIntervalMs: options.value.pingIntervalMs,
       idleTtlMs: options.value.idleTtlMs,
-      judge: (scenario) => (judge.ok ? judge.value.sessionFor(scenario) : judge.error),
+      judge: judge.ok ? judge.value.sessionFor : judge.error,
       onNotice,
       onEvent: (event) => log.write(event as { event: 'episode-created' }),
     });

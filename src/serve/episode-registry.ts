@@ -33,8 +33,8 @@ export interface RegistryOptions {
   readonly sandbox: SandboxRunner;
   readonly clock: () => Date;
   readonly mcpUrl: (id: string) => string;
-  /** sql mode's judge for a scenario, or why there is none (no LLM configured, say). */
-  readonly judge?: (scenario: string) => LlmSession | string;
+  /** sql mode's judge (a session for a scenario), or why there is none (no LLM configured, say). */
+  readonly judge?: ((scenario: string) => LlmSession) | string;
   readonly onEvent?: (event: Record<string, unknown>) => void;
 }
 
@@ -112,9 +112,8 @@ export class EpisodeRegistry {
   }
 
   /** Whether sql mode can be verified here (an LLM judge was configured). */
-  hasJudge(scenario: string): boolean {
-    const judge = this.options.judge?.(scenario);
-    return judge !== undefined && typeof judge !== 'string';
+  get hasJudge(): boolean {
+    return typeof this.options.judge === 'function';
   }
 
   /** A socket drives the episode now (its reset, or a resume). */
@@ -230,7 +229,7 @@ export class EpisodeRegistry {
     const last = episode.lastVerified;
     // `done` after a verify with no call since: that verdict stands (the judge is not asked twice).
     if (options.reuse === true && last !== null && last.calls === episode.calls.length && last.key === key)
-      return last.answer as VerifyAnswer;
+      return last.answer;
     const verified = await this.#verify(episode, answer, mode);
     episode.lastVerified = { calls: episode.calls.length, key, answer: verified };
     return verified;
@@ -244,11 +243,12 @@ export class EpisodeRegistry {
         status: 409,
         body: unscorable('no_task', 'the episode was opened without a task, so it has no verifier'),
       };
-    const judge = mode === 'sql' ? (this.options.judge?.(episode.scenario) ?? NO_JUDGE) : undefined;
-    if (typeof judge === 'string') {
+    const given = this.options.judge ?? NO_JUDGE;
+    if (mode === 'sql' && typeof given === 'string') {
       this.metrics.verifications.inc({ scenario: episode.scenario, reason: 'no_judge' });
-      return { status: 409, body: unscorable('no_judge', judge) };
+      return { status: 409, body: unscorable('no_judge', given) };
     }
+    const judge = mode === 'sql' && typeof given === 'function' ? given(episode.scenario) : undefined;
     const scratch = join(episode.pool.dir, 'verify');
     mkdirSync(scratch, { recursive: true });
     const finalPath = join(scratch, `${episode.id}_${randomUUID()}.db`);
@@ -304,7 +304,7 @@ export class EpisodeRegistry {
         copyFileSync(episode.pool.initialDb, join(runDir, 'initial.db'));
         await episode.pool.sessions.closeSession(episode.id, { keepAs: join(runDir, 'final.db') });
         // The last verdict, when it judged this final state (no call since): as `awm verify` writes it.
-        const last = episode.lastVerified?.answer as VerifyAnswer | undefined;
+        const last = episode.lastVerified?.answer;
         if (last?.status === 200 && episode.lastVerified?.calls === episode.calls.length && 'mode' in last.body)
           writeVerifyResult(runDir, last.body as unknown as VerifyResult);
         const trajectory = episodeTrajectory(episode, {

@@ -70,8 +70,8 @@ export interface EpisodeServerOptions {
   readonly reattachGraceMs?: number;
   readonly clock?: () => Date;
   readonly onNotice?: (notice: SandboxNotice) => void;
-  /** sql mode's judge for a scenario, or why there is none. */
-  readonly judge?: (scenario: string) => LlmSession | string;
+  /** sql mode's judge (a session for a scenario), or why there is none. */
+  readonly judge?: ((scenario: string) => LlmSession) | string;
   /** Lifecycle events (episode created, closed, reaped), as data for the server log. */
   readonly onEvent?: (event: Record<string, unknown>) => void;
 }
@@ -368,7 +368,7 @@ export class EpisodeServer {
     const freeTask = typeof body.value['task'] === 'string' ? body.value['task'] : null;
     const observation = resetObservation(
       episode,
-      this.episodes.hasJudge(episode.scenario),
+      this.episodes.hasJudge,
       freeTask,
       describeIgnored(rewards.value.ignored),
     );

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { callFailed, type CallOutcome } from '../env/call-outcome.js';
 import type { SessionId } from '../env/sessions.js';
+import type { VerifyAnswer } from './episode-registry.js';
 import { DEFAULT_EPISODE_REWARDS, type EpisodeRewards } from './reward-config.js';
 import type { ScenarioPool } from './scenario-pool.js';
 import type { ServableTask } from './servable-scenario.js';
@@ -29,7 +30,7 @@ export class Episode {
   #lastActivity: number;
   readonly #calls: EpisodeCall[] = [];
   /** The last verification and the calls it saw, which `done` reuses when nothing was called since. */
-  lastVerified: { readonly calls: number; readonly key: string; readonly answer: unknown } | null = null;
+  lastVerified: { readonly calls: number; readonly key: string; readonly answer: VerifyAnswer } | null = null;
 
   constructor(
     readonly id: SessionId,

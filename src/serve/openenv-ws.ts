@@ -22,6 +22,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { isRecord } from '../util/is-record.js';
 import { statOrNull } from '../util/stat-or-null.js';
 import { readVerifierFile } from '../verify/verifier-file.js';
 import type { Episode } from './episode.js';
@@ -150,13 +151,25 @@ class McpConnection {
   };
 
   async handle(text: string): Promise<Record<string, unknown>> {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return answerOpenEnvMcp(text, this.episodes, this.#binding); // its parse error, in JSON-RPC's words
+    }
     // On a one-scenario server the connection's own episode opens with its first tools/ request.
+    const method = isRecord(message) ? message['method'] : undefined;
     const scenario = onlyScenario(this.episodes);
-    if (this.#binding.current() === null && scenario !== null && /"method"\s*:\s*"tools\//.test(text)) {
+    if (
+      this.#binding.current() === null &&
+      scenario !== null &&
+      typeof method === 'string' &&
+      method.startsWith('tools/')
+    ) {
       const opened = await this.episodes.open(scenario, null);
       if (opened.ok) this.#binding.opened!(opened.value);
     }
-    return answerOpenEnvMcp(text, this.episodes, this.#binding);
+    return answerOpenEnvMcpMessage(message, this.episodes, this.#binding);
   }
 
   async end(): Promise<void> {
@@ -268,12 +281,11 @@ class SocketSession {
     warning: string | null,
     extra: Record<string, unknown>,
   ): Reply {
-    return observation(
-      resetObservation(episode, this.episodes.hasJudge(episode.scenario), freeTask, warning),
-      null,
-      false,
-      { episode_id: episode.id, mcp_url: this.mcpUrl(episode.id), ...extra },
-    );
+    return observation(resetObservation(episode, this.episodes.hasJudge, freeTask, warning), null, false, {
+      episode_id: episode.id,
+      mcp_url: this.mcpUrl(episode.id),
+      ...extra,
+    });
   }
 
   async #step(action: Record<string, unknown>): Promise<Reply> {
