@@ -14,7 +14,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { readTrajectory } from '../verify/run-folder.js';
 import { writeVerifyResult, type VerifyMode, type VerifyResult } from '../verify/verify-result.js';
 import { verifyRun } from '../verify/verify-run.js';
-import { Episode, type EpisodeCall } from './episode.js';
+import { Episode, type EpisodeCall, type VerifyAnswer } from './episode.js';
 import { episodeTrajectory } from './episode-trajectory.js';
 import { DEFAULT_EPISODE_REWARDS, type EpisodeRewards } from './reward-config.js';
 import type { ScenarioPool } from './scenario-pool.js';
@@ -44,12 +44,6 @@ export interface OpenProblem {
   readonly code: 'VALIDATION_ERROR' | 'SCENARIO_NOT_FOUND' | 'TASK_NOT_FOUND' | 'CAPACITY_REACHED' | 'SHUTTING_DOWN';
   readonly message: string;
   readonly details?: Record<string, unknown>;
-}
-
-/** A verification's answer: 200 with a verdict or an unscorable reason, 409 when nothing could run. */
-export interface VerifyAnswer {
-  readonly status: 200 | 409;
-  readonly body: Record<string, unknown> & { readonly reward: number | null; readonly reward_reason: string };
 }
 
 export class EpisodeRegistry {

@@ -7,7 +7,6 @@
 import { performance } from 'node:perf_hooks';
 import { callFailed, type CallOutcome } from '../env/call-outcome.js';
 import type { SessionId } from '../env/sessions.js';
-import type { VerifyAnswer } from './episode-registry.js';
 import { DEFAULT_EPISODE_REWARDS, type EpisodeRewards } from './reward-config.js';
 import type { ScenarioPool } from './scenario-pool.js';
 import type { ServableTask } from './servable-scenario.js';
@@ -21,6 +20,12 @@ export interface EpisodeCall {
   readonly outcome: CallOutcome;
   readonly ms: number;
   readonly at: string;
+}
+
+/** A verification's answer: 200 with a verdict or an unscorable reason, 409 when nothing could run. */
+export interface VerifyAnswer {
+  readonly status: 200 | 409;
+  readonly body: Record<string, unknown> & { readonly reward: number | null; readonly reward_reason: string };
 }
 
 export type EpisodeState = 'active' | 'closing' | 'closed';
